@@ -1,0 +1,80 @@
+"""The ``gradcanvas`` command line: argparse subcommands, one small function each."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .document import GraphError, Limits, jsonable
+from .graph import ComputationGraph
+
+
+def _load(path: str, limits: Limits = Limits()) -> ComputationGraph:
+    try:
+        data = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
+    except OSError as err:
+        raise GraphError(f"{path}: cannot read ({err.strerror})") from None
+    return ComputationGraph.from_json(data, limits)
+
+
+def cmd_eval(args) -> int:
+    graph = _load(args.file, Limits(max_nodes=args.max_nodes, max_bytes=args.max_bytes))
+    values = graph.forward()
+    grads = graph.backward(args.output)
+    out = {"values": {k: jsonable(v) for k, v in values.items()},
+           "grads": {k: jsonable(v) for k, v in grads.items()}}
+    faults = graph.faults()
+    if faults:
+        out["faults"] = faults
+    json.dump(out, sys.stdout, indent=2, ensure_ascii=False)
+    sys.stdout.write("\n")
+    return 0
+
+
+def cmd_serve(args) -> int:
+    from .serve import serve  # imported here so that `eval` never loads Flask
+    return serve(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="gradcanvas", description="Computational graphs for learning backpropagation.")
+    sub = parser.add_subparsers(dest="command")
+
+    p = sub.add_parser("eval", help="evaluate a document: print values and gradients as JSON")
+    p.add_argument("file", help="a gradcanvas JSON document, or - for standard input")
+    p.add_argument("--output", help="the node to differentiate (default: the document's output or single sink)")
+    p.add_argument("--max-nodes", type=int, default=Limits.max_nodes)
+    p.add_argument("--max-bytes", type=int, default=Limits.max_bytes)
+    p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("serve", help="start the editor (the default command)")
+    add_serve_arguments(p)
+    p.set_defaults(func=cmd_serve)
+    return parser
+
+
+def add_serve_arguments(p):
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback only)")
+    p.add_argument("--port", type=int, default=5000)
+    p.add_argument("--open", action="store_true", help="open the editor in a web browser")
+    p.add_argument("--open-example", metavar="NAME", help="print the URL of a fresh copy of this example")
+
+
+def main(argv=None) -> int:
+    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    if not argv or argv[0].startswith("-") and argv[0] not in ("-h", "--help"):
+        argv = ["serve", *argv]  # plain `gradcanvas` serves
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except GraphError as err:
+        print(f"gradcanvas {args.command}: error:", file=sys.stderr)
+        for problem in err.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

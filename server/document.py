@@ -1,0 +1,248 @@
+"""The document format, version 1: parsing and validation (see docs/format.md).
+
+Validation reports every problem with its JSON location
+(``nodes[3].op: unknown op 'mull'``), not just the first. Pydantic checks the
+shape and types; the checks that need the whole document (ids, ports, ops,
+cycles) are done here by hand after it.
+"""
+from __future__ import annotations
+
+import difflib
+import json
+import math
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal, Optional
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+
+from .registry import OPS
+
+FORMAT = "gradcanvas"
+VERSION = 1
+
+Finite = Annotated[float, Field(strict=True, allow_inf_nan=False)]
+Id = Annotated[str, StringConstraints(strict=True, min_length=1, max_length=200)]
+Text = Annotated[str, StringConstraints(strict=True, max_length=500)]
+
+
+class GraphError(ValueError):
+    """A refused mutation or an invalid document. The graph is left unchanged."""
+
+    def __init__(self, message: str, problems: list[str] | None = None):
+        super().__init__(message)
+        self.problems = problems or [message]
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_nodes: int = 5000
+    max_bytes: int = 2_000_000
+
+
+class NodeModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: Id
+    op: Annotated[str, StringConstraints(strict=True, max_length=50)]
+    value: Optional[Finite] = None
+    label: Optional[Text] = None
+    x: Finite = 0.0
+    y: Finite = 0.0
+    params: Optional[dict[Annotated[str, StringConstraints(max_length=50)], Finite]] = None
+
+
+class EdgeModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    source: Id
+    target: Id
+    port: Annotated[int, Field(strict=True, ge=0)]
+
+
+class DocumentModel(BaseModel):
+    """The top level; nodes and edges are validated one by one so every problem is found."""
+    model_config = ConfigDict(extra="forbid")
+    format: Literal["gradcanvas"]
+    version: Literal[1]
+    title: Text = ""
+    nodes: list[Any]
+    edges: list[Any] = []
+    output: Optional[Id] = None
+
+
+def location(loc) -> str:
+    """('nodes', 3, 'op') → 'nodes[3].op'."""
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "document"
+
+
+def _pydantic_problems(err: ValidationError, prefix=()) -> list[str]:
+    problems = []
+    for e in err.errors(include_url=False):
+        where = location(prefix + tuple(e["loc"]))
+        msg = e["msg"]
+        if e["type"] == "extra_forbidden":
+            msg = "unknown field"
+        elif e["type"] == "finite_number":
+            msg = "must be a finite number, not NaN or infinity"
+        elif e["type"] in ("float_type", "int_type"):
+            msg = f"must be a number, got {json.dumps(e.get('input'))[:40]}"
+        problems.append(f"{where}: {msg}")
+    return problems
+
+
+def unknown_op_message(op: str) -> str:
+    near = difflib.get_close_matches(op, list(OPS), n=1)
+    hint = f" (did you mean '{near[0]}'?)" if near else ""
+    return f"unknown op {op!r}{hint}; known ops: {', '.join(OPS)}"
+
+
+def node_problems(node: dict, where: str) -> list[str]:
+    """Checks of one node that pydantic cannot express: its op, value and params."""
+    spec = OPS.get(node["op"])
+    if spec is None:
+        return [f"{where}.op: {unknown_op_message(node['op'])}"]
+    problems = []
+    if spec.arity and node.get("value") is not None:
+        problems.append(f"{where}.value: only input nodes hold a value; '{node['op']}' computes its own")
+    for name in (node.get("params") or {}):
+        if name not in spec.params:
+            allowed = ", ".join(spec.params) or "none"
+            problems.append(f"{where}.params.{name}: unknown parameter for '{node['op']}' (allowed: {allowed})")
+    return problems
+
+
+def normalize_node(model: NodeModel) -> dict:
+    """The node as the graph stores it: defaults filled in, params complete."""
+    spec = OPS.get(model.op)
+    node = {"id": model.id, "op": model.op}
+    if spec is not None and spec.arity == 0:
+        node["value"] = float(model.value) if model.value is not None else 0.0
+    if model.label is not None:
+        node["label"] = model.label
+    node["x"], node["y"] = float(model.x), float(model.y)
+    if spec is not None and spec.params:
+        node["params"] = {**spec.params, **(model.params or {})}
+    return node
+
+
+def parse_node(data, where="node") -> dict:
+    """Validate one node (as sent by an ``add_node`` edit); raise GraphError listing every problem."""
+    try:
+        model = NodeModel.model_validate(data)
+    except ValidationError as err:
+        problems = _pydantic_problems(err)
+        raise GraphError(f"{where}: " + "; ".join(problems), problems) from None
+    node = normalize_node(model)
+    problems = node_problems(node | {"value": model.value}, where)
+    if problems:
+        raise GraphError("; ".join(problems), problems)
+    return node
+
+
+def loads(text: str | bytes, limits: Limits = Limits()) -> dict:
+    """Parse JSON text into a dict, refusing oversized or malformed input clearly."""
+    size = len(text.encode("utf-8") if isinstance(text, str) else text)
+    if size > limits.max_bytes:
+        raise GraphError(f"document is {size:,} bytes; the limit is {limits.max_bytes:,} bytes")
+    try:
+        doc = json.loads(text)
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise GraphError(f"malformed JSON: {err}") from None
+    if not isinstance(doc, dict):
+        raise GraphError("document: must be a JSON object with format, version, nodes and edges")
+    return doc
+
+
+def validate(doc, limits: Limits = Limits()) -> dict:
+    """Check a whole document; return it normalised, or raise GraphError with every problem."""
+    if not isinstance(doc, dict):
+        raise GraphError("document: must be a JSON object with format, version, nodes and edges")
+    nodes = doc.get("nodes")
+    if isinstance(nodes, list) and len(nodes) > limits.max_nodes:
+        raise GraphError(f"document has {len(nodes):,} nodes; the limit is {limits.max_nodes:,}")
+    problems: list[str] = []
+    try:
+        model = DocumentModel.model_validate(doc)
+    except ValidationError as err:
+        problems = _pydantic_problems(err)
+        if any(p.split(":")[0] in ("nodes", "edges", "format", "version") for p in problems):
+            _raise(problems)  # without the lists, or in another format, there is nothing to check
+        model = DocumentModel.model_construct(**{k: doc.get(k) for k in ("nodes", "edges")},
+                                              title="", output=None)
+
+    first_at: dict[str, int] = {}
+    seen_ids: set = set()  # ids of nodes with other problems, so edges to them are not reported twice
+    out_nodes = []
+    for i, raw in enumerate(model.nodes):
+        where = f"nodes[{i}]"
+        try:
+            nm = NodeModel.model_validate(raw)
+        except ValidationError as err:
+            problems += _pydantic_problems(err, ("nodes", i))
+            if isinstance(raw, dict) and isinstance(raw.get("id"), str):
+                seen_ids.add(raw["id"])
+            continue
+        if nm.id in first_at:
+            problems.append(f"{where}.id: duplicate id {nm.id!r} (first used at nodes[{first_at[nm.id]}])")
+            continue
+        first_at[nm.id] = i
+        node = normalize_node(nm)
+        problems += node_problems(node | {"value": nm.value}, where)
+        out_nodes.append(node)
+
+    ops = {n["id"]: n["op"] for n in out_nodes}
+    wired: dict[tuple[str, int], int] = {}
+    out_edges = []
+    for i, raw in enumerate(model.edges):
+        where = f"edges[{i}]"
+        try:
+            em = EdgeModel.model_validate(raw)
+        except ValidationError as err:
+            problems += _pydantic_problems(err, ("edges", i))
+            continue
+        bad = False
+        for end in ("source", "target"):
+            if getattr(em, end) not in ops:
+                if getattr(em, end) not in seen_ids:
+                    problems.append(f"{where}.{end}: no node with id {getattr(em, end)!r}")
+                bad = True
+        if bad:
+            continue
+        spec = OPS.get(ops[em.target])
+        if spec is None:
+            continue  # its unknown op is already reported
+        if em.port >= spec.arity:
+            problems.append(f"{where}.port: {port_range_message(em.target, spec, em.port)}")
+        elif (em.target, em.port) in wired:
+            problems.append(f"{where}.port: port {em.port} of {em.target!r} is already wired "
+                            f"(by edges[{wired[(em.target, em.port)]}])")
+        else:
+            wired[(em.target, em.port)] = i
+            out_edges.append({"source": em.source, "target": em.target, "port": em.port})
+    if model.output is not None and model.output not in ops and model.output not in seen_ids:
+        problems.append(f"output: no node with id {model.output!r}")
+    if problems:
+        _raise(problems)
+    return {"format": FORMAT, "version": VERSION, "title": model.title,
+            "nodes": out_nodes, "edges": out_edges, "output": model.output}
+
+
+def _raise(problems: list[str]):
+    head = problems[0] if len(problems) == 1 else \
+        f"invalid document ({len(problems)} problems):\n" + "\n".join(problems)
+    raise GraphError(head, problems)
+
+
+def port_range_message(node_id: str, spec, port) -> str:
+    if spec.arity == 0:
+        return f"{node_id!r} is an input node and has no input ports"
+    names = ", ".join(f"{i} ({p})" for i, p in enumerate(spec.ports))
+    return f"port {port} is out of range for {node_id!r} ({spec.name}); its ports are {names}"
+
+
+def jsonable(x):
+    """A float for JSON: NaN and ±∞ become the strings JavaScript's Number() reads back."""
+    if x is None or math.isfinite(x):
+        return x
+    return "NaN" if math.isnan(x) else ("Infinity" if x > 0 else "-Infinity")

@@ -1,0 +1,113 @@
+"""Arithmetic layers: the book's AddLayer and MulLayer, and their siblings."""
+import math
+
+from ..registry import register
+
+
+@register("input", symbol="", title="Input", note="an input holds a value; its gradient is ∂L/∂input")
+class InputLayer:
+    """A leaf: the engine reads its value from the node, so there is nothing to compute."""
+    __slots__ = ()
+
+
+@register("add", symbol="+", title="Add", ports=("x", "y"),
+          rule=("dout", "dout"), numbers=("{dout}", "{dout}"),
+          note="dout passes through unchanged")
+class AddLayer:
+    __slots__ = ()
+
+    def __init__(self):
+        pass  # nothing to remember
+
+    def forward(self, x, y):
+        out = x + y
+        return out
+
+    def backward(self, dout):
+        dx = dout * 1
+        dy = dout * 1
+        return dx, dy
+
+
+@register("mul", symbol="×", title="Multiply", ports=("x", "y"),
+          rule=("dout · y", "dout · x"), numbers=("{dout} × {y}", "{dout} × {x}"),
+          note="the inputs swap: each gets dout times the other")
+class MulLayer:
+    __slots__ = ("x", "y")
+
+    def __init__(self):
+        self.x = None
+        self.y = None
+
+    def forward(self, x, y):
+        self.x = x
+        self.y = y
+        out = x * y
+        return out
+
+    def backward(self, dout):
+        dx = dout * self.y
+        dy = dout * self.x
+        return dx, dy
+
+
+@register("sub", symbol="−", title="Subtract", ports=("x", "y"),
+          rule=("dout", "−dout"), numbers=("{dout}", "−{dout}"),
+          note="x gets dout, y gets −dout")
+class SubLayer:
+    __slots__ = ()
+
+    def __init__(self):
+        pass
+
+    def forward(self, x, y):
+        out = x - y
+        return out
+
+    def backward(self, dout):
+        dx = dout
+        dy = -dout
+        return dx, dy
+
+
+@register("div", symbol="÷", title="Divide", ports=("x", "y"),
+          rule=("dout / y", "−dout · x / y²"),
+          numbers=("{dout} ÷ {y}", "−{dout} × {x} ÷ {y}²"),
+          note="d(x/y)/dx = 1/y and d(x/y)/dy = −x/y²")
+class DivLayer:
+    __slots__ = ("x", "y")
+
+    def __init__(self):
+        self.x = None
+        self.y = None
+
+    def forward(self, x, y):
+        self.x = x
+        self.y = y
+        out = x / y
+        return out
+
+    def backward(self, dout):
+        dx = dout / self.y
+        dy = -dout * self.x / (self.y * self.y)
+        return dx, dy
+
+    def fault(self, x, y):
+        """IEEE's answer where Python raises: x/0 is ±∞, and 0/0 is NaN."""
+        return math.copysign(math.inf, x) * math.copysign(1.0, y) if x else math.nan
+
+
+@register("neg", symbol="−", title="Negate", ports=("x",),
+          rule=("−dout",), numbers=("−{dout}",), note="the gradient changes sign")
+class NegLayer:
+    __slots__ = ()
+
+    def __init__(self):
+        pass
+
+    def forward(self, x):
+        return -x
+
+    def backward(self, dout):
+        dx = -dout
+        return dx

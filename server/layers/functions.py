@@ -1,0 +1,80 @@
+"""Power, exponential and logarithm layers."""
+import math
+
+from ..registry import register
+
+
+@register("pow", symbol="^", title="Power", ports=("x",),
+          rule=("dout · p · x^(p−1)",), numbers=("{dout} × {exponent} × {x}^({exponent} − 1)",),
+          note="the exponent p is a constant parameter of the node", params={"exponent": 2})
+class PowLayer:
+    __slots__ = ("exponent", "x")
+
+    def __init__(self, exponent=2):
+        self.exponent = exponent
+        self.x = None
+
+    def forward(self, x):
+        self.x = x
+        out = math.pow(x, self.exponent)  # math.pow, not **: a negative base never turns complex
+        return out
+
+    def backward(self, dout):
+        p = self.exponent
+        dx = dout * p * math.pow(self.x, p - 1)
+        return dx
+
+    def fault(self, x):
+        # math.pow raises where IEEE gives an answer: 0 to a negative power is ∞,
+        # a negative base to a fractional power is NaN, and the rest is overflow.
+        p = self.exponent
+        if x == 0:
+            return math.inf
+        if x < 0 and not float(p).is_integer():
+            return math.nan
+        odd = float(p).is_integer() and int(p) % 2 == 1
+        return -math.inf if x < 0 and odd else math.inf
+
+
+@register("exp", symbol="exp", title="Exponential", ports=("x",),
+          rule=("dout · out",), numbers=("{dout} × {out}",),
+          note="exp is its own derivative, so backward reuses the output")
+class ExpLayer:
+    __slots__ = ("out",)
+
+    def __init__(self):
+        self.out = None
+
+    def forward(self, x):
+        out = math.exp(x)
+        self.out = out
+        return out
+
+    def backward(self, dout):
+        dx = dout * self.out
+        return dx
+
+    def fault(self, x):
+        self.out = math.inf  # the only way exp raises is overflow
+        return math.inf
+
+
+@register("log", symbol="log", title="Natural log", ports=("x",),
+          rule=("dout / x",), numbers=("{dout} ÷ {x}",), note="d(log x)/dx = 1/x")
+class LogLayer:
+    __slots__ = ("x",)
+
+    def __init__(self):
+        self.x = None
+
+    def forward(self, x):
+        self.x = x
+        out = math.log(x)
+        return out
+
+    def backward(self, dout):
+        dx = dout / self.x
+        return dx
+
+    def fault(self, x):
+        return -math.inf if x == 0 else math.nan
