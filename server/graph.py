@@ -102,6 +102,7 @@ class ComputationGraph:
         if not isinstance(ops, list) or not ops:
             raise GraphError("ops must be a non-empty list of edit ops")
         changes, undo = [], []
+        node_order, edge_order = list(self.g.nodes), list(self._wired)
         for k, op in enumerate(ops):
             try:
                 change, inverse = self.apply(op)
@@ -109,11 +110,23 @@ class ComputationGraph:
                 for inv in reversed(undo):
                     for iop in inv:
                         self.apply(iop)
+                self._restore_order(node_order, edge_order)
                 where = f"ops[{k}]: " if len(ops) > 1 else ""
                 raise GraphError(where + str(err), err.problems) from None
             changes += change
             undo.append(inverse)
         return changes, [iop for inv in reversed(undo) for iop in inv]
+
+    def _restore_order(self, node_order: list, edge_order: list):
+        """After a rollback, put nodes and edges back in their document order."""
+        if list(self.g.nodes) != node_order:
+            g = nx.MultiDiGraph()
+            g.add_nodes_from((n, self.g.nodes[n]) for n in node_order)
+            g.add_edges_from(self.g.edges(keys=True))
+            self.g = g
+            self._structure_changed()
+        if list(self._wired) != edge_order:
+            self._wired = {key: self._wired[key] for key in edge_order}
 
     def add_node(self, node) -> tuple[list, list]:
         node = document.parse_node(node)

@@ -1,0 +1,66 @@
+"""The JSON HTTP API: ops, examples and graphs."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, request
+
+from .document import GraphError, loads
+from .examples import example_doc, list_examples
+from .registry import describe_ops
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+
+def sessions():
+    return current_app.extensions["gradcanvas.sessions"]
+
+
+def error(message: str, status: int, problems=None):
+    body = {"error": message}
+    if problems:
+        body["problems"] = problems
+    return jsonify(body), status
+
+
+@bp.errorhandler(413)
+def too_large(_):
+    return error(f"the document is larger than {current_app.config['MAX_DOCUMENT_BYTES']:,} bytes", 413)
+
+
+@bp.get("/ops")
+def ops():
+    return jsonify(describe_ops())
+
+
+@bp.get("/examples")
+def examples():
+    return jsonify(list_examples())
+
+
+@bp.post("/examples/<name>")
+def copy_example(name):
+    try:
+        doc = example_doc(name)
+    except KeyError as err:
+        return error(str(err.args[0]), 404)
+    return jsonify({"id": sessions().create(doc).id}), 201
+
+
+@bp.post("/graphs")
+def create_graph():
+    try:
+        doc = loads(request.get_data(), sessions().limits)
+        session = sessions().create(doc)
+    except GraphError as err:
+        status = 413 if "limit is" in str(err) else 400
+        return error(str(err), status, err.problems)
+    return jsonify({"id": session.id}), 201
+
+
+@bp.get("/graphs/<graph_id>")
+def get_graph(graph_id):
+    try:
+        session = sessions().get(graph_id)
+    except GraphError as err:
+        return error(str(err), 404)
+    with session.lock:
+        return jsonify(session.graph.to_dict())

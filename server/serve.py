@@ -1,0 +1,26 @@
+"""``gradcanvas serve``: run the editor on one process."""
+from __future__ import annotations
+
+import threading
+import webbrowser
+
+from .app import create_app
+from .examples import example_doc
+from .realtime import socketio
+
+
+def serve(args) -> int:
+    app = create_app()
+    base = f"http://{'localhost' if args.host in ('127.0.0.1', '::1') else args.host}:{args.port}"
+    url = base + "/"
+    if args.open_example:
+        session = app.extensions["gradcanvas.sessions"].create(example_doc(args.open_example))
+        url = f"{base}/g/{session.id}"
+    print(f"gradcanvas is running at {url}  (Ctrl+C to stop)", flush=True)
+    if args.open:
+        threading.Timer(1.0, webbrowser.open, [url]).start()
+    # allow_unsafe_werkzeug: the threading-mode development server is what we ship for
+    # one machine; docs/deploy.md covers running behind a production server.
+    socketio.run(app, host=args.host, port=args.port, allow_unsafe_werkzeug=True,
+                 use_reloader=False, log_output=False)
+    return 0

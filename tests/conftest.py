@@ -1,0 +1,127 @@
+"""Shared fixtures: the app factory (Flask tutorial style), socket test clients,
+a real server on a free port, and Playwright on Debian's chromium."""
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = os.environ.get("GRADCANVAS_CHROMIUM", "/usr/bin/chromium")
+
+
+@pytest.fixture
+def app():
+    from server.app import create_app
+    return create_app({"TESTING": True})
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def socket_client(app):
+    """A factory of Socket.IO test clients bound to ``app`` (no network)."""
+    from server.realtime import socketio
+    made = []
+
+    def make():
+        c = socketio.test_client(app)
+        made.append(c)
+        return c
+    yield make
+    for c in made:
+        if c.is_connected():
+            c.disconnect()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _fast_websocket_close():
+    """websocket-client waits 3 s for a close frame the engine.io loop already ate."""
+    try:
+        import websocket
+    except ImportError:
+        yield
+        return
+    original = websocket.WebSocket.close
+
+    def close(self, status=1000, reason=b"", timeout=0.2):
+        return original(self, status, reason, timeout)
+    websocket.WebSocket.close = close
+    yield
+    websocket.WebSocket.close = original
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(*extra_args, env=None):
+    """Start `gradcanvas serve` in a subprocess on a free loopback port; returns (proc, url)."""
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "server.cli", "serve", "--port", str(port), *extra_args],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            env={**os.environ, **(env or {})})
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 20
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(url + "/api/ops", timeout=1).read()
+            return proc, url
+        except OSError:
+            if proc.poll() is not None:
+                raise RuntimeError("server exited: " + proc.stdout.read().decode(errors="replace"))
+            time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError("server did not start within 20 s")
+
+
+@pytest.fixture(scope="session")
+def live_server():
+    """The base URL of a real gradcanvas server, for websocket and browser tests."""
+    proc, url = start_server()
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+def post_json(url: str, doc) -> dict:
+    req = urllib.request.Request(url, data=json.dumps(doc).encode(), method="POST",
+                                 headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        return json.loads(resp.read())
+
+
+@pytest.fixture
+def create_graph(live_server):
+    """POST a document to the live server; returns the new graph's id."""
+    def create(doc):
+        return post_json(live_server + "/api/graphs", doc)["id"]
+    return create
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    # Debian's chromium, never Playwright's download; flags keep it off the closed network.
+    return {**browser_type_launch_args, "executable_path": CHROMIUM,
+            "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                     "--disable-component-update", "--disable-sync", "--no-first-run"]}
