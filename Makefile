@@ -7,7 +7,7 @@ CHROMIUM ?= /usr/bin/chromium
 HOST    ?= 127.0.0.1
 PORT    ?= 5000
 
-.PHONY: run test bench setup chromium clean
+.PHONY: run test bench setup system-packages clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -17,17 +17,23 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
-# Browser tests use Debian's chromium; Playwright's own browser downloads are not used.
-chromium:
-	@test -x $(CHROMIUM) || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+# Debian packages the tests need: chromium for the browser tests (never Playwright's own
+# download), Noto CJK so Hangul renders on the canvas and in exports, graphviz for DOT.
+DEBS := chromium fonts-noto-cjk graphviz
+system-packages:
+	@missing=""; for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
 
 run: $(STAMP)
 	$(BIN)/gradcanvas serve --host $(HOST) --port $(PORT) --open-example doughnut
 
-test: $(STAMP) chromium
+test: $(STAMP) system-packages
 	$(BIN)/python -m pytest
 
-bench: $(STAMP) chromium
+bench: $(STAMP) system-packages
 	$(BIN)/python benchmarks/engine.py
 
 clean:

@@ -3,8 +3,6 @@
 Raw floats are kept everywhere else (documents, events, JSON output); only what
 is drawn or printed for reading goes through ``fmt``.
 """
-import math
-
 MINUS = "\u2212"  # typographic minus, as in the book's figures
 
 
@@ -12,18 +10,15 @@ def fmt(x) -> str:
     """At most 6 significant digits, no trailing zeros: 220.00000000000003 → '220'."""
     if x is None:
         return ""
-    x = float(x)
-    if math.isnan(x):
-        return "NaN"
-    if math.isinf(x):
-        return "∞" if x > 0 else MINUS + "∞"
-    text = f"{x:.6g}"
+    text = f"{float(x):.6g}"
+    if text[-1] in "nf":  # 'nan', 'inf', '-inf'
+        return "NaN" if text[-1] == "n" else ("∞" if text[0] != "-" else MINUS + "∞")
     if "e" in text:  # 1.5e-07 → 1.5e−7: no '+', no leading zeros in the exponent
         mant, exp = text.split("e")
         text = f"{mant}e{int(exp)}"
-    if text in ("-0", "0"):
-        return "0"
-    return text.replace("-", MINUS)
+    if text[0] == "-":
+        return "0" if text == "-0" else MINUS + text[1:].replace("-", MINUS)
+    return text.replace("-", MINUS) if "-" in text else text
 
 
 def fmt_operand(x) -> str:

@@ -4,9 +4,24 @@ from __future__ import annotations
 import threading
 import webbrowser
 
+from werkzeug.serving import WSGIRequestHandler
+
 from .app import create_app
 from .examples import example_doc
 from .realtime import socketio
+
+
+class NoDelayHandler(WSGIRequestHandler):
+    """TCP_NODELAY: an ack and a broadcast are two small writes, and Nagle's
+    algorithm with delayed ACKs held the second one back by 40 ms."""
+    disable_nagle_algorithm = True
+
+
+def run(app, host: str, port: int):
+    # allow_unsafe_werkzeug: the threading-mode development server is what we ship for
+    # one machine; docs/deploy.md covers running behind a production server.
+    socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, use_reloader=False,
+                 log_output=False, request_handler=NoDelayHandler)
 
 
 def serve(args) -> int:
@@ -19,8 +34,5 @@ def serve(args) -> int:
     print(f"gradcanvas is running at {url}  (Ctrl+C to stop)", flush=True)
     if args.open:
         threading.Timer(1.0, webbrowser.open, [url]).start()
-    # allow_unsafe_werkzeug: the threading-mode development server is what we ship for
-    # one machine; docs/deploy.md covers running behind a production server.
-    socketio.run(app, host=args.host, port=args.port, allow_unsafe_werkzeug=True,
-                 use_reloader=False, log_output=False)
+    run(app, args.host, args.port)
     return 0

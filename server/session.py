@@ -10,7 +10,7 @@ import threading
 
 from .document import GraphError, Limits
 from .graph import ComputationGraph
-from .view import Cursor, visible_state, wire_event
+from .view import Cursor, pass_orders, visible_state, wire_event
 
 # Edits of these types change what the steps are, so they reset the cursor.
 STRUCTURAL = {"add_node", "remove_node", "connect", "disconnect", "set_params", "set_output"}
@@ -36,9 +36,11 @@ class GraphSession:
             self._steps = (fwd, bwd)
         return self._steps
 
-    def _orders(self):
-        fwd, bwd = self._events()
-        return [e["node"] for e in fwd], [e["node"] for e in bwd]
+    def _orders(self) -> tuple[list, list]:
+        if self._steps is not None:
+            fwd, bwd = self._steps
+            return [e["node"] for e in fwd], [e["node"] for e in bwd]
+        return pass_orders(self.graph)
 
     def state(self) -> dict:
         fwd, bwd = self._orders()

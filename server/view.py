@@ -9,7 +9,9 @@ from dataclasses import asdict, dataclass
 
 from .display import fmt
 from .document import jsonable
+from .document import GraphError
 from .graph import ComputationGraph
+from .registry import OPS
 
 
 @dataclass
@@ -22,40 +24,94 @@ class Cursor:
         return asdict(self)
 
 
+def pass_orders(graph: ComputationGraph) -> tuple[list, list]:
+    """The node order of the forward and backward passes, without the events' texts."""
+    plan = graph.plan
+    try:
+        graph._require_complete(plan)
+        _, _, mask = plan.run_backward(plan.index[graph.output_node()])
+        bwd = [plan.ids[i] for i in range(len(plan.ids) - 1, -1, -1) if mask[i]]
+    except GraphError:
+        bwd = []
+    return list(plan.ids), bwd
+
+
+def full_cursor(graph: ComputationGraph) -> Cursor:
+    """A cursor with everything revealed: the figure as the book prints it."""
+    fwd, bwd = pass_orders(graph)
+    return Cursor("backward", len(bwd), len(bwd)) if bwd else Cursor("forward", len(fwd), len(fwd))
+
+
+def node_symbol(attrs: dict) -> str:
+    """The symbol drawn in a node; pow shows its exponent: '^2'."""
+    spec = OPS[attrs["op"]]
+    if spec.name == "pow":
+        return "^" + fmt(attrs["params"]["exponent"])
+    return spec.symbol
+
+
 def _num(x):
     return jsonable(x), fmt(x)
 
 
 def visible_state(graph: ComputationGraph, cursor: Cursor, fwd_order: list, bwd_order: list) -> dict:
-    """The evaluation as far as the cursor has revealed it (see docs/protocol.md)."""
-    full = graph.evaluate()
+    """The evaluation as far as the cursor has revealed it (see docs/protocol.md).
+
+    One pass over nodes and edges, reading the plan's flat lists directly: this
+    runs after every edit, for every graph size.
+    """
     plan = graph.plan
+    index, vals = plan.index, plan.vals
     if cursor.phase == "forward":
-        shown_v = set(fwd_order[:cursor.step])
+        shown_v = {index[n] for n in fwd_order[:cursor.step]}
     elif cursor.phase == "backward":
-        shown_v = set(fwd_order)
+        shown_v = set(range(len(vals)))
     else:
         shown_v = set()
-    shown_g = set(bwd_order[:cursor.step]) if cursor.phase == "backward" else set()
-    vals = plan.vals
-    values = {nid: jsonable(vals[plan.index[nid]]) for nid in fwd_order if nid in shown_v}
-    grads = {nid: g for nid, g in full["grads"].items() if nid in shown_g}
+    grads = egrads = None
+    shown_g: set = set()
+    output, output_error = None, None
+    try:
+        output = graph.output_node()
+    except GraphError as err:
+        output_error = str(err)
+    if cursor.phase == "backward" and cursor.step:
+        grads, egrads, _ = plan.run_backward(index[output])
+        shown_g = {index[n] for n in bwd_order[:cursor.step]}
+    elif output is not None and output not in index:
+        output_error = f"the output {output!r} cannot be computed yet"
+
+    values, values_text = {}, {}
+    for i in sorted(shown_v):
+        nid = plan.ids[i]
+        values[nid] = jsonable(vals[i])
+        values_text[nid] = fmt(vals[i])
+    grads_out, grads_text = {}, {}
+    for i in sorted(shown_g):
+        nid = plan.ids[i]
+        grads_out[nid], grads_text[nid] = _num(grads[i])
     edges = []
-    for e in full["edges"]:
-        v = e["value"] if e["source"] in shown_v else None
-        g = e["grad"] if e["target"] in shown_g else None
-        edges.append({**e, "value": v, "grad": g,
-                      "value_text": fmt(_float(v)) if v is not None else None,
-                      "grad_text": fmt(_float(g)) if g is not None else None})
+    arity = {nid: OPS[a["op"]].arity for nid, a in graph.g.nodes(data=True)}
+    for (t, p), s in graph._wired.items():
+        si, ti = index.get(s), index.get(t)
+        v = vt = g = gt = None
+        if si is not None and si in shown_v:
+            v, vt = values[s], values_text[s]  # an edge carries its source's value
+        if ti is not None and ti in shown_g:
+            eg = egrads[ti]
+            g, gt = _num(eg if arity[t] == 1 else eg[p])
+        edges.append({"source": s, "target": t, "port": p, "value": v, "grad": g,
+                      "value_text": vt, "grad_text": gt})
     inputs = {nid: fmt(a["value"]) for nid, a in graph.g.nodes(data=True) if a["op"] == "input"}
+    symbols = {nid: node_symbol(a) for nid, a in graph.g.nodes(data=True) if "params" in a}
+    errors = dict(plan.incomplete)
+    errors.update(graph.faults())
     return {
         "cursor": cursor.to_dict(),
-        "values": values, "grads": grads, "edges": edges,
-        "display": {"values": {k: fmt(_float(v)) for k, v in values.items()},
-                    "grads": {k: fmt(_float(v)) for k, v in grads.items()},
-                    "inputs": inputs},
-        "errors": full["errors"], "affected": full["affected"],
-        "output": full["output"], "output_error": full.get("output_error"),
+        "values": values, "grads": grads_out, "edges": edges,
+        "display": {"values": values_text, "grads": grads_text, "inputs": inputs, "symbols": symbols},
+        "errors": errors, "affected": sorted(graph.affected()) if plan.faults else [],
+        "output": output if output in index else None, "output_error": output_error,
         "forward_total": len(fwd_order), "backward_total": len(bwd_order),
     }
 

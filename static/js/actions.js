@@ -1,0 +1,93 @@
+// Edit and step requests: what the interaction and the toolbar ask of the server.
+// Nothing here changes the model: the server's `patch`/`step`/`state` broadcasts do.
+import { cornerFor } from './geometry.js';
+const INPUT_NAMES = ['x', 'y', 'z', 'w', 'b', 'a', 'c', 'u', 'v'];
+
+export class Actions {
+  constructor(model, connection, showError) {
+    this.model = model;
+    this.conn = connection;
+    this.showError = showError;
+  }
+
+  /** Send an ack'ed request; on refusal show the server's message. Resolves to the ack or null. */
+  async send(event, payload) {
+    try {
+      const ack = await this.conn.request(event, payload);
+      if (!ack.ok) { this.showError(ack.error || 'refused by the server'); return null; }
+      return ack;
+    } catch (err) {
+      this.showError(String(err.message || err));
+      return null;
+    }
+  }
+
+  async edit(ops) {
+    if (!ops.length) return null;
+    const ack = await this.send('edit', { version: this.model.version, ops });
+    if (ack && typeof ack.version === 'number') this.model.version = Math.max(this.model.version, ack.version);
+    return ack;
+  }
+
+  /** A fresh readable id: inputs get x, y, z, …; ops get mul1, mul2, … */
+  newId(op) {
+    const taken = this.model.nodes;
+    if (op === 'input') {
+      const free = INPUT_NAMES.find((n) => !taken.has(n));
+      if (free) return free;
+    }
+    for (let i = 1; ; i++) if (!taken.has(`${op}${i}`)) return `${op}${i}`;
+  }
+
+  /** Add an `op` node centred on world point `at`. */
+  addNode(op, at) {
+    const node = { id: this.newId(op), op };
+    const corner = cornerFor(this.model, node, at);
+    node.x = Math.round(corner.x);
+    node.y = Math.round(corner.y);
+    return this.edit([{ type: 'add_node', node }]);
+  }
+
+  connect(source, target, port) {
+    return this.edit([{ type: 'connect', source, target, port }]);
+  }
+
+  moveNodes(moves) {
+    return this.edit(moves.map(({ id, x, y }) => ({ type: 'move_node', id, x: Math.round(x), y: Math.round(y) })));
+  }
+
+  /** Delete the selected nodes, or disconnect the selected edge. */
+  deleteSelection() {
+    const sel = this.model.selection;
+    if (sel.edge) {
+      const e = this.model.edgeByKey(sel.edge);
+      if (e) return this.edit([{ type: 'disconnect', target: e.target, port: e.port }]);
+    }
+    const ids = [...sel.nodes].filter((id) => this.model.nodes.has(id));
+    return this.edit(ids.map((id) => ({ type: 'remove_node', id })));
+  }
+
+  /** Commit an inline edit: {label?, value?, params?} for node `id`; only what changed is sent. */
+  updateNode(id, { label, value, params }) {
+    const node = this.model.nodes.get(id);
+    if (!node) return null;
+    const ops = [];
+    if (label !== undefined && (label || null) !== (node.label || null)) ops.push({ type: 'set_label', id, label: label || null });
+    if (value !== undefined && value !== node.value) ops.push({ type: 'set_value', id, value });
+    if (params && Object.keys(params).length) ops.push({ type: 'set_params', id, params });
+    return this.edit(ops);
+  }
+
+  setOutput(id) { return this.edit([{ type: 'set_output', id }]); }
+
+  step(direction, count = 1) { return this.send('step', { direction, count }); }
+
+  reset() { return this.send('reset', {}); }
+}
+
+/** Read what a person typed as a number; anything else is sent as typed so the server explains. */
+export function parseNumber(text) {
+  const t = text.trim().replace(/\u2212/g, '-');
+  const n = t === '' ? NaN : Number(t);
+  return Number.isFinite(n) ? n : text;
+}

@@ -1,0 +1,117 @@
+// Floating HTML editors over the canvas: the inline node editor (value, label,
+// params) and the node search box (double-click on empty canvas).
+import { nodeExtent } from './geometry.js';
+import { parseNumber } from './actions.js';
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === 'dataset') Object.assign(node.dataset, v);
+    else if (k in node && k !== 'list') node[k] = v;
+    else node.setAttribute(k, v);
+  }
+  node.append(...children);
+  return node;
+}
+
+export class Editors {
+  constructor({ host, model, camera, actions, focusCanvas }) {
+    Object.assign(this, { host, model, camera, actions, focusCanvas });
+    this.open = null;   // the element showing, if any
+  }
+
+  close() {
+    if (this.open) { this.open.remove(); this.open = null; }
+  }
+
+  place(elm, screen) {
+    const w = this.host.clientWidth, h = this.host.clientHeight;
+    elm.style.left = `${Math.max(4, Math.min(screen.x, w - 240))}px`;
+    elm.style.top = `${Math.max(4, Math.min(screen.y, h - 120))}px`;
+  }
+
+  /** Double-click on a node: inputs edit value and label; ops edit label and params. */
+  openNodeEditor(node) {
+    this.close();
+    const isInput = this.model.isInput(node);
+    const fields = [];
+    const labelIn = el('input', { type: 'text', value: node.label || '', placeholder: node.id, dataset: { testid: 'edit-label' } });
+    let valueIn = null;
+    if (isInput) {
+      valueIn = el('input', { type: 'text', inputMode: 'decimal', value: node.value == null ? '' : String(node.value), dataset: { testid: 'edit-value' } });
+      fields.push(el('label', {}, 'value', valueIn));
+    }
+    fields.push(el('label', {}, 'label', labelIn));
+    const paramIns = {};
+    for (const [name, v] of Object.entries(node.params || {})) {
+      paramIns[name] = el('input', { type: 'text', value: String(v), dataset: { testid: `edit-param-${name}` } });
+      fields.push(el('label', {}, name, paramIns[name]));
+    }
+    const box = el('form', { className: 'inline-editor', dataset: { testid: 'inline-editor' } },
+      ...fields, el('p', { className: 'hint' }, 'Enter to apply · Esc to cancel'));
+    const { hh } = nodeExtent(this.model, node);
+    this.place(box, this.camera.toScreen({ x: node.x, y: node.y + 2 * hh + 6 }));
+    const commit = () => {
+      const change = { label: labelIn.value.trim() };
+      if (valueIn) change.value = parseNumber(valueIn.value);
+      const params = {};
+      for (const [name, input] of Object.entries(paramIns)) {
+        const v = parseNumber(input.value);
+        if (v !== node.params[name]) params[name] = v;
+      }
+      change.params = params;
+      this.close();
+      this.focusCanvas();
+      this.actions.updateNode(node.id, change);
+    };
+    box.addEventListener('submit', (e) => { e.preventDefault(); commit(); });
+    box.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter') { e.preventDefault(); commit(); }
+      else if (e.key === 'Escape') { e.preventDefault(); this.close(); this.focusCanvas(); }
+    });
+    this.host.append(box);
+    this.open = box;
+    const first = valueIn || labelIn;
+    first.focus();
+    first.select();
+  }
+
+  /** Double-click on empty canvas: a search box listing the ops; Enter adds the chosen one there. */
+  openSearch(screen, world) {
+    this.close();
+    const ops = [...this.model.ops.values()];
+    const input = el('input', { type: 'search', placeholder: 'Add a node…', dataset: { testid: 'node-search-input' } });
+    const list = el('ul', { role: 'listbox' });
+    const box = el('div', { className: 'node-search', dataset: { testid: 'node-search' } }, input, list);
+    let matches = [], active = 0;
+    const render = () => {
+      const q = input.value.trim().toLowerCase();
+      matches = ops.filter((o) => !q || o.name.includes(q) || o.title.toLowerCase().includes(q) || (o.symbol || '').includes(q));
+      active = Math.min(active, Math.max(0, matches.length - 1));
+      list.replaceChildren(...matches.map((o, i) => {
+        const li = el('li', { role: 'option', dataset: { op: o.name, testid: `node-search-op-${o.name}` } },
+          el('span', { className: 'sym' }, o.symbol || '▭'), o.title);
+        li.setAttribute('aria-selected', String(i === active));
+        li.addEventListener('pointerdown', (e) => { e.preventDefault(); choose(o); });
+        return li;
+      }));
+    };
+    const choose = (o) => {
+      this.close();
+      this.focusCanvas();
+      if (o) this.actions.addNode(o.name, world);
+    };
+    input.addEventListener('input', () => { active = 0; render(); });
+    input.addEventListener('keydown', (e) => {
+      if (e.key === 'ArrowDown') { active = Math.min(active + 1, matches.length - 1); render(); e.preventDefault(); }
+      else if (e.key === 'ArrowUp') { active = Math.max(active - 1, 0); render(); e.preventDefault(); }
+      else if (e.key === 'Enter') { e.preventDefault(); choose(matches[active]); }
+      else if (e.key === 'Escape') { e.preventDefault(); choose(null); }
+    });
+    render();
+    this.place(box, screen);
+    this.host.append(box);
+    this.open = box;
+    input.focus();
+  }
+}

@@ -1,0 +1,145 @@
+// Wires the editor together: model, camera, layers, connection, interaction, panels.
+import { Actions } from './actions.js';
+import { Animator, startLoop } from './animation.js';
+import { createCamera } from './camera.js';
+import { Editors } from './editors.js';
+import { ErrorMessage, ExplainPanel } from './explain.js';
+import { edgeCurve, graphBounds, inputPorts, nodeBounds, outputPort } from './geometry.js';
+import { Interaction } from './interaction.js';
+import { Palette, fetchOps } from './palette.js';
+import { Layer, drawOverlay, drawScene, labelAnchor, labelLayout } from './renderer.js';
+import { Connection } from './socket.js';
+import { GraphModel } from './state.js';
+import { Toolbar } from './toolbar.js';
+
+const byTestId = (id) => document.querySelector(`[data-testid="${id}"]`);
+
+const graphId = document.body.dataset.graphId;
+const model = new GraphModel(graphId);
+const camera = createCamera();
+const stage = byTestId('stage');
+const overlayCanvas = byTestId('graph-canvas');
+const scene = new Layer(stage.querySelector('.layer-scene'));
+const overlay = new Layer(overlayCanvas);
+const view = { rect: overlayCanvas.getBoundingClientRect() };
+
+const errorMessage = new ErrorMessage(byTestId('error-message'));
+const showError = (msg) => errorMessage.show(msg);
+
+let toolbar = null;
+const animator = new Animator(model, () => (toolbar ? toolbar.speed : 4));
+let joinedOnce = false;
+let connected = false;
+
+const connection = new Connection(graphId, {
+  onJoin(ack) {
+    animator.clear();
+    model.load(ack);
+    if (!joinedOnce) { joinedOnce = true; fitView(); }
+  },
+  onPatch(msg) { animator.clear(); model.applyPatch(msg); },
+  onStep(msg) { animator.enqueue(msg); },
+  onState(msg) { animator.clear(); model.applyState(msg); },
+  onStatus(status) { connected = status === 'connected'; toolbar?.setConnection(status); },
+  onError: showError,
+});
+
+const actions = new Actions(model, connection, showError);
+toolbar = new Toolbar(document.querySelector('.topbar'), { actions, model, fitView });
+toolbar.setConnection(connection.socket.connected ? 'connected' : 'connecting');
+const explain = new ExplainPanel(byTestId('explain-panel'), model);
+const focusCanvas = () => overlayCanvas.focus({ preventScroll: true });
+const editors = new Editors({ host: byTestId('floating'), model, camera, actions, focusCanvas });
+const interaction = new Interaction({ canvas: overlayCanvas, model, camera, actions, view, editors });
+
+function fitView() {
+  const b = graphBounds(model);
+  if (b) camera.fit(b, { w: overlay.w || overlayCanvas.clientWidth, h: overlay.h || overlayCanvas.clientHeight });
+  model.markDirty('scene', 'overlay');
+}
+
+const palette = new Palette(byTestId('palette'), {
+  dropAt(op, clientX, clientY) {
+    const r = overlayCanvas.getBoundingClientRect();
+    if (clientX < r.left || clientX > r.right || clientY < r.top || clientY > r.bottom) return;
+    actions.addNode(op, camera.toWorld({ x: clientX - r.left, y: clientY - r.top }));
+  },
+  addAtCentre(op) {
+    actions.addNode(op, camera.toWorld({ x: overlay.w / 2, y: overlay.h / 2 }));
+  },
+});
+fetchOps().then((ops) => {
+  model.ops = new Map(ops.map((o) => [o.name, o]));
+  palette.render(ops);
+  model.markDirty();
+}).catch((err) => showError(`cannot load the op list: ${err.message}`));
+
+// -- layout ----------------------------------------------------------------------------
+function resize() {
+  scene.resize();
+  overlay.resize();
+  view.rect = overlayCanvas.getBoundingClientRect();
+  model.markDirty('scene', 'overlay');
+}
+new ResizeObserver(resize).observe(stage);
+window.addEventListener('resize', resize);
+window.addEventListener('scroll', () => { view.rect = overlayCanvas.getBoundingClientRect(); }, true);
+resize();
+
+// -- the one animation loop ----------------------------------------------------------------
+startLoop((now) => {
+  animator.tick(now);
+  if (window.devicePixelRatio !== scene.dpr) resize();
+  const d = model.dirty;
+  if (d.scene) { d.scene = false; drawScene(scene, model, camera); }
+  if (d.overlay) { d.overlay = false; drawOverlay(overlay, model, camera, interaction.ui, animator.tokens(now)); }
+  if (d.panels) { d.panels = false; toolbar.update(); explain.update(); }
+});
+
+// -- read-only view for tests and tools -----------------------------------------------------
+function snapshot() {
+  const r = overlayCanvas.getBoundingClientRect();
+  const page = (p) => { const s = camera.toScreen(p); return { x: r.left + s.x, y: r.top + s.y }; };
+  const s = model.shown;
+  const nodes = [...model.nodes.values()].map((n) => {
+    const b = nodeBounds(model, n);
+    const tl = page({ x: b.minX, y: b.minY }), br = page({ x: b.maxX, y: b.maxY });
+    const isInput = model.isInput(n);
+    return {
+      id: n.id, op: n.op, label: n.label ?? null,
+      value: isInput ? n.value : (s.values[n.id] ?? null),
+      grad: s.grads[n.id] ?? null,
+      value_text: isInput ? (s.inputText[n.id] ?? null) : (s.valueText[n.id] ?? null),
+      grad_text: s.gradText[n.id] ?? null,
+      x: n.x, y: n.y, params: n.params ? { ...n.params } : null,
+      screen: { x: tl.x, y: tl.y, w: br.x - tl.x, h: br.y - tl.y, cx: (tl.x + br.x) / 2, cy: (tl.y + br.y) / 2 },
+      ports: { inputs: inputPorts(model, n).map(page), output: page(outputPort(model, n)) },
+      selected: model.selection.nodes.has(n.id), error: model.errors[n.id] ?? null,
+    };
+  });
+  const edges = model.edges.map((e) => {
+    const c = edgeCurve(model, e);
+    const layout = c ? labelLayout(c, e.valueText, e.gradText) : {};
+    const box = (b) => {
+      if (!b) return null;
+      const p = page({ x: b.cx, y: b.cy });
+      const w = b.w * camera.scale, h = b.h * camera.scale;
+      return { x: p.x - w / 2, y: p.y - h / 2, w, h };
+    };
+    return {
+      source: e.source, target: e.target, port: e.port, value: e.value, grad: e.grad,
+      value_text: e.valueText, grad_text: e.gradText, mid: c ? page(labelAnchor(c).mid) : null,
+      labels: { value: box(layout.value), grad: box(layout.grad) },
+    };
+  });
+  const { phase, step, total } = s.cursor;
+  return {
+    graph_id: graphId, version: model.version, phase, step, total, output: model.output,
+    current: model.current ? model.current.node : null,
+    nodes, edges, selection: { nodes: [...model.selection.nodes], edge: model.selection.edge },
+    animating: animator.busy, pending: animator.pending, connected,
+    camera: { scale: camera.scale, offset: { ...camera.offset } }, dpr: window.devicePixelRatio || 1,
+  };
+}
+
+window.gradcanvas = Object.freeze({ snapshot });

@@ -1,0 +1,251 @@
+// The graph model: plain JS objects that the server's messages update.
+// The renderer only reads it; interaction turns gestures into edit requests.
+// Values and gradients live ON the edge objects (like LiteGraph's link.data).
+
+const IDLE = Object.freeze({ phase: 'idle', step: 0, total: 0 });
+
+export const edgeKey = (target, port) => `${target}\u0000${port}`;
+
+function newEdge(source, target, port) {
+  return { source, target, port, value: null, grad: null, valueText: null, gradText: null };
+}
+
+export class GraphModel {
+  constructor(graphId) {
+    this.graphId = graphId;
+    this.title = '';
+    this.version = 0;
+    this.ops = new Map();        // op name → spec from GET /api/ops
+    this.nodes = new Map();      // id → {id, op, label, value, params, x, y}
+    this.edges = [];             // [{source, target, port, value, grad, valueText, gradText}]
+    this._index = null;          // cached lookups over `edges`
+    this.shown = this.emptyShown();
+    this.errors = {};            // node id → message
+    this.affected = new Set();   // downstream of a numerical fault
+    this.output = null;          // the output node (explicit or the single sink)
+    this.outputError = null;
+    this.totals = { forward: 0, backward: 0 };
+    this.current = null;         // the step last played or playing: {phase, node, event}
+    this.playing = null;         // the step event whose animation is running, if any
+    this.selection = { nodes: new Set(), edge: null };  // edge: edgeKey or null
+    this.dirty = { scene: true, overlay: true, panels: true };
+    this.listeners = new Set();
+  }
+
+  emptyShown() {
+    return {
+      cursor: { ...IDLE },
+      values: {}, grads: {},          // node id → raw number (revealed)
+      valueText: {}, gradText: {},    // node id → display string from the server
+      inputText: {},                  // input id → its own value's display string
+      symbols: {},                    // op id → its symbol when params shape it ("^2")
+    };
+  }
+
+  // -- reading -----------------------------------------------------------------
+  spec(op) { return this.ops.get(op); }
+
+  arity(op) {
+    const spec = this.ops.get(op);
+    return spec ? spec.arity : (op === 'input' ? 0 : 2);
+  }
+
+  isInput(node) { return this.arity(node.op) === 0; }
+
+  name(node) { return node.label || node.id; }
+
+  // The edge list is replaced, never mutated in place, so its indexes can be cached.
+  get edges() { return this._edges; }
+
+  set edges(list) { this._edges = list; this._index = null; }
+
+  index() {
+    if (!this._index) {
+      const byKey = new Map(), pairs = new Map();
+      for (const e of this._edges) {
+        byKey.set(edgeKey(e.target, e.port), e);
+        const pair = edgeKey(e.source, e.target);
+        if (!pairs.has(pair)) pairs.set(pair, []);
+        pairs.get(pair).push(e);
+      }
+      for (const list of pairs.values()) list.sort((a, b) => a.port - b.port);
+      this._index = { byKey, pairs };
+    }
+    return this._index;
+  }
+
+  edgeByKey(key) { return this.index().byKey.get(key) || null; }
+
+  edgeInto(target, port) { return this.edgeByKey(edgeKey(target, port)); }
+
+  /** Edges sharing both ends with `edge` (x*x feeds both ports of one mul), sorted by port. */
+  siblings(edge) { return this.index().pairs.get(edgeKey(edge.source, edge.target)) || [edge]; }
+
+  // -- change notification --------------------------------------------------------
+  markDirty(...layers) {
+    for (const l of layers.length ? layers : ['scene', 'overlay', 'panels']) this.dirty[l] = true;
+  }
+
+  onChange(fn) { this.listeners.add(fn); return () => this.listeners.delete(fn); }
+
+  changed(kind) {
+    this.markDirty();
+    for (const fn of this.listeners) fn(kind);
+  }
+
+  // -- server messages -------------------------------------------------------------
+  /** The join ack: {graph, version, state}. Replaces everything. */
+  load({ graph, version, state }) {
+    this.title = graph.title || '';
+    this.version = version;
+    this.nodes = new Map(graph.nodes.map((n) => [n.id, { ...n }]));
+    this.edges = graph.edges.map((e) => newEdge(e.source, e.target, e.port));
+    this.pruneSelection();
+    this.applyVisible(state);
+    this.changed('load');
+  }
+
+  /** A `patch` broadcast: {version, ops, state}. */
+  applyPatch({ version, ops, state }) {
+    for (const op of ops) this.applyOp(op);
+    this.version = Math.max(this.version, version);
+    this.pruneSelection();
+    this.applyVisible(state);
+    this.changed('patch');
+  }
+
+  applyOp(op) {
+    switch (op.type) {
+      case 'add_node': this.nodes.set(op.node.id, { ...op.node }); break;
+      case 'remove_node':
+        this.nodes.delete(op.id);
+        this.edges = this.edges.filter((e) => e.source !== op.id && e.target !== op.id);
+        break;
+      case 'move_node': this.withNode(op.id, (n) => { n.x = op.x; n.y = op.y; }); break;
+      case 'connect':
+        this.edges = [...this.edges.filter((e) => !(e.target === op.target && e.port === op.port)),
+          newEdge(op.source, op.target, op.port)];
+        break;
+      case 'disconnect':
+        this.edges = this.edges.filter((e) => !(e.target === op.target && e.port === op.port));
+        break;
+      case 'set_value': this.withNode(op.id, (n) => { n.value = op.value; }); break;
+      case 'set_label': this.withNode(op.id, (n) => { n.label = op.label || undefined; }); break;
+      case 'set_params': this.withNode(op.id, (n) => { n.params = { ...op.params }; }); break;
+      case 'set_output': this.output = op.id; break;
+      default: console.warn('gradcanvas: unknown patch op', op);
+    }
+  }
+
+  withNode(id, fn) {
+    const n = this.nodes.get(id);
+    if (n) fn(n);
+  }
+
+  /** A `state` broadcast (after reset): {version, state}. */
+  applyState({ version, state }) {
+    if (typeof version === 'number') this.version = Math.max(this.version, version);
+    this.applyVisible(state);
+    this.changed('state');
+  }
+
+  /** The whole visible state: the server's word on what is revealed. */
+  applyVisible(st) {
+    const d = st.display || {};
+    this.shown = {
+      cursor: { ...IDLE, ...st.cursor },
+      values: { ...st.values }, grads: { ...st.grads },
+      valueText: { ...(d.values || {}) }, gradText: { ...(d.grads || {}) },
+      inputText: { ...(d.inputs || {}) },
+      symbols: { ...(d.symbols || {}) },
+    };
+    // The state's edge list is complete: keep our edge objects, refresh their data.
+    const old = new Map(this.edges.map((e) => [edgeKey(e.target, e.port), e]));
+    this.edges = (st.edges || []).map((se) => {
+      let e = old.get(edgeKey(se.target, se.port));
+      if (!e || e.source !== se.source) e = newEdge(se.source, se.target, se.port);
+      e.value = se.value; e.grad = se.grad;
+      e.valueText = se.value_text ?? null; e.gradText = se.grad_text ?? null;
+      return e;
+    });
+    this.errors = { ...(st.errors || {}) };
+    this.affected = new Set(st.affected || []);
+    this.output = st.output ?? null;
+    this.outputError = st.output_error ?? null;
+    this.totals = { forward: st.forward_total ?? 0, backward: st.backward_total ?? 0 };
+    const cur = this.shown.cursor;
+    if (cur.phase === 'idle') this.current = null;
+    else if (this.current && this.current.phase !== cur.phase) this.current = null;
+  }
+
+  /** Reveal one played `step` event: its node's value or grad, and its edges'. */
+  applyStep(ev) {
+    const s = this.shown;
+    if (ev.phase === 'forward' && (ev.index === 1 || s.cursor.phase === 'backward')) {
+      this.clearRevealed({ values: true, grads: true });
+    } else if (ev.phase === 'backward' && ev.index === 1) {
+      this.clearRevealed({ values: false, grads: true });
+    }
+    if (ev.phase === 'forward') {
+      s.values[ev.node] = ev.value;
+      s.valueText[ev.node] = ev.value_text;
+      for (const se of ev.edges || []) {
+        const e = this.edgeInto(se.target, se.port);
+        if (e) { e.value = se.value; e.valueText = se.value_text; }
+      }
+    } else {
+      s.grads[ev.node] = ev.grad;
+      s.gradText[ev.node] = ev.grad_text;
+      for (const se of ev.edges || []) {
+        const e = this.edgeInto(se.target, se.port);
+        if (e) { e.grad = se.grad; e.gradText = se.grad_text; }
+      }
+    }
+    s.cursor = { ...IDLE, ...(ev.cursor || { phase: ev.phase, step: ev.index, total: ev.total }) };
+    this.current = { phase: ev.phase, node: ev.node, event: ev };
+    this.changed('step');
+  }
+
+  clearRevealed({ values, grads }) {
+    const s = this.shown;
+    if (values) { s.values = {}; s.valueText = {}; }
+    if (grads) { s.grads = {}; s.gradText = {}; }
+    for (const e of this.edges) {
+      if (values) { e.value = null; e.valueText = null; }
+      if (grads) { e.grad = null; e.gradText = null; }
+    }
+  }
+
+  // -- selection (local, never sent) ------------------------------------------------
+  select(ids, { add = false } = {}) {
+    if (!add) this.selection.nodes.clear();
+    for (const id of ids) this.selection.nodes.add(id);
+    this.selection.edge = null;
+    this.changed('selection');
+  }
+
+  toggle(id) {
+    const s = this.selection.nodes;
+    if (s.has(id)) s.delete(id); else s.add(id);
+    this.selection.edge = null;
+    this.changed('selection');
+  }
+
+  selectEdge(key) {
+    this.selection.nodes.clear();
+    this.selection.edge = key;
+    this.changed('selection');
+  }
+
+  clearSelection() {
+    if (!this.selection.nodes.size && !this.selection.edge) return;
+    this.selection.nodes.clear();
+    this.selection.edge = null;
+    this.changed('selection');
+  }
+
+  pruneSelection() {
+    for (const id of [...this.selection.nodes]) if (!this.nodes.has(id)) this.selection.nodes.delete(id);
+    if (this.selection.edge && !this.edgeByKey(this.selection.edge)) this.selection.edge = null;
+  }
+}
