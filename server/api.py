@@ -21,14 +21,15 @@ def error(message: str, status: int, problems=None):
     return jsonify(body), status
 
 
-@bp.errorhandler(413)
-def too_large(_):
-    return error(f"the document is larger than {current_app.config['MAX_DOCUMENT_BYTES']:,} bytes", 413)
-
-
 @bp.get("/ops")
 def ops():
     return jsonify(describe_ops())
+
+
+@bp.get("/formats")
+def formats():
+    from .export import FORMATS
+    return jsonify([{"name": f.name, "title": f.title, "extension": f.extension} for f in FORMATS.values()])
 
 
 @bp.get("/examples")

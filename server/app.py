@@ -27,13 +27,21 @@ def create_app(config: dict | None = None) -> Flask:
         CORS_ALLOWED_ORIGINS=None,  # None: same origin only
     )
     app.config.update(config or {})
-    app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_DOCUMENT_BYTES"] + 4096
+    # An imported PNG or SVG is bigger than the document it carries; the document's own
+    # limit is checked once it is out of the file.
+    app.config["MAX_CONTENT_LENGTH"] = 4 * app.config["MAX_DOCUMENT_BYTES"] + 65536
     limits = Limits(max_nodes=app.config["MAX_NODES"], max_bytes=app.config["MAX_DOCUMENT_BYTES"])
     app.extensions["gradcanvas.sessions"] = Sessions(limits)
 
-    from . import api, events, pages  # noqa: F401  (events registers the socket handlers)
+    from . import api, events, files, pages  # noqa: F401  (events registers the socket handlers)
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(files.bp)
+    @app.errorhandler(413)
+    def too_large(_):
+        limit = app.config["MAX_CONTENT_LENGTH"]
+        return {"error": f"the upload is larger than {limit:,} bytes"}, 413
+
     socketio.init_app(app, cors_allowed_origins=app.config["CORS_ALLOWED_ORIGINS"],
                       max_http_buffer_size=app.config["MAX_DOCUMENT_BYTES"] + 65536)
     return app

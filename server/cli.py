@@ -32,6 +32,22 @@ def cmd_eval(args) -> int:
     return 0
 
 
+def cmd_export(args) -> int:
+    from .export import FORMATS, ExportOptions, export
+    graph = _load(args.file, Limits(max_nodes=args.max_nodes, max_bytes=args.max_bytes))
+    options = ExportOptions(values=not args.no_values, grads=not args.no_grads,
+                            background=args.background, scale=args.scale)
+    data = export(graph, args.format, options)
+    if args.o in (None, "-") and args.format == "png" and sys.stdout.isatty():
+        raise GraphError("PNG is binary: give -o FILE.png")
+    if args.o in (None, "-"):
+        sys.stdout.buffer.write(data)
+    else:
+        Path(args.o).write_bytes(data)
+        print(f"wrote {args.o} ({FORMATS[args.format].title}, {len(data):,} bytes)", file=sys.stderr)
+    return 0
+
+
 def cmd_serve(args) -> int:
     from .serve import serve  # imported here so that `eval` never loads Flask
     return serve(args)
@@ -47,6 +63,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-nodes", type=int, default=Limits.max_nodes)
     p.add_argument("--max-bytes", type=int, default=Limits.max_bytes)
     p.set_defaults(func=cmd_eval)
+
+    from .export import FORMATS
+    p = sub.add_parser("export", help="export a document as a figure, code or JSON")
+    p.add_argument("file", help="a gradcanvas JSON document, or - for standard input")
+    p.add_argument("--format", required=True, choices=list(FORMATS))
+    p.add_argument("-o", metavar="OUT", help="output file (default: standard output)")
+    p.add_argument("--no-values", action="store_true", help="leave out forward values")
+    p.add_argument("--no-grads", action="store_true", help="leave out gradients")
+    p.add_argument("--background", choices=("white", "transparent"), default="white")
+    p.add_argument("--scale", type=float, default=1.0, help="size factor for SVG and PNG")
+    p.add_argument("--max-nodes", type=int, default=Limits.max_nodes)
+    p.add_argument("--max-bytes", type=int, default=Limits.max_bytes)
+    p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("serve", help="start the editor (the default command)")
     add_serve_arguments(p)

@@ -1,0 +1,83 @@
+"""The graph document carried inside exported SVG and PNG files, and read back on import.
+
+SVG: a ``<metadata>`` element holding ``<gc:document>`` with the JSON as text.
+PNG: an ``iTXt`` chunk with the keyword ``gradcanvas`` (as Excalidraw does).
+Reading uses defusedxml (no entity expansion, no external entities) and Pillow
+(which refuses decompression bombs), so a hostile file fails cleanly.
+"""
+from __future__ import annotations
+
+import io
+import json
+
+from ..document import GraphError, Limits, loads, validate
+
+NS = "https://gradcanvas.invalid/ns/document/1"
+PNG_KEY = "gradcanvas"
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def svg_metadata(doc: dict) -> str:
+    from xml.sax.saxutils import escape
+    text = escape(json.dumps(doc, ensure_ascii=False, separators=(",", ":")))
+    return f'<metadata><gc:document xmlns:gc="{NS}">{text}</gc:document></metadata>'
+
+
+def png_with_document(png: bytes, doc: dict) -> bytes:
+    from PIL import Image
+    from PIL.PngImagePlugin import PngInfo
+    info = PngInfo()
+    info.add_itxt(PNG_KEY, json.dumps(doc, ensure_ascii=False, separators=(",", ":")), zip=True)
+    with Image.open(io.BytesIO(png)) as img:
+        out = io.BytesIO()
+        img.save(out, format="PNG", pnginfo=info, dpi=img.info.get("dpi", (144, 144)))
+    return out.getvalue()
+
+
+def sniff(data: bytes) -> str:
+    """'png', 'svg' or 'json' by content, not by file name."""
+    if data.startswith(PNG_SIGNATURE):
+        return "png"
+    head = data[:1024].lstrip(b"\xef\xbb\xbf \t\r\n")
+    if head.startswith(b"{"):
+        return "json"
+    if head.startswith(b"<"):
+        return "svg"
+    raise GraphError("this file is not a gradcanvas JSON document, SVG or PNG")
+
+
+def document_from_file(data: bytes, limits: Limits = Limits()) -> dict:
+    """The validated graph document inside an uploaded JSON, SVG or PNG file."""
+    if len(data) > limits.max_bytes * 4:
+        raise GraphError(f"the file is {len(data):,} bytes; the limit is {limits.max_bytes * 4:,} bytes")
+    kind = sniff(data)
+    text = data if kind == "json" else _from_svg(data) if kind == "svg" else _from_png(data)
+    return validate(loads(text, limits), limits)
+
+
+def _from_svg(data: bytes) -> str:
+    from defusedxml import ElementTree
+    from defusedxml.common import DefusedXmlException
+    try:
+        root = ElementTree.fromstring(data)
+    except (ElementTree.ParseError, DefusedXmlException, ValueError) as err:
+        raise GraphError(f"this SVG cannot be read: {err}") from None
+    if not root.tag.endswith("svg"):
+        raise GraphError("this file is XML but not an SVG")
+    found = root.find(f".//{{{NS}}}document")
+    if found is None or not (found.text or "").strip():
+        raise GraphError("this SVG was not exported by gradcanvas: it carries no graph document")
+    return found.text
+
+
+def _from_png(data: bytes) -> str:
+    from PIL import Image, UnidentifiedImageError
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            img.load()  # reads every chunk, so a truncated file fails here
+            text = getattr(img, "text", {}).get(PNG_KEY)
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as err:
+        raise GraphError(f"this PNG cannot be read: {err}") from None
+    if not text:
+        raise GraphError("this PNG was not exported by gradcanvas: it carries no graph document")
+    return text

@@ -1,0 +1,55 @@
+"""PNG from the server side: the SVG rasterised by headless Chromium, the document embedded.
+
+Chromium rather than an SVG library: it is the engine that draws the editor's
+canvas, with the same fonts and text shaping, so the PNG matches what the user
+saw (cairosvg, the alternative, shapes text differently and has no canvas to
+agree with). Debian's chromium is found at GRADCANVAS_CHROMIUM or /usr/bin/chromium.
+"""
+from __future__ import annotations
+
+import os
+import re
+
+from ..document import GraphError
+from .embed import png_with_document
+from .svg import render as render_svg
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def chromium_path() -> str:
+    return os.environ.get("GRADCANVAS_CHROMIUM", "/usr/bin/chromium")
+
+
+def rasterise(svg_text: str, scale: float, transparent: bool) -> bytes:
+    try:
+        from playwright.sync_api import Error as PlaywrightError, sync_playwright
+    except ImportError:
+        raise GraphError("PNG export needs the 'playwright' package (pip install playwright)") from None
+    if not os.path.exists(chromium_path()):
+        raise GraphError(f"PNG export needs Chromium at {chromium_path()} (Debian: apt-get install chromium)")
+    m = re.search(r'width="([\d.]+)" height="([\d.]+)"', svg_text)
+    w, h = (float(m.group(1)), float(m.group(2))) if m else (800.0, 600.0)
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+            try:
+                page = browser.new_page(viewport={"width": max(1, int(w + 0.999)), "height": max(1, int(h + 0.999))},
+                                        device_scale_factor=2 * scale)
+                page.set_content("<!doctype html><html><body style='margin:0;background:transparent'>"
+                                 f"{svg_text}</body></html>")
+                page.evaluate("document.fonts.ready")
+                return page.locator("svg").screenshot(omit_background=transparent, timeout=60_000)
+            finally:
+                browser.close()
+    except PlaywrightError as err:
+        raise GraphError(f"PNG export failed in Chromium: {err.message.splitlines()[0]}") from None
+
+
+def render(fig) -> bytes:
+    # The SVG is drawn at scale 1 and Chromium scales pixels: 2× device pixels, like the editor's toBlob.
+    from dataclasses import replace
+    svg_text = render_svg(replace(fig, options=replace(fig.options, scale=1.0)), fig.current)
+    png = rasterise(svg_text, fig.options.scale, fig.options.background == "transparent")
+    return png_with_document(png, fig.document)

@@ -1,0 +1,59 @@
+"""TikZ: a standalone LaTeX picture at the editor's positions, black values above, gray grads below."""
+from __future__ import annotations
+
+SCALE = 0.02  # 50 editor pixels per centimetre
+
+SPECIAL = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "#": r"\#",
+           "_": r"\_", "%": r"\%", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+           "<": r"\textless{}", ">": r"\textgreater{}", "\n": " ", "\r": " ",
+           "−": "$-$", "×": r"$\times$", "÷": r"$\div$", "σ": r"$\sigma$", "∞": r"$\infty$"}
+
+
+def tex(text: str) -> str:
+    """Escape text for LaTeX: every special character becomes a command."""
+    return "".join(SPECIAL.get(ch, ch) for ch in str(text))
+
+
+def node_name(i: int) -> str:
+    return f"n{i}"
+
+
+def render(fig) -> str:
+    index = {n["id"]: i for i, n in enumerate(fig.nodes)}
+    out = [f"% {tex(fig.title or 'gradcanvas graph')}: forward values in black above each edge,",
+           "% gradients in gray below it. Compile with pdflatex (or xelatex/lualatex for Hangul labels).",
+           r"\documentclass[tikz,border=6pt]{standalone}",
+           r"\usetikzlibrary{arrows.meta}",
+           r"\begin{document}",
+           r"\begin{tikzpicture}[>=Stealth,",
+           r"  op/.style={circle, draw, thick, minimum size=9mm, inner sep=0pt},",
+           r"  output/.style={double},",
+           r"  inp/.style={rectangle, rounded corners=2pt, draw, thick, minimum height=7mm, align=center},",
+           r"  value/.style={above, sloped, font=\small, text=black},",
+           r"  grad/.style={below, sloped, font=\small, text=gray}]"]
+    for i, n in enumerate(fig.nodes):
+        x, y = n["x"] * SCALE, -n["y"] * SCALE  # TikZ's y grows upward
+        if n["input"]:
+            label = tex(n["name"]) + (rf"\\ {tex(n['value_text'])}" if n["value_text"] is not None else "")
+            out.append(rf"\node[inp] ({node_name(i)}) at ({x:.3f},{y:.3f}) {{{label}}};")
+        else:
+            style = "op, output" if n["output"] else "op"
+            out.append(rf"\node[{style}] ({node_name(i)}) at ({x:.3f},{y:.3f}) {{{tex(n['symbol'])}}};")
+    for e in fig.edges:
+        s, t = node_name(index[e["source"]]), node_name(index[e["target"]])
+        bend = " [bend left=18]" if e["port"] == 0 and _shared(fig, e) else (
+            " [bend right=18]" if _shared(fig, e) else "")
+        labels = ""
+        if e["value_text"] is not None:
+            labels += rf" node[value] {{{tex(e['value_text'])}}}"
+        if e["grad_text"] is not None:
+            labels += rf" node[grad] {{{tex(e['grad_text'])}}}"
+        out.append(rf"\draw[->, thick] ({s}) to{bend}{labels} ({t});")
+        if e["grad_text"] is not None:
+            out.append(rf"\draw[<-, gray, shorten >=4mm, shorten <=4mm, transform canvas={{yshift=-3.2mm}}] ({s}) to{bend} ({t});")
+    out += [r"\end{tikzpicture}", r"\end{document}"]
+    return "\n".join(out) + "\n"
+
+
+def _shared(fig, e) -> bool:
+    return sum(1 for f in fig.edges if f["source"] == e["source"] and f["target"] == e["target"]) > 1

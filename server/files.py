@@ -1,0 +1,107 @@
+"""Files in and out: export a graph in any format, import a JSON, SVG or PNG file."""
+from __future__ import annotations
+
+import io
+import re
+
+from flask import Blueprint, current_app, jsonify, request, send_file
+
+from .document import GraphError
+from .export import FORMATS, ExportOptions, export
+from .export.embed import document_from_file
+
+bp = Blueprint("files", __name__, url_prefix="/api/graphs")
+
+
+def sessions():
+    return current_app.extensions["gradcanvas.sessions"]
+
+
+def safe_filename(title: str, extension: str) -> str:
+    """A download name from the title: letters (any script), digits, '-', '_' and '.' kept."""
+    stem = re.sub(r"[^\w.-]+", "_", title or "", flags=re.UNICODE).strip("._")[:80] or "graph"
+    return f"{stem}.{extension}"
+
+
+def flag(name: str, default: bool) -> bool:
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    if raw.lower() in ("1", "true", "yes", "on"):
+        return True
+    if raw.lower() in ("0", "false", "no", "off"):
+        return False
+    raise GraphError(f"{name} must be 1 or 0, not {raw!r}")
+
+
+def options_from_query() -> ExportOptions:
+    state = request.args.get("state", "all")
+    if state not in ("all", "current"):
+        raise GraphError(f"state must be 'all' or 'current', not {state!r}")
+    background = request.args.get("background", "white")
+    if background not in ("white", "transparent"):
+        raise GraphError(f"background must be 'white' or 'transparent', not {background!r}")
+    try:
+        scale = float(request.args.get("scale", "1"))
+    except ValueError:
+        raise GraphError("scale must be a number") from None
+    if not 0.25 <= scale <= 8:
+        raise GraphError("scale must be between 0.25 and 8")
+    return ExportOptions(values=flag("values", True), grads=flag("grads", True), state=state,
+                         background=background, scale=scale)
+
+
+@bp.get("/<graph_id>/export")
+def export_graph(graph_id):
+    fmt = request.args.get("format", "svg")
+    if fmt not in FORMATS:
+        return jsonify({"error": f"unknown format {fmt!r}; formats: {', '.join(FORMATS)}"}), 400
+    try:
+        session = sessions().get(graph_id)
+    except GraphError as err:
+        return jsonify({"error": str(err)}), 404
+    try:
+        options = options_from_query()
+        with session.lock:
+            data = export(session.graph, fmt, options, session.cursor)
+            title = session.graph.title
+    except GraphError as err:
+        return jsonify({"error": str(err)}), 400
+    spec = FORMATS[fmt]
+    return send_file(io.BytesIO(data), mimetype=spec.content_type, as_attachment=True,
+                     download_name=safe_filename(title, spec.extension))
+
+
+@bp.post("/import")
+def import_file():
+    upload = request.files.get("file")
+    if upload is None:
+        return jsonify({"error": "send the file as multipart form data in the field 'file'"}), 400
+    try:
+        doc = document_from_file(upload.read(), sessions().limits)
+        session = sessions().create(doc)
+    except GraphError as err:
+        status = 413 if "limit is" in str(err) else 400
+        return jsonify({"error": str(err), "problems": err.problems}), status
+    return jsonify({"id": session.id}), 201
+
+
+@bp.post("/<graph_id>/png")
+def embed_png(graph_id):
+    """The editor's own PNG (canvas.toBlob at 2×) comes back with the document inside."""
+    from .export.embed import PNG_SIGNATURE, png_with_document
+    try:
+        session = sessions().get(graph_id)
+    except GraphError as err:
+        return jsonify({"error": str(err)}), 404
+    data = request.get_data()
+    if not data.startswith(PNG_SIGNATURE):
+        return jsonify({"error": "send the PNG image itself as the request body"}), 400
+    try:
+        with session.lock:
+            doc, title = session.graph.to_dict(), session.graph.title
+        out = png_with_document(data, doc)
+    except Exception:  # Pillow's many ways of saying a PNG is broken
+        return jsonify({"error": "this PNG cannot be read"}), 400
+    return send_file(io.BytesIO(out), mimetype="image/png", as_attachment=True,
+                     download_name=safe_filename(title, "png"))

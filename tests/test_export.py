@@ -1,0 +1,203 @@
+"""Exports in every format, from both doughnut examples, and their round trips."""
+import json
+import re
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from server.examples import example_doc
+from server.export import FORMATS, ExportOptions, export
+from server.export.embed import document_from_file
+from server.document import GraphError
+from server.graph import ComputationGraph
+
+SVG = "{http://www.w3.org/2000/svg}"
+EXAMPLES = ["doughnut", "doughnut_cupcake"]
+
+
+def graph(name="doughnut"):
+    return ComputationGraph.from_dict(example_doc(name))
+
+
+def texts_by_colour(svg: bytes) -> dict:
+    root = ET.fromstring(svg)
+    out: dict = {}
+    for t in root.iter(SVG + "text"):
+        out.setdefault(t.get("fill"), []).append(t.text)
+    return out
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+@pytest.mark.parametrize("fmt", [f for f in FORMATS if f != "png"])
+def test_every_text_format_exports_both_examples(name, fmt):
+    data = export(graph(name), fmt)
+    assert len(data) > 100
+    data.decode("utf-8")
+
+
+def test_svg_has_book_numbers_in_book_colours():
+    by_colour = texts_by_colour(export(graph(), "svg"))
+    black, gray = by_colour["#111"], by_colour["#8a8a8a"]
+    for value in ("100", "2", "1.1", "200", "220"):
+        assert value in black
+    for grad in ("2.2", "110", "200", "1.1", "1"):
+        assert grad in gray
+    assert "220" not in gray and "2.2" not in black
+
+
+def test_svg_values_and_grads_can_be_left_out():
+    by_colour = texts_by_colour(export(graph(), "svg", ExportOptions(grads=False)))
+    assert "#8a8a8a" not in by_colour and "220" in by_colour["#111"]
+    by_colour = texts_by_colour(export(graph(), "svg", ExportOptions(values=False)))
+    assert "220" not in by_colour["#111"] and "2.2" in by_colour["#8a8a8a"]
+
+
+def test_svg_current_state_shows_only_what_the_cursor_revealed():
+    from server.view import Cursor
+    g = graph()
+    svg = export(g, "svg", ExportOptions(state="current"), Cursor("forward", 4, 5))
+    black = texts_by_colour(svg)["#111"]
+    assert "200" in black and "220" not in black  # m2 not yet stepped
+    assert "#8a8a8a" not in texts_by_colour(svg)
+    assert b"rgba(255, 196, 0, 0.38)" in svg      # the current step's glow, as on the canvas
+
+
+def test_svg_background_and_scale_options():
+    white = export(graph(), "svg")
+    clear = export(graph(), "svg", ExportOptions(background="transparent", scale=2))
+    assert b'fill="#fff"/>' in white.split(b"</metadata>")[1][:200]
+    w1 = float(re.search(rb'width="([\d.]+)"', white).group(1))
+    w2 = float(re.search(rb'width="([\d.]+)"', clear).group(1))
+    assert w2 == pytest.approx(2 * w1, abs=0.02)
+
+
+@pytest.mark.parametrize("label", ["<script>alert(1)</script>", "two\nlines \\N{x} \\input{/etc/passwd}", 'say "hi" & \'bye\'', "도넛 가격", "🍩 emoji", "bell\x07 and nul-ish \x01",
+                                   "x" * 500, "]]></metadata><svg onload=alert(1)>"])
+def test_hostile_labels_are_inert_in_every_text_format(label):
+    doc = example_doc("doughnut")
+    doc["nodes"][0]["label"] = label
+    doc["title"] = label
+    g = ComputationGraph.from_dict(doc)
+    svg = export(g, "svg")
+    root = ET.fromstring(svg)  # still well-formed XML
+    assert not any(el.tag.endswith("script") for el in root.iter())
+    drawn = "".join(" " if ch < " " else ch for ch in label)  # as the canvas draws control characters
+    assert drawn in [t.text for t in root.iter(SVG + "text")]
+    assert document_from_file(svg) == g.to_dict()
+    dot = export(g, "dot").decode()
+    assert dot.count("digraph") == 1
+    py = export(g, "py").decode()
+    compile(py, "export.py", "exec")  # a hostile title cannot break out of the docstring
+    tex = export(g, "tikz").decode()
+    assert "<script>" not in tex and "\nsvg" not in tex
+    assert all(line.startswith("%") for line in tex.splitlines()[:2])  # the title stays in its comment
+
+
+def test_long_labels_of_10000_characters_export():
+    doc = example_doc("doughnut")
+    doc["nodes"][0]["label"] = "가" * 500  # the document limit for a label
+    g = ComputationGraph.from_dict(doc)
+    for fmt in ("svg", "dot", "tikz", "py", "json"):
+        assert export(g, fmt)
+    doc["nodes"][0]["label"] = "x" * 10_000
+    with pytest.raises(GraphError, match="500"):
+        ComputationGraph.from_dict(doc)
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_dot_renders_with_graphviz(name, tmp_path):
+    dot = export(graph(name), "dot")
+    out = subprocess.run(["dot", "-Tsvg"], input=dot, capture_output=True, timeout=30)
+    assert out.returncode == 0, out.stderr.decode()
+    rendered = out.stdout.decode()
+    assert "2.2" in rendered and "gray45" not in rendered  # colours were resolved by dot
+    assert 'fill="#737373"' in rendered or "#737373" in rendered  # gray45 = #737373 for gradients
+
+
+@pytest.mark.parametrize("name", EXAMPLES + ["x_times_x", "sigmoid_neuron"])
+def test_python_export_prints_the_engines_numbers(name, tmp_path):
+    g = graph(name)
+    script = tmp_path / "graph.py"
+    script.write_bytes(export(g, "py"))
+    run = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=30,
+                         cwd=str(tmp_path), env={"PYTHONPATH": str(__import__("pathlib").Path(__file__).parent.parent)})
+    assert run.returncode == 0, run.stderr
+    printed = {}
+    for line in run.stdout.splitlines():
+        key, value = line.rsplit(" = ", 1)
+        printed[key] = float(value)
+    values, grads = g.forward(), g.backward()
+    assert printed == {**{f"value {k}": v for k, v in values.items()}, **{f"grad {k}": v for k, v in grads.items()}}
+
+
+def test_python_export_reads_like_the_book():
+    py = export(graph(), "py").decode()
+    assert "from server.layers import MulLayer" in py
+    assert "m1 = m1_layer.forward(doughnut, count)" in py
+    assert "d_m1, d_tax = m2_layer.backward(d_m2)" in py
+
+
+def test_tikz_structure():
+    tex = export(graph(), "tikz").decode()
+    assert tex.startswith("%") and "\\documentclass[tikz" in tex
+    assert tex.count("\\begin{tikzpicture}") == 1 and tex.count("\\end{tikzpicture}") == 1
+    assert tex.count("\\node[op") == 2 and tex.count("\\node[inp]") == 3
+    assert "node[value] {220}" not in tex  # 220 is on the output, which has no outgoing edge
+    assert "node[value] {200}" in tex and "node[grad] {2.2}" in tex
+    assert "text=gray" in tex and "text=black" in tex
+    assert tex.count("{") == tex.count("}")
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_json_svg_and_png_round_trips_give_the_identical_document(name):
+    g = graph(name)
+    for fmt in ("json", "svg", "png"):
+        data = export(g, fmt)
+        assert document_from_file(data) == g.to_dict(), fmt
+        assert ComputationGraph.from_dict(document_from_file(data)).to_dict() == g.to_dict()
+
+
+def test_png_is_a_2x_raster_with_the_document_inside():
+    from io import BytesIO
+
+    from PIL import Image
+    g = graph()
+    png = export(g, "png")
+    svg = export(g, "svg")
+    w = float(re.search(rb'width="([\d.]+)"', svg).group(1))
+    with Image.open(BytesIO(png)) as img:
+        assert img.format == "PNG"
+        assert abs(img.width - 2 * w) <= 2
+        assert json.loads(img.text["gradcanvas"])["title"] == "Doughnut shopping"
+
+
+@pytest.mark.parametrize("data, message", [
+    (b"GIF89a....", "not a gradcanvas"),
+    (b"<svg xmlns='http://www.w3.org/2000/svg'><rect/></svg>", "not exported by gradcanvas"),
+    (b"<html><body>hi</body></html>", "not an SVG"),
+    (b"<?xml version='1.0'?><!DOCTYPE svg [<!ENTITY a 'aaaa'><!ENTITY b '&a;&a;&a;'>]><svg>&b;</svg>", "cannot be read"),
+    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDRbroken", "cannot be read"),
+    (b'{"format": "gradcanvas", "version": 1, "nodes": [{"id": "a", "op": "mull"}]}', "unknown op 'mull'"),
+    (b"{not json", "malformed JSON"),
+])
+def test_foreign_and_corrupt_files_are_refused(data, message):
+    with pytest.raises(GraphError, match=message):
+        document_from_file(data)
+
+
+def test_png_without_our_chunk_is_refused():
+    from io import BytesIO
+
+    from PIL import Image
+    out = BytesIO()
+    Image.new("RGB", (4, 4)).save(out, format="PNG")
+    with pytest.raises(GraphError, match="not exported by gradcanvas"):
+        document_from_file(out.getvalue())
+
+
+def test_truncated_png_of_ours_is_refused():
+    png = export(graph(), "png")
+    with pytest.raises(GraphError):
+        document_from_file(png[: len(png) // 2])

@@ -1,0 +1,116 @@
+"""The export endpoint, the import endpoint and `gradcanvas export`."""
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from server.examples import example_doc
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def graph_id(app):
+    doc = example_doc("doughnut")
+    doc["title"] = "Doughnut / shopping: 도넛?"
+    return app.extensions["gradcanvas.sessions"].create(doc).id
+
+
+@pytest.mark.parametrize("fmt, mime, ext", [
+    ("svg", "image/svg+xml", "svg"), ("png", "image/png", "png"), ("dot", "text/vnd.graphviz", "dot"),
+    ("tikz", "application/x-tex", "tex"), ("py", "text/x-python", "py"), ("json", "application/json", "json"),
+])
+def test_export_endpoint_serves_each_format_with_a_safe_file_name(client, graph_id, fmt, mime, ext):
+    r = client.get(f"/api/graphs/{graph_id}/export?format={fmt}&values=1&grads=1&state=current")
+    assert r.status_code == 200, r.json
+    assert r.mimetype == mime
+    disposition = r.headers["Content-Disposition"]
+    assert "attachment" in disposition
+    assert f"Doughnut_shopping_.{ext}" in disposition or f"Doughnut_shopping_%EB%8F%84%EB%84%9B.{ext}" in disposition
+    assert "/" not in disposition.split("filename", 1)[1].replace("filename*=UTF-8''", "")
+
+
+def test_export_state_current_follows_the_cursor(client, app, graph_id):
+    idle = client.get(f"/api/graphs/{graph_id}/export?format=svg&state=current").data
+    assert b">220<" not in idle
+    session = app.extensions["gradcanvas.sessions"].get(graph_id)
+    session.step("backward", "all")
+    done = client.get(f"/api/graphs/{graph_id}/export?format=svg&state=current").data
+    assert b">220<" in done and b">2.2<" in done
+
+
+@pytest.mark.parametrize("query, message", [
+    ("format=gif", "unknown format"), ("format=svg&values=maybe", "values must be 1 or 0"),
+    ("format=svg&state=later", "state must be"), ("format=svg&scale=100", "scale must be between"),
+])
+def test_export_endpoint_refuses_bad_options(client, graph_id, query, message):
+    r = client.get(f"/api/graphs/{graph_id}/export?{query}")
+    assert r.status_code == 400 and message in r.json["error"]
+
+
+def test_export_of_unknown_graph_is_404(client):
+    assert client.get("/api/graphs/nope/export?format=svg").status_code == 404
+
+
+@pytest.mark.parametrize("fmt", ["json", "svg", "png"])
+def test_import_endpoint_reopens_an_export_as_an_editable_graph(client, graph_id, fmt):
+    data = client.get(f"/api/graphs/{graph_id}/export?format={fmt}").data
+    r = client.post("/api/graphs/import", data={"file": (io.BytesIO(data), f"figure.{fmt}")},
+                    content_type="multipart/form-data")
+    assert r.status_code == 201, r.json
+    assert client.get(f"/api/graphs/{r.json['id']}").json == client.get(f"/api/graphs/{graph_id}").json
+
+
+@pytest.mark.parametrize("data, status, message", [
+    (b"GIF89a", 400, "not a gradcanvas"),
+    (b"<svg xmlns='http://www.w3.org/2000/svg'/>", 400, "not exported by gradcanvas"),
+    (b'{"format":"gradcanvas","version":1,"nodes":' + b'[' + b','.join(
+        b'{"id":"n%d","op":"input"}' % i for i in range(5001)) + b']}', 413, "limit is 5,000"),
+])
+def test_import_endpoint_refuses_foreign_corrupt_and_oversized_files(client, data, status, message):
+    r = client.post("/api/graphs/import", data={"file": (io.BytesIO(data), "x")}, content_type="multipart/form-data")
+    assert r.status_code == status and message in r.json["error"]
+
+
+def test_import_without_a_file_field_says_how(client):
+    r = client.post("/api/graphs/import", data={"other": "x"}, content_type="multipart/form-data")
+    assert r.status_code == 400 and "field 'file'" in r.json["error"]
+
+
+def run_cli(*args, **kw):
+    return subprocess.run([sys.executable, "-m", "server.cli", *args], capture_output=True, cwd=ROOT, timeout=120, **kw)
+
+
+def test_cli_export_writes_each_format(tmp_path):
+    for fmt in ("svg", "dot", "tikz", "py", "json", "png"):
+        out = tmp_path / f"d.{fmt}"
+        r = run_cli("export", "server/examples/doughnut.json", "--format", fmt, "-o", str(out))
+        assert r.returncode == 0, r.stderr
+        assert out.stat().st_size > 100
+    svg = (tmp_path / "d.svg").read_text()
+    assert ">2.2<" in svg
+    r = run_cli("export", "server/examples/doughnut.json", "--format", "svg", "--no-grads")
+    assert r.returncode == 0 and b">2.2<" not in r.stdout and b">220<" in r.stdout
+
+
+def test_cli_export_of_an_invalid_document_exits_nonzero_with_a_message(tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"format": "gradcanvas", "version": 1, "nodes": [{"id": "a", "op": "mull"}]}))
+    r = run_cli("export", str(bad), "--format", "svg")
+    assert r.returncode == 1 and b"unknown op 'mull'" in r.stderr and r.stdout == b""
+
+
+def test_editor_png_comes_back_with_the_document_inside(client, graph_id):
+    from PIL import Image
+
+    from server.export.embed import document_from_file
+    raw = io.BytesIO()
+    Image.new("RGBA", (20, 10), (255, 255, 255, 255)).save(raw, format="PNG")
+    r = client.post(f"/api/graphs/{graph_id}/png", data=raw.getvalue(), content_type="image/png")
+    assert r.status_code == 200 and r.mimetype == "image/png"
+    assert document_from_file(r.data) == client.get(f"/api/graphs/{graph_id}").json
+    assert client.post(f"/api/graphs/{graph_id}/png", data=b"nope").status_code == 400
+    assert client.post(f"/api/graphs/{graph_id}/png", data=b"\x89PNG\r\n\x1a\nbroken").status_code == 400
