@@ -48,6 +48,39 @@ def cmd_export(args) -> int:
     return 0
 
 
+def cmd_new(args) -> int:
+    from .formula import parse_formula
+    source = args.formula
+    path = Path(source)
+    if "\n" not in source and len(source) < 4096 and path.suffix in (".txt", ".py", ".gc", "") and path.is_file():
+        source = path.read_text("utf-8")
+    doc = parse_formula(source, title=args.title or "")
+    text = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    if args.o in (None, "-"):
+        sys.stdout.write(text)
+    else:
+        Path(args.o).write_text(text, "utf-8")
+        print(f"wrote {args.o} ({len(doc['nodes'])} nodes, output {doc['output']!r})", file=sys.stderr)
+    return 0
+
+
+def cmd_check(args) -> int:
+    from .display import fmt
+    from .gradcheck import check_gradients
+    graph = _load(args.file, Limits(max_nodes=args.max_nodes, max_bytes=args.max_bytes))
+    checks = check_gradients(graph, args.output)
+    print(f"{'input':<16} {'value':>10} {'backprop':>12} {'numeric':>12} {'rel. error':>10}  result")
+    for c in checks:
+        note = f"  ({c.note})" if c.note else ""
+        print(f"{c.node:<16} {fmt(c.value):>10} {fmt(c.backprop):>12} {fmt(c.numeric):>12} "
+              f"{c.rel_error:10.1e}  {c.status}{note}")
+    failed = [c for c in checks if c.status == "fail"]
+    if failed:
+        print(f"{len(failed)} of {len(checks)} gradients FAIL the check", file=sys.stderr)
+        return 2
+    return 0
+
+
 def cmd_serve(args) -> int:
     from .serve import serve  # imported here so that `eval` never loads Flask
     return serve(args)
@@ -76,6 +109,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-nodes", type=int, default=Limits.max_nodes)
     p.add_argument("--max-bytes", type=int, default=Limits.max_bytes)
     p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("new", help="make a document from a formula (Python-like, never eval'd)")
+    p.add_argument("--formula", required=True, metavar="FILE|TEXT",
+                   help="a file holding the formula, or the formula itself: 'a = 2\\nb = a * a'")
+    p.add_argument("--title", help="the document's title (default: the last line)")
+    p.add_argument("-o", metavar="OUT", help="output file (default: standard output)")
+    p.set_defaults(func=cmd_new)
+
+    p = sub.add_parser("check", help="compare backprop's gradients with central differences")
+    p.add_argument("file", help="a gradcanvas JSON document, or - for standard input")
+    p.add_argument("--output", help="the node to differentiate")
+    p.add_argument("--max-nodes", type=int, default=Limits.max_nodes)
+    p.add_argument("--max-bytes", type=int, default=Limits.max_bytes)
+    p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("serve", help="start the editor (the default command)")
     add_serve_arguments(p)

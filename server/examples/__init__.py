@@ -2,7 +2,7 @@
 import json
 from importlib import resources
 
-NAMES = ("doughnut", "doughnut_cupcake", "sigmoid_neuron", "x_times_x")
+NAMES = ("doughnut", "doughnut_cupcake", "sigmoid_neuron", "tanh_neuron", "x_times_x", "one_neuron_fit")
 
 
 def example_doc(name: str) -> dict:

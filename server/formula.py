@@ -1,0 +1,225 @@
+"""Formula to graph: a small, safe, Python-like language parsed with ``ast``, never ``eval``.
+
+    doughnut = 100
+    count = 2
+    tax = 1.1
+    price = doughnut * count * tax
+
+Numeric literals become input nodes, assigned names become labels, and the
+last assignment (or a final bare expression) is the output. Operators and
+function names come from the op registry. Anything else is refused with its
+line, column and reason, and no graph is made.
+"""
+from __future__ import annotations
+
+import ast
+import math
+
+from .document import FORMAT, VERSION, GraphError, Limits
+from .layout import layout
+from .registry import OPS
+
+MAX_CHARS = 100_000
+
+BINARY = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div"}
+
+
+def functions() -> dict[str, str]:
+    """Callable names: every one-input op of the registry (exp, log, sigmoid, relu, tanh, …)."""
+    return {name: name for name, spec in OPS.items() if spec.arity == 1 and not spec.params and name != "neg"}
+
+
+class FormulaError(GraphError):
+    pass
+
+
+def _where(node) -> str:
+    return f"line {getattr(node, 'lineno', '?')}, column {getattr(node, 'col_offset', -1) + 1}"
+
+
+class _Builder:
+    def __init__(self, limits: Limits):
+        self.nodes: list[dict] = []
+        self.by_id: dict[str, dict] = {}
+        self.edges: list[dict] = []
+        self.names: dict[str, str] = {}     # formula name → node id
+        self.limits = limits
+        self.counts: dict[str, int] = {}
+        self.funcs = functions()
+
+    def fail(self, node, reason: str):
+        raise FormulaError(f"{_where(node)}: {reason}")
+
+    def new(self, node, op: str, **fields) -> str:
+        if len(self.nodes) >= self.limits.max_nodes:
+            self.fail(node, f"the formula makes more than {self.limits.max_nodes:,} nodes")
+        k = self.counts.get(op, 0) + 1
+        self.counts[op] = k
+        nid = f"{op}{k}"
+        node = {"id": nid, "op": op, **fields}
+        self.nodes.append(node)
+        self.by_id[nid] = node
+        return nid
+
+    def wire(self, source: str, target: str, port: int):
+        self.edges.append({"source": source, "target": target, "port": port})
+
+    def constant(self, node) -> float:
+        """A numeric literal, possibly negated: the exponent of ** must be one."""
+        sign = 1.0
+        while isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+            sign *= -1.0 if isinstance(node.op, ast.USub) else 1.0
+            node = node.operand
+        if isinstance(node, ast.Constant) and type(node.value) in (int, float):
+            value = sign * float(node.value)
+            if math.isfinite(value):
+                return value
+        return None
+
+    def children(self, node) -> list:
+        """Check one expression node and return the sub-expressions it needs first."""
+        if isinstance(node, ast.Constant):
+            if type(node.value) not in (int, float):
+                self.fail(node, f"only numbers are allowed, not {type(node.value).__name__} {node.value!r:.30}")
+            if not math.isfinite(float(node.value)):
+                self.fail(node, "the number is too large")
+            return []
+        if isinstance(node, ast.Name):
+            if node.id not in self.names:
+                self.fail(node, f"name {node.id!r} is not defined (assign it on an earlier line)")
+            return []
+        if isinstance(node, ast.BinOp):
+            if isinstance(node.op, ast.Pow):
+                if self.constant(node.right) is None:
+                    self.fail(node.right, "the exponent of ** must be a constant number, like x ** 2")
+                return [node.left]
+            if type(node.op) not in BINARY:
+                self.fail(node, f"the operator {type(node.op).__name__} is not supported; use + - * / **")
+            return [node.left, node.right]
+        if isinstance(node, ast.UnaryOp):
+            if isinstance(node.op, ast.USub) and self.constant(node) is not None:
+                return []  # -3 is a number, not neg(3)
+            if isinstance(node.op, (ast.UAdd, ast.USub)):
+                return [node.operand]
+            self.fail(node, f"the operator {type(node.op).__name__} is not supported")
+        if isinstance(node, ast.Call):
+            if not isinstance(node.func, ast.Name) or node.func.id not in self.funcs:
+                name = node.func.id if isinstance(node.func, ast.Name) else ast.unparse(node.func)[:40]
+                self.fail(node, f"unknown function {name!r}; functions: {', '.join(self.funcs)}")
+            if node.keywords or len(node.args) != 1:
+                self.fail(node, f"{node.func.id}() takes exactly one argument")
+            return [node.args[0]]
+        kind = {ast.Attribute: "attributes", ast.Subscript: "subscripts", ast.Lambda: "lambdas",
+                ast.Compare: "comparisons", ast.BoolOp: "boolean operators", ast.IfExp: "conditionals",
+                ast.List: "lists", ast.Tuple: "tuples", ast.Dict: "dicts", ast.Set: "sets",
+                ast.JoinedStr: "strings", ast.NamedExpr: "':=' assignments"}.get(type(node), type(node).__name__)
+        self.fail(node, f"{kind} are not allowed in a formula")
+
+    def build(self, node, args: list) -> str:
+        """The node for one checked expression, its sub-expressions already built."""
+        if isinstance(node, ast.Constant):
+            return self.new(node, "input", value=float(node.value))
+        if isinstance(node, ast.Name):
+            return self.names[node.id]
+        if isinstance(node, ast.UnaryOp):
+            if not args:
+                return self.new(node, "input", value=self.constant(node))
+            if isinstance(node.op, ast.UAdd):
+                return args[0]
+            op, params = "neg", {}
+        elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow):
+            op, params = "pow", {"params": {"exponent": self.constant(node.right)}}
+        elif isinstance(node, ast.BinOp):
+            op, params = BINARY[type(node.op)], {}
+        else:
+            op, params = self.funcs[node.func.id], {}
+        nid = self.new(node, op, **params)
+        for port, source in enumerate(args):
+            self.wire(source, nid, port)
+        return nid
+
+    def expr(self, root) -> str:
+        """The id of the node computing ``root``, built without recursion: a long
+        chain like a + b + c + … is as deep as it is long."""
+        built: dict[int, str] = {}
+        stack = [(root, None)]
+        while stack:
+            node, kids = stack.pop()
+            if kids is None:
+                kids = self.children(node)
+                stack.append((node, kids))
+                stack.extend((k, None) for k in reversed(kids))
+            else:
+                built[id(node)] = self.build(node, [built[id(k)] for k in kids])
+        return built[id(root)]
+
+    def statement(self, stmt) -> str:
+        if isinstance(stmt, ast.Assign):
+            if len(stmt.targets) != 1 or not isinstance(stmt.targets[0], ast.Name):
+                self.fail(stmt, "assign to one plain name, like price = a * b")
+            name = stmt.targets[0].id
+            if name in self.names:
+                self.fail(stmt, f"name {name!r} is assigned twice; each name is one node, so use a new name")
+            if name in self.funcs:
+                self.fail(stmt, f"{name!r} is a function name")
+            nid = self.expr(stmt.value)
+            node = self.by_id[nid]
+            if "label" not in node:  # `b = a` is an alias: the node keeps its first name
+                node["label"] = name
+            self.names[name] = nid
+            return nid
+        if isinstance(stmt, ast.Expr):
+            return self.expr(stmt.value)
+        kind = {ast.Import: "imports", ast.ImportFrom: "imports", ast.FunctionDef: "function definitions",
+                ast.For: "loops", ast.While: "loops", ast.If: "if statements", ast.AugAssign: "augmented assignments (+=)",
+                ast.AnnAssign: "annotated assignments", ast.Delete: "del", ast.With: "with blocks",
+                ast.ClassDef: "classes", ast.Return: "return"}.get(type(stmt), type(stmt).__name__)
+        self.fail(stmt, f"{kind} are not allowed in a formula")
+
+
+def parse_formula(text: str, title: str = "", limits: Limits = Limits()) -> dict:
+    """A laid-out document for ``text``; raises FormulaError (a GraphError) with line and column."""
+    if not isinstance(text, str):
+        raise FormulaError("the formula must be text")
+    if len(text) > MAX_CHARS:
+        raise FormulaError(f"the formula is {len(text):,} characters; the limit is {MAX_CHARS:,}")
+    if not text.strip():
+        raise FormulaError("the formula is empty")
+    try:
+        tree = ast.parse(text, mode="exec")
+    except SyntaxError as err:
+        raise FormulaError(f"line {err.lineno}, column {err.offset}: {err.msg}") from None
+    except (RecursionError, MemoryError):
+        raise FormulaError("the formula is nested too deeply to parse") from None
+    except ValueError as err:  # e.g. a NUL character
+        raise FormulaError(f"the formula cannot be parsed: {err}") from None
+    builder = _Builder(limits)
+    last = None
+    for stmt in tree.body:
+        last = builder.statement(stmt)
+    doc = {"format": FORMAT, "version": VERSION, "title": title or _title(text),
+           "nodes": builder.nodes, "edges": builder.edges, "output": last}
+    return layout(_named_ids(doc))
+
+
+def _named_ids(doc: dict) -> dict:
+    """Give a labelled node its label as id ('doughnut', not 'input1') where that is free."""
+    taken = {n["id"] for n in doc["nodes"]}
+    rename = {}
+    for n in doc["nodes"]:
+        label = n.get("label")
+        if label and label not in taken:
+            rename[n["id"]] = label
+            taken.add(label)
+    for n in doc["nodes"]:
+        n["id"] = rename.get(n["id"], n["id"])
+    for e in doc["edges"]:
+        e["source"] = rename.get(e["source"], e["source"])
+        e["target"] = rename.get(e["target"], e["target"])
+    doc["output"] = rename.get(doc["output"], doc["output"])
+    return doc
+
+
+def _title(text: str) -> str:
+    first = text.strip().splitlines()[-1].strip()
+    return first[:80]
