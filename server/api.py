@@ -57,6 +57,37 @@ def create_graph():
     return jsonify({"id": session.id}), 201
 
 
+@bp.post("/formula")
+def from_formula():
+    """A new graph from a formula: {text, title?} → 201 {id}; 400 with line and column."""
+    from .formula import parse_formula
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not isinstance(body.get("text"), str):
+        return error("send JSON {\"text\": \"a = 2\\nb = a * a\"}", 400)
+    try:
+        doc = parse_formula(body["text"], title=str(body.get("title") or ""), limits=sessions().limits)
+        session = sessions().create(doc)
+    except GraphError as err:
+        return error(str(err), 400)
+    return jsonify({"id": session.id}), 201
+
+
+@bp.get("/graphs/<graph_id>/check")
+def gradient_check(graph_id):
+    """Backprop beside central differences for every input: the "Check gradients" panel."""
+    from .gradcheck import check_gradients
+    try:
+        session = sessions().get(graph_id)
+    except GraphError as err:
+        return error(str(err), 404)
+    try:
+        with session.lock:
+            checks = check_gradients(session.graph)
+    except GraphError as err:
+        return error(str(err), 400)
+    return jsonify([c.to_dict() for c in checks])
+
+
 @bp.get("/graphs/<graph_id>")
 def get_graph(graph_id):
     try:

@@ -75,3 +75,18 @@ def on_reset(data):
         socketio.emit("state", {"graph_id": session.id, "version": session.version,
                                 "state": session.state()}, to=session.id)
     return {"ok": True, "cursor": cursor.to_dict()}
+
+
+@socketio.on("tidy")
+@acked
+def on_tidy(data):
+    """Auto-layout as one edit: a batch of move_node ops, broadcast like any other."""
+    session = session_for(data)
+    with session.lock:
+        ops = session.tidy_ops()
+        if not ops:
+            return {"ok": True, "version": session.version}
+        changes, version = session.edit(ops)
+        socketio.emit("patch", {"graph_id": session.id, "version": version, "ops": changes,
+                                "state": session.state()}, to=session.id)
+    return {"ok": True, "version": version}

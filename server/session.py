@@ -98,6 +98,14 @@ class GraphSession:
             self.cursor = Cursor()
             return self.cursor
 
+    def tidy_ops(self) -> list[dict]:
+        """move_node ops that lay the graph out afresh (server/layout.py)."""
+        from .layout import layout
+        doc = layout(self.graph.to_dict())
+        now = self.graph.g.nodes
+        return [{"type": "move_node", "id": n["id"], "x": n["x"], "y": n["y"]} for n in doc["nodes"]
+                if (now[n["id"]]["x"], now[n["id"]]["y"]) != (n["x"], n["y"])]
+
     # -- edits -----------------------------------------------------------------
     def edit(self, ops) -> tuple[list, int]:
         """Apply a batch atomically; returns (applied ops, new version)."""
