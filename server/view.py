@@ -121,8 +121,13 @@ def _float(x):
 
 
 def wire_event(event: dict) -> dict:
-    """A step event made JSON-safe, with display strings beside its numbers."""
+    """A step event made JSON-safe, with display strings (and LaTeX) beside its numbers."""
+    from .latex import rule_latex, to_latex
     out = dict(event)
+    if out["phase"] == "forward":
+        out["latex"] = to_latex(out["text"])
+    for rule in out.get("rules", ()):
+        rule["latex"] = rule_latex(rule["port"], rule["rule"], rule["numbers"], fmt(rule["grad"]))
     if "value" in out:
         out["value_text"] = fmt(out["value"])
         out["value"] = jsonable(out["value"])

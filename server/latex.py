@@ -1,0 +1,83 @@
+"""LaTeX for the explanation panel (typeset by KaTeX) and its "copy LaTeX" button.
+
+It turns the engine's plain-text arithmetic, ``dx = dout · y = 1.1 × 2 = 2.2``,
+into ``\\frac{\\partial L}{\\partial x} = \\mathrm{dout} \\cdot y = 1.1 \\times 2 = 2.2``.
+Names are escaped, so a label cannot inject a command.
+"""
+from __future__ import annotations
+
+import re
+
+SYMBOLS = {"·": r"\cdot", "×": r"\times", "÷": r"\div", "−": "-", "σ": r"\sigma", "∞": r"\infty",
+           "²": "^{2}", "=": "=", "+": "+", "-": "-", "/": "/", "(": "(", ")": ")", "[": "[", "]": "]",
+           ">": ">", "<": "<", ",": ","}
+ESCAPE = {"\\": r"\backslash ", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "#": r"\#", "_": r"\_",
+          "%": r"\%", "~": r"\sim ", "^": r"\hat{}"}
+TOKEN = re.compile(r"(?P<num>\d+(?:\.\d+)?(?:e[−-]?\d+)?)|(?P<word>(?![σ])[^\W\d]\w*)|(?P<pow>\^)|(?P<space>\s+)|(?P<other>.)")
+
+
+def _name(word: str) -> str:
+    safe = "".join(ESCAPE.get(ch, ch) for ch in word)
+    if len(word) == 1 and word.isascii():
+        return safe
+    # KaTeX sets non-Latin words (Hangul labels) as text, not math
+    return (r"\mathrm{" if word.isascii() else r"\text{") + safe + "}"
+
+
+def _number(text: str) -> str:
+    if "e" in text:
+        mant, exp = text.split("e")
+        return f"{mant} \\times 10^{{{exp.replace('−', '-')}}}"
+    return text
+
+
+def to_latex(text: str) -> str:
+    """Plain arithmetic from the engine, as LaTeX."""
+    out = []
+    tokens = list(TOKEN.finditer(text.replace("²", "^2")))
+    i = 0
+    while i < len(tokens):
+        m = tokens[i]
+        kind = m.lastgroup
+        if kind == "num":
+            out.append(_number(m.group()))
+        elif kind == "word":
+            out.append(_name(m.group()))
+        elif kind == "pow":
+            # x^(p−1) → x^{(p-1)}; x^2 → x^{2}
+            j = i + 1
+            if j < len(tokens) and tokens[j].group() == "(":
+                depth, k = 0, j
+                while k < len(tokens):
+                    depth += tokens[k].group() == "("
+                    depth -= tokens[k].group() == ")"
+                    if depth == 0:
+                        break
+                    k += 1
+                out.append("^{" + to_latex("".join(t.group() for t in tokens[j:k + 1])) + "}")
+                i = k + 1
+                continue
+            if j < len(tokens):
+                out.append("^{" + to_latex(tokens[j].group()) + "}")
+                i = j + 1
+                continue
+            out.append(r"\hat{}")
+        elif kind == "space":
+            out.append(" ")
+        else:
+            ch = m.group()
+            out.append(SYMBOLS.get(ch, ESCAPE.get(ch, ch)))
+        i += 1
+    return "".join(out).strip()
+
+
+def partial(name: str) -> str:
+    return rf"\frac{{\partial L}}{{\partial {_name(name)}}}"
+
+
+def rule_latex(port: str, rule: str, numbers: str, grad_text: str) -> str:
+    """∂L/∂x = rule = numbers = result."""
+    parts = [partial(port), to_latex(rule), to_latex(numbers)]
+    if numbers != grad_text:
+        parts.append(to_latex(grad_text))
+    return " = ".join(parts)

@@ -1,0 +1,31 @@
+"""LaTeX for the explanation panel: the book's rules, typeset-ready and injection-safe."""
+from server.examples import example_doc
+from server.latex import rule_latex, to_latex
+from server.session import Sessions
+
+
+def test_mul_rule_as_latex():
+    assert rule_latex("x", "dout · y", "1.1 × 2", "2.2") == \
+        r"\frac{\partial L}{\partial x} = \mathrm{dout} \cdot y = 1.1 \times 2 = 2.2"
+
+
+def test_powers_greek_and_exponents():
+    assert to_latex("dout · p · x^(p−1)") == r"\mathrm{dout} \cdot p \cdot x^{(p-1)}"
+    assert to_latex("σ(z)") == r"\sigma(z)"
+    assert to_latex("dout · (1 − out²)") == r"\mathrm{dout} \cdot (1 - \mathrm{out}^{2})"
+    assert to_latex("1.5e−7") == r"1.5 \times 10^{-7}"
+
+
+def test_labels_cannot_inject_commands():
+    assert to_latex(r"\input{x}") == r"\backslash \mathrm{input}\{x\}"
+    assert to_latex("a_b$#%&") == r"\mathrm{a\_b}\$\#\%\&"
+    assert to_latex("가격") == r"\text{가격}"
+
+
+def test_step_events_carry_latex():
+    session = Sessions().create(example_doc("doughnut"))
+    events, _, _ = session.step("backward", 2)
+    assert events[3]["latex"] == r"\mathrm{m1} = \mathrm{doughnut} \times \mathrm{count} = 100 \times 2 = 200"
+    m1 = events[-1]
+    assert m1["node"] == "m1"
+    assert m1["rules"][0]["latex"].endswith(r"= 1.1 \times 2 = 2.2")
