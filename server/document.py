@@ -168,54 +168,53 @@ def validate(doc, limits: Limits = Limits()) -> dict:
         problems = _pydantic_problems(err)
         if any(p.split(":")[0] in ("nodes", "edges", "format", "version") for p in problems):
             _raise(problems)  # without the lists, or in another format, there is nothing to check
-        model = DocumentModel.model_construct(**{k: doc.get(k) for k in ("nodes", "edges")},
-                                              title="", output=None)
+        # Go on with the lists (edges may be absent: its default) to report their problems too.
+        output = doc.get("output")
+        model = DocumentModel.model_construct(nodes=doc["nodes"], edges=doc.get("edges", []), title="",
+                                              output=output if isinstance(output, str) else None)
 
     first_at: dict[str, int] = {}
     seen_ids: set = set()  # ids of nodes with other problems, so edges to them are not reported twice
     out_nodes = []
     for i, raw in enumerate(model.nodes):
-        where = f"nodes[{i}]"
         try:
             nm = NodeModel.model_validate(raw)
         except ValidationError as err:
             problems += _pydantic_problems(err, ("nodes", i))
             if isinstance(raw, dict) and isinstance(raw.get("id"), str):
                 seen_ids.add(raw["id"])
+                first_at.setdefault(raw["id"], i)  # a later node with this id is still a duplicate
             continue
         if nm.id in first_at:
-            problems.append(f"{where}.id: duplicate id {nm.id!r} (first used at nodes[{first_at[nm.id]}])")
+            problems.append(f"nodes[{i}].id: duplicate id {nm.id!r} (first used at nodes[{first_at[nm.id]}])")
             continue
         first_at[nm.id] = i
         node = normalize_node(nm)
-        problems += node_problems(node | {"value": nm.value}, where)
+        if nm.op not in OPS or nm.value is not None or nm.params:  # else there is nothing op-specific to check
+            problems += node_problems(node | {"value": nm.value}, f"nodes[{i}]")
         out_nodes.append(node)
 
     ops = {n["id"]: n["op"] for n in out_nodes}
     wired: dict[tuple[str, int], int] = {}
     out_edges = []
     for i, raw in enumerate(model.edges):
-        where = f"edges[{i}]"
         try:
             em = EdgeModel.model_validate(raw)
         except ValidationError as err:
             problems += _pydantic_problems(err, ("edges", i))
             continue
-        bad = False
-        for end in ("source", "target"):
-            if getattr(em, end) not in ops:
-                if getattr(em, end) not in seen_ids:
-                    problems.append(f"{where}.{end}: no node with id {getattr(em, end)!r}")
-                bad = True
-        if bad:
-            continue
+        for end, nid in (("source", em.source), ("target", em.target)):
+            if nid not in ops and nid not in seen_ids:
+                problems.append(f"edges[{i}].{end}: no node with id {nid!r}")
+        if em.target not in ops:
+            continue  # no op to check the port against
         spec = OPS.get(ops[em.target])
         if spec is None:
             continue  # its unknown op is already reported
         if em.port >= spec.arity:
-            problems.append(f"{where}.port: {port_range_message(em.target, spec, em.port)}")
+            problems.append(f"edges[{i}].port: {port_range_message(em.target, spec, em.port)}")
         elif (em.target, em.port) in wired:
-            problems.append(f"{where}.port: port {em.port} of {em.target!r} is already wired "
+            problems.append(f"edges[{i}].port: port {em.port} of {em.target!r} is already wired "
                             f"(by edges[{wired[(em.target, em.port)]}])")
         else:
             wired[(em.target, em.port)] = i

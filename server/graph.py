@@ -8,12 +8,13 @@ socket protocol's words, or raises GraphError and leaves the graph unchanged.
 from __future__ import annotations
 
 import math
+from itertools import compress
 
 import networkx as nx
 
 from . import document
 from .document import GraphError, Limits, jsonable
-from .plan import Plan
+from .plan import Plan, gc_paused
 from .registry import OPS
 from .steps import backward_steps, forward_steps
 
@@ -21,9 +22,20 @@ from .steps import backward_steps, forward_steps
 def _finite_number(value, what: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise GraphError(f"{what}: must be a number, got {value!r:.40}")
+    try:
+        value = float(value)  # an int beyond 1.8e308 raises OverflowError here
+    except OverflowError:
+        raise GraphError(f"{what}: must be a finite number, not {value!r:.40}") from None
     if not math.isfinite(value):
         raise GraphError(f"{what}: must be a finite number, not {value!r}")
-    return float(value)
+    return value
+
+
+def _position(index, size: int, what: str):
+    """An optional place in document order, 0..size (``None``: at the end)."""
+    if index is not None and (isinstance(index, bool) or not isinstance(index, int) or not 0 <= index <= size):
+        raise GraphError(f"{what}: index must be a whole number from 0 to {size}, got {index!r:.40}")
+    return index
 
 
 class ComputationGraph:
@@ -42,12 +54,13 @@ class ComputationGraph:
     @classmethod
     def from_dict(cls, doc: dict, limits: Limits = Limits()) -> "ComputationGraph":
         """Load a document, reporting every problem with its JSON location."""
-        doc = document.validate(doc, limits)
-        graph = cls(doc["title"], limits)
-        g = graph.g
-        g.add_nodes_from((n["id"], n) for n in doc["nodes"])
-        for e in doc["edges"]:
-            graph._wire(e["source"], e["target"], e["port"])
+        with gc_paused():  # a large document is millions of objects, none of them garbage
+            doc = document.validate(doc, limits)
+            graph = cls(doc["title"], limits)
+            g = graph.g
+            g.add_nodes_from((n["id"], n) for n in doc["nodes"])
+            for e in doc["edges"]:
+                graph._wire(e["source"], e["target"], e["port"])
         try:
             # Compiling the plan sorts topologically, which is also the cycle check.
             graph._plan = Plan(g, graph._inputs)
@@ -61,7 +74,8 @@ class ComputationGraph:
 
     @classmethod
     def from_json(cls, text, limits: Limits = Limits()) -> "ComputationGraph":
-        return cls.from_dict(document.loads(text, limits), limits)
+        with gc_paused():
+            return cls.from_dict(document.loads(text, limits), limits)
 
     def to_dict(self) -> dict:
         return {"format": document.FORMAT, "version": document.VERSION, "title": self.title,
@@ -102,7 +116,8 @@ class ComputationGraph:
         if not isinstance(ops, list) or not ops:
             raise GraphError("ops must be a non-empty list of edit ops")
         changes, undo = [], []
-        node_order, edge_order = list(self.g.nodes), list(self._wired)
+        # Only a batch of several ops can need its order restored after a rollback.
+        node_order, edge_order = (list(self.g.nodes), list(self._wired)) if len(ops) > 1 else (None, None)
         for k, op in enumerate(ops):
             try:
                 change, inverse = self.apply(op)
@@ -110,7 +125,8 @@ class ComputationGraph:
                 for inv in reversed(undo):
                     for iop in inv:
                         self.apply(iop)
-                self._restore_order(node_order, edge_order)
+                if node_order is not None:
+                    self._restore_order(node_order, edge_order)
                 where = f"ops[{k}]: " if len(ops) > 1 else ""
                 raise GraphError(where + str(err), err.problems) from None
             changes += change
@@ -118,42 +134,57 @@ class ComputationGraph:
         return changes, [iop for inv in reversed(undo) for iop in inv]
 
     def _restore_order(self, node_order: list, edge_order: list):
-        """After a rollback, put nodes and edges back in their document order."""
-        if list(self.g.nodes) != node_order:
-            g = nx.MultiDiGraph()
-            g.add_nodes_from((n, self.g.nodes[n]) for n in node_order)
-            g.add_edges_from(self.g.edges(keys=True))
-            self.g = g
-            self._structure_changed()
-        if list(self._wired) != edge_order:
-            self._wired = {key: self._wired[key] for key in edge_order}
+        """Put nodes and edges in this document order (after a rollback or an undo).
 
-    def add_node(self, node) -> tuple[list, list]:
+        The graph is rebuilt with its edges added in document order, as ``from_dict``
+        does: the topological order, and so the steps, then depend only on the document.
+        """
+        if list(self.g.nodes) == node_order and list(self._wired) == edge_order:
+            return
+        self._wired = {key: self._wired[key] for key in edge_order}
+        g = nx.MultiDiGraph()
+        g.add_nodes_from((n, self.g.nodes[n]) for n in node_order)
+        g.add_edges_from((s, t, p, {}) for (t, p), s in self._wired.items())
+        self.g = g
+        self._structure_changed()
+
+    def add_node(self, node, index=None) -> tuple[list, list]:
+        """Add a node at the end of the document, or at position ``index`` (an undo's)."""
         node = document.parse_node(node)
         if node["id"] in self.g:
             raise GraphError(f"duplicate id: a node {node['id']!r} already exists")
         if len(self) >= self.limits.max_nodes:
             raise GraphError(f"the graph has {len(self):,} nodes, the limit")
+        index = _position(index, len(self), "add_node")
         self.g.add_node(node["id"], **node)
+        if index is not None and index < len(self) - 1:
+            order = list(self.g)
+            order.insert(index, order.pop())
+            self._restore_order(order, list(self._wired))
         self._structure_changed()
-        return [{"type": "add_node", "node": dict(node)}], [{"type": "remove_node", "id": node["id"]}]
+        change = {"type": "add_node", "node": dict(node)}
+        if index is not None:
+            change["index"] = index
+        return [change], [{"type": "remove_node", "id": node["id"]}]
 
     def remove_node(self, id) -> tuple[list, list]:
         attrs = dict(self.node(id))
-        edges = [(s, t, p) for (t, p), s in self._wired.items() if s == id or t == id]
-        inverse = [{"type": "add_node", "node": attrs}]
-        inverse += [{"type": "connect", "source": s, "target": t, "port": p} for s, t, p in edges]
+        edges = [(k, s, t, p) for k, ((t, p), s) in enumerate(self._wired.items()) if s == id or t == id]
+        # In ascending order of place, each re-insertion lands where it was.
+        inverse = [{"type": "add_node", "node": attrs, "index": list(self.g).index(id)}]
+        inverse += [{"type": "connect", "source": s, "target": t, "port": p, "index": k} for k, s, t, p in edges]
         if self.output == id:
             inverse.append({"type": "set_output", "id": id})
             self.output = None
-        for s, t, p in edges:
+        for _, s, t, p in edges:
             self._unwire(t, p)
         self.g.remove_node(id)
         self._inputs.pop(id, None)
         self._structure_changed()
         return [{"type": "remove_node", "id": id}], inverse
 
-    def connect(self, source, target, port) -> tuple[list, list]:
+    def connect(self, source, target, port, index=None) -> tuple[list, list]:
+        """Wire ``source`` into ``target``'s ``port``; the edge goes last, or at ``index`` (an undo's)."""
         self.node(source)
         spec = OPS[self.node(target)["op"]]
         if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port < spec.arity:
@@ -168,20 +199,29 @@ class ComputationGraph:
             path = nx.shortest_path(self.g, target, source)
             raise GraphError(f"connecting {source!r} → {target!r} would create a cycle: "
                              + " → ".join(path + [target]))
+        index = _position(index, len(self._wired), "connect")
         self._wire(source, target, port)
+        if index is not None and index < len(self._wired) - 1:
+            order = list(self._wired)
+            order.insert(index, order.pop())
+            self._restore_order(list(self.g), order)
         self._structure_changed()
         change = {"type": "connect", "source": source, "target": target, "port": port}
+        if index is not None:
+            change["index"] = index
         return [change], [{"type": "disconnect", "target": target, "port": port}]
 
     def disconnect(self, target, port) -> tuple[list, list]:
         self.node(target)
-        source = self._wired.get((target, port)) if isinstance(port, int) else None
+        # bool is an int, and True == 1: refuse it rather than disconnect port 1
+        source = self._wired.get((target, port)) if isinstance(port, int) and not isinstance(port, bool) else None
         if source is None:
             raise GraphError(f"port {port!r} of {target!r} is not wired")
+        index = list(self._wired).index((target, port))
         self._unwire(target, port)
         self._structure_changed()
         return ([{"type": "disconnect", "target": target, "port": port}],
-                [{"type": "connect", "source": source, "target": target, "port": port}])
+                [{"type": "connect", "source": source, "target": target, "port": port, "index": index}])
 
     def set_value(self, id, value) -> tuple[list, list]:
         attrs = self.node(id)
@@ -216,6 +256,8 @@ class ComputationGraph:
                 raise GraphError(f"params.{name}: unknown parameter for '{spec.name}' "
                                  f"(allowed: {', '.join(spec.params) or 'none'})")
             _finite_number(value, f"params.{name} of {id!r}")
+        if not spec.params:  # even {}: it would add a 'params' field the document cannot hold
+            raise GraphError(f"params of {id!r}: a '{spec.name}' node has no parameters")
         old = dict(attrs.get("params", {}))
         attrs["params"] = {**old, **{k: float(v) for k, v in params.items()}}
         self._structure_changed()  # the layer objects hold their params: rebuild them
@@ -244,7 +286,9 @@ class ComputationGraph:
     def _wire(self, source, target, port):
         self.g.add_edge(source, target, key=port)
         self._wired[(target, port)] = source
-        ports = self._inputs.setdefault(target, [None] * OPS[self.g.nodes[target]["op"]].arity)
+        ports = self._inputs.get(target)
+        if ports is None:  # (not setdefault: its default would be built for every edge)
+            ports = self._inputs[target] = [None] * OPS[self.g.nodes[target]["op"]].arity
         ports[port] = source
 
     def _unwire(self, target, port):
@@ -267,11 +311,11 @@ class ComputationGraph:
         plan = self._plan
         if plan is None:
             plan = self._plan = Plan(self.g, self._inputs)
-        if not plan.ran:
-            plan.run_forward(self.g)
+        if not plan.ran or len(self._stale_inputs) >= len(plan.leaves) > 0:
+            plan.run_forward()  # every input changed: every step is downstream, no need to look
         elif self._stale_inputs:
             # Only what lies downstream of the changed inputs is recomputed.
-            plan.run_forward(self.g, plan.positions_downstream(self.g, self._stale_inputs))
+            plan.run_forward(plan.positions_downstream(self._stale_inputs))
         self._stale_inputs.clear()
         self._dirty = False
         return plan
@@ -311,8 +355,9 @@ class ComputationGraph:
         self._require_complete(plan)
         out = self.output_node(output)
         grads, _, mask = plan.run_backward(plan.index[out])
-        ids = plan.ids
-        return {ids[i]: g for i, g in enumerate(grads) if mask[i]}
+        if all(mask):  # every node is on a path to the output: no filtering
+            return dict(zip(plan.ids, grads))
+        return dict(zip(compress(plan.ids, mask), compress(grads, mask)))
 
     def faults(self) -> dict[str, str]:
         """Numerical faults: {node_id: message}, for nodes whose forward failed or overflowed."""

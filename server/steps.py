@@ -44,8 +44,8 @@ def forward_text(graph, node_id: str, inputs: list, value) -> str:
         sym, num = f"{names[0]}^{p}", f"{nums[0]}^{p}"
     elif spec.arity == 2:
         sym, num = f"{names[0]} {spec.symbol} {names[1]}", f"{nums[0]} {spec.symbol} {nums[1]}"
-    else:
-        sym, num = f"{spec.symbol}({names[0]})", f"{spec.symbol}({nums[0]})"
+    else:  # the call's own parentheses are enough: log(−1), not log((−1))
+        sym, num = f"{spec.symbol}({names[0]})", f"{spec.symbol}({fmt(inputs[0])})"
     return f"{me} = {sym} = {num} = {fmt(value)}"
 
 

@@ -23,6 +23,13 @@ def chromium_path() -> str:
 
 
 def rasterise(svg_text: str, scale: float, transparent: bool) -> bytes:
+    """Run in its own thread: Playwright's sync API refuses a thread with an asyncio loop."""
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(_rasterise, svg_text, scale, transparent).result()
+
+
+def _rasterise(svg_text: str, scale: float, transparent: bool) -> bytes:
     try:
         from playwright.sync_api import Error as PlaywrightError, sync_playwright
     except ImportError:

@@ -58,10 +58,16 @@ def xml_text(text: str) -> str:
     return escape("".join(" " if ch < " " else ch for ch in text))
 
 
-def _text(x, y, text, font, fill, anchor="middle", baseline="central"):
+# Where the canvas puts the alphabetic baseline for textBaseline 'middle' / 'top', in em
+# below y, measured in Chromium for Noto Sans CJK KR; SVG's dominant-baseline differs.
+BASELINE = {"middle": 0.38, "top": 0.88}
+
+
+def _text(x, y, text, font, fill, anchor="middle", baseline="middle"):
     weight, size = font
+    y = y + BASELINE[baseline] * size
     return (f'<text x="{_num(x)}" y="{_num(y)}" font-size="{size}" font-weight="{weight}" '
-            f'fill="{fill}" text-anchor="{anchor}" dominant-baseline="{baseline}">{xml_text(text)}</text>')
+            f'fill="{fill}" text-anchor="{anchor}">{xml_text(text)}</text>')
 
 
 def _arrow(tip, d, size):
@@ -162,7 +168,7 @@ def render(fig, current: str | None = None) -> str:
                 body.append(f'<circle cx="{_num(cx)}" cy="{_num(cy)}" r="{hw + 4}" fill="none" stroke="{S.COLORS["muted"]}" stroke-width="0.8"/>')
             body.append(_text(cx, cy + 1, n["symbol"], S.symbol_font(n["symbol"]), ink))
             if n["label"]:
-                body.append(_text(cx, cy + S.OP_RADIUS + 6, n["label"], S.LABEL, S.COLORS["muted"], baseline="hanging"))
+                body.append(_text(cx, cy + S.OP_RADIUS + 6, n["label"], S.LABEL, S.COLORS["muted"], baseline="top"))
         else:
             box = f'x="{_num(cx - hw)}" y="{_num(cy - hh)}" width="{_num(2 * hw)}" height="{_num(2 * hh)}"'
             body.append(f'<rect {box} rx="8" fill="{paper}" stroke="{ink}" stroke-width="1.6"/>')

@@ -12,18 +12,19 @@ const PORT_ANGLE = (38 * Math.PI) / 180;
 const SIBLING_GAP = 64;           // spread of edges sharing source and target
 
 let measureCtx = null;
-const widths = new Map();
+const widths = new Map();         // font → (text → width)
 
-/** Width in world px of `text` in the given CSS font (cached). */
+/** Width in world px of `text` in the given CSS font (measured once per font and text). */
 export function textWidth(text, font) {
-  const key = font + '|' + text;
-  let w = widths.get(key);
+  let byText = widths.get(font);
+  if (byText === undefined) widths.set(font, byText = new Map());
+  let w = byText.get(text);
   if (w === undefined) {
     measureCtx ??= document.createElement('canvas').getContext('2d');
-    measureCtx.font = font;
+    if (measureCtx.font !== font) measureCtx.font = font;
     w = measureCtx.measureText(text).width;
-    if (widths.size > 5000) widths.clear();
-    widths.set(key, w);
+    if (byText.size > 5000) byText.clear();
+    byText.set(text, w);
   }
   return w;
 }
@@ -31,15 +32,46 @@ export function textWidth(text, font) {
 export const inputNameFont = `600 14px ${FONT}`;
 export const inputValueFont = `13px ${FONT}`;
 
-/** Half sizes of a node's shape (circle or box) and its centre. */
+// -- cached shapes --------------------------------------------------------------------
+// A node's shape is recomputed only when a field it is computed from changes, and an
+// edge's curve only when one of its ends' shapes or its bend does. The keys are the
+// fields themselves, not a version number: interaction.js moves dragged nodes by
+// setting x and y directly. Cached shapes are frozen; they are shared with every caller.
+const extents = new WeakMap();    // node object → its extent
+const curves = new WeakMap();     // edge object → {s, t, bend, list, curve, box}
+
+/** True while `ext` (from nodeExtent) still describes `node`. */
+function extentFresh(model, node, ext) {
+  return ext.x === node.x && ext.y === node.y && ext.op === node.op && ext.ops === model.ops
+    && (ext.circle || (ext.label === node.label && ext.text === (model.shown.inputText[node.id] ?? '')));
+}
+
+/**
+ * A node's shape: half sizes (hw, hh) and centre (cx, cy) of its circle or box, its
+ * bounds (minX, minY, maxX, maxY) and its ports (out, ins).
+ */
 export function nodeExtent(model, node) {
-  if (!model.isInput(node)) {
-    return { hw: OP_RADIUS, hh: OP_RADIUS, circle: true, cx: node.x + OP_RADIUS, cy: node.y + OP_RADIUS };
+  const cached = extents.get(node);
+  if (cached !== undefined && extentFresh(model, node, cached)) return cached;
+  const circle = !model.isInput(node);
+  let hw = OP_RADIUS, hh = OP_RADIUS, text = '';
+  if (!circle) {
+    text = model.shown.inputText[node.id] ?? '';
+    const w = Math.max(INPUT_MIN_W, textWidth(model.name(node), inputNameFont) + 24, textWidth(text, inputValueFont) + 24);
+    hw = w / 2; hh = INPUT_H / 2;
   }
-  const name = model.name(node);
-  const valueText = model.shown.inputText[node.id] ?? '';
-  const w = Math.max(INPUT_MIN_W, textWidth(name, inputNameFont) + 24, textWidth(valueText, inputValueFont) + 24);
-  return { hw: w / 2, hh: INPUT_H / 2, circle: false, cx: node.x + w / 2, cy: node.y + INPUT_H / 2 };
+  const cx = node.x + hw, cy = node.y + hh;
+  const arity = model.arity(node.op);
+  const ins = [];
+  for (let p = 0; p < arity; p++) ins.push(Object.freeze(portPosition(cx, cy, arity, p)));
+  const ext = Object.freeze({
+    hw, hh, circle, cx, cy,
+    minX: node.x, minY: node.y, maxX: node.x + 2 * hw, maxY: node.y + 2 * hh,
+    out: Object.freeze({ x: cx + hw, y: cy }), ins: Object.freeze(ins),
+    x: node.x, y: node.y, op: node.op, ops: model.ops, label: node.label, text,  // the key
+  });
+  extents.set(node, ext);
+  return ext;
 }
 
 /** The top-left corner that puts a new node's centre at `p`. */
@@ -49,36 +81,155 @@ export function cornerFor(model, node, p) {
 }
 
 export function outputPort(model, node) {
-  const { hw, cx, cy } = nodeExtent(model, node);
-  return { x: cx + hw, y: cy };
+  return nodeExtent(model, node).out;
 }
 
-/** Input port `port` (0-based): on the left side, port 0 above port 1. */
-export function inputPort(model, node, port) {
-  const n = model.arity(node.op);
-  const { cx, cy } = nodeExtent(model, node);
+function portPosition(cx, cy, n, port) {
   if (n <= 1) return { x: cx - OP_RADIUS, y: cy };
   const spread = 2 * PORT_ANGLE;
   const a = -PORT_ANGLE + (spread * port) / (n - 1);   // from above to below
   return { x: cx - OP_RADIUS * Math.cos(a), y: cy + OP_RADIUS * Math.sin(a) };
 }
 
-export function inputPorts(model, node) {
-  return Array.from({ length: model.arity(node.op) }, (_, p) => inputPort(model, node, p));
+/** Input port `port` (0-based): on the left side, port 0 above port 1. */
+export function inputPort(model, node, port) {
+  const ext = nodeExtent(model, node);
+  return ext.ins[port] ?? portPosition(ext.cx, ext.cy, model.arity(node.op), port);
 }
 
-/** The cubic Bézier of an edge: [p0, c1, c2, p3]. */
-export function edgeCurve(model, edge) {
+/** Every input port of `node`, in port order (a shared, frozen array). */
+export function inputPorts(model, node) {
+  return nodeExtent(model, node).ins;
+}
+
+function edgeBend(model, edge) {
+  const sibs = model.siblings(edge);
+  return sibs.length > 1 ? (sibs.indexOf(edge) - (sibs.length - 1) / 2) * SIBLING_GAP : 0;
+}
+
+/**
+ * An edge's cached shape: {curve, box}, the cubic Bézier [p0, c1, c2, p3] and its
+ * bounds without padding; null if an end is missing.
+ */
+export function edgeGeometry(model, edge) {
   const s = model.nodes.get(edge.source);
   const t = model.nodes.get(edge.target);
   if (!s || !t) return null;
-  const p0 = outputPort(model, s);
-  const p3 = inputPort(model, t, edge.port);
-  const sibs = model.siblings(edge);
-  const i = sibs.indexOf(edge);
-  const bend = sibs.length > 1 ? (i - (sibs.length - 1) / 2) * SIBLING_GAP : 0;
+  const se = nodeExtent(model, s), te = nodeExtent(model, t);
+  const list = model.edges;     // replaced, never mutated, whenever edges change
+  let g = curves.get(edge);
+  if (g !== undefined && g.s === se && g.t === te) {
+    if (g.list === list) return g;
+    const bend = edgeBend(model, edge);
+    if (g.bend === bend) { g.list = list; return g; }
+  }
+  const bend = edgeBend(model, edge);
+  const p0 = se.out;
+  const p3 = te.ins[edge.port] ?? portPosition(te.cx, te.cy, model.arity(t.op), edge.port);
   const dx = Math.max(40, Math.abs(p3.x - p0.x) * 0.45);
-  return [p0, { x: p0.x + dx, y: p0.y + bend }, { x: p3.x - dx, y: p3.y + bend }, p3];
+  const curve = Object.freeze([p0, Object.freeze({ x: p0.x + dx, y: p0.y + bend }),
+    Object.freeze({ x: p3.x - dx, y: p3.y + bend }), p3]);
+  g = { s: se, t: te, bend, list, curve, box: Object.freeze(curveBounds(curve, 0)) };
+  curves.set(edge, g);
+  return g;
+}
+
+// -- the scene index ------------------------------------------------------------------
+// What a frame needs to cull thousands of items: every node's and edge's shape in
+// parallel arrays, their bounds in flat typed arrays. Checked once a frame by comparing
+// each node with the fields its shape was made from (interaction moves nodes without
+// telling the model); only the moved nodes and their edges are recomputed. A new edge
+// list, op table or node set rebuilds it.
+
+class SceneIndex {
+  constructor() {
+    this.edgeList = null; this.ops = null; this.nodeMap = null;
+    this.nodes = []; this.exts = []; this.nodeBox = new Float64Array(0);
+    this.edges = []; this.geoms = []; this.edgeBox = new Float64Array(0);
+    this.touching = [];  // node index → indexes of its edges
+  }
+
+  refresh(model) {
+    if (model.edges !== this.edgeList || model.ops !== this.ops || model.nodes !== this.nodeMap
+        || model.nodes.size !== this.nodes.length) return this.rebuild(model);
+    const { nodes, exts } = this;
+    let i = 0;
+    for (const n of model.nodes.values()) {
+      if (n !== nodes[i]) return this.rebuild(model);
+      if (!extentFresh(model, n, exts[i])) {
+        this.setNode(i, nodeExtent(model, n));
+        for (const j of this.touching[i]) this.setEdge(j, edgeGeometry(model, this.edges[j]));
+      }
+      i++;
+    }
+    return this;
+  }
+
+  rebuild(model) {
+    this.edgeList = model.edges; this.ops = model.ops; this.nodeMap = model.nodes;
+    this.nodes = [...model.nodes.values()];
+    this.exts = new Array(this.nodes.length);
+    this.nodeBox = new Float64Array(4 * this.nodes.length);
+    const at = new Map();
+    this.nodes.forEach((n, i) => { at.set(n.id, i); this.setNode(i, nodeExtent(model, n)); });
+    this.edges = model.edges;
+    this.geoms = new Array(this.edges.length);
+    this.edgeBox = new Float64Array(4 * this.edges.length);
+    this.touching = this.nodes.map(() => []);
+    this.edges.forEach((e, j) => {
+      this.setEdge(j, edgeGeometry(model, e));
+      const s = at.get(e.source), t = at.get(e.target);
+      if (s !== undefined) this.touching[s].push(j);
+      if (t !== undefined && t !== s) this.touching[t].push(j);
+    });
+    return this;
+  }
+
+  setNode(i, x) {
+    this.exts[i] = x;
+    const b = this.nodeBox;
+    b[4 * i] = x.minX; b[4 * i + 1] = x.minY; b[4 * i + 2] = x.maxX; b[4 * i + 3] = x.maxY;
+  }
+
+  setEdge(j, g) {
+    this.geoms[j] = g;
+    const b = this.edgeBox;
+    if (g === null) { b[4 * j] = b[4 * j + 1] = Infinity; b[4 * j + 2] = b[4 * j + 3] = -Infinity; return; }
+    b[4 * j] = g.box.minX; b[4 * j + 1] = g.box.minY; b[4 * j + 2] = g.box.maxX; b[4 * j + 3] = g.box.maxY;
+  }
+
+  /** Indexes of the nodes whose bounds meet `r` grown by `pad`. */
+  nodesIn(r, pad = 0) { return within(this.nodeBox, r, pad); }
+
+  /** Indexes of the edges whose curve's bounds meet `r` grown by `pad`. */
+  edgesIn(r, pad = 0) { return within(this.edgeBox, r, pad); }
+}
+
+function within(box, r, pad) {
+  const minX = r.minX - pad, minY = r.minY - pad, maxX = r.maxX + pad, maxY = r.maxY + pad;
+  const out = [];
+  for (let i = 0, k = 0; k < box.length; i++, k += 4) {
+    if (box[k] <= maxX && box[k + 2] >= minX && box[k + 1] <= maxY && box[k + 3] >= minY) out.push(i);
+  }
+  return out;
+}
+
+const indexes = new WeakMap();  // model → its SceneIndex
+
+/**
+ * The model's scene index, brought up to date: {nodes, exts, edges, geoms} in parallel
+ * arrays (exts from nodeExtent, geoms from edgeGeometry) and nodesIn / edgesIn queries.
+ */
+export function sceneIndex(model) {
+  let index = indexes.get(model);
+  if (index === undefined) indexes.set(model, index = new SceneIndex());
+  return index.refresh(model);
+}
+
+/** The cubic Bézier of an edge: [p0, c1, c2, p3] (shared and frozen), or null. */
+export function edgeCurve(model, edge) {
+  const g = edgeGeometry(model, edge);
+  return g && g.curve;
 }
 
 export function bezierAt([p0, c1, c2, p3], t) {
@@ -96,18 +247,25 @@ export function bezierTangent([p0, c1, c2, p3], t) {
   return { x: x / len, y: y / len };
 }
 
+let stubCache = { ext: null, curve: null };
+
 /** The straight arrow leaving the output node, where its value and "1" are written. */
 export function outputStub(model) {
   const node = model.output && model.nodes.get(model.output);
   if (!node) return null;
-  const p0 = outputPort(model, node);
-  const p3 = { x: p0.x + STUB, y: p0.y };
-  return [p0, { x: p0.x + STUB / 3, y: p0.y }, { x: p0.x + (2 * STUB) / 3, y: p0.y }, p3];
+  const ext = nodeExtent(model, node);
+  if (stubCache.ext !== ext) {
+    const p0 = ext.out;
+    const p3 = Object.freeze({ x: p0.x + STUB, y: p0.y });
+    stubCache = { ext, curve: Object.freeze([p0, Object.freeze({ x: p0.x + STUB / 3, y: p0.y }),
+      Object.freeze({ x: p0.x + (2 * STUB) / 3, y: p0.y }), p3]) };
+  }
+  return stubCache.curve;
 }
 
 export function nodeBounds(model, node) {
-  const { hw, hh } = nodeExtent(model, node);
-  return { minX: node.x, minY: node.y, maxX: node.x + 2 * hw, maxY: node.y + 2 * hh };
+  const { minX, minY, maxX, maxY } = nodeExtent(model, node);
+  return { minX, minY, maxX, maxY };
 }
 
 /** World bounds of the whole graph (with room for edge labels), or null if empty. */
@@ -128,8 +286,14 @@ export function intersects(a, b) {
 }
 
 export function curveBounds(curve, pad = 30) {
-  const xs = curve.map((p) => p.x), ys = curve.map((p) => p.y);
-  return { minX: Math.min(...xs) - pad, minY: Math.min(...ys) - pad, maxX: Math.max(...xs) + pad, maxY: Math.max(...ys) + pad };
+  let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
+  for (const p of curve) {
+    if (p.x < minX) minX = p.x;
+    if (p.x > maxX) maxX = p.x;
+    if (p.y < minY) minY = p.y;
+    if (p.y > maxY) maxY = p.y;
+  }
+  return { minX: minX - pad, minY: minY - pad, maxX: maxX + pad, maxY: maxY + pad };
 }
 
 // -- hit tests (world coordinates; `tol` in world px) ---------------------------------
@@ -173,8 +337,10 @@ function segDist(p, a, b) {
 export function edgeAt(model, p, tol) {
   let best = null, bestD = tol;
   for (const e of model.edges) {
-    const c = edgeCurve(model, e);
-    if (!c) continue;
+    const g = edgeGeometry(model, e);
+    if (!g) continue;
+    const { curve: c, box } = g;  // a Bézier lies inside its control points' bounds
+    if (p.x < box.minX - bestD || p.x > box.maxX + bestD || p.y < box.minY - bestD || p.y > box.maxY + bestD) continue;
     let prev = c[0];
     for (let i = 1; i <= 24; i++) {
       const q = bezierAt(c, i / 24);
@@ -188,5 +354,5 @@ export function edgeAt(model, p, tol) {
 
 export function nodesInRect(model, r) {
   const box = { minX: Math.min(r.x0, r.x1), minY: Math.min(r.y0, r.y1), maxX: Math.max(r.x0, r.x1), maxY: Math.max(r.y0, r.y1) };
-  return [...model.nodes.values()].filter((n) => intersects(box, nodeBounds(model, n)));
+  return [...model.nodes.values()].filter((n) => intersects(box, nodeExtent(model, n)));
 }

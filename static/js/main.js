@@ -4,7 +4,8 @@ import { Animator, startLoop } from './animation.js';
 import { createCamera } from './camera.js';
 import { Editors } from './editors.js';
 import { ErrorMessage, ExplainPanel } from './explain.js';
-import { edgeCurve, graphBounds, inputPorts, nodeBounds, outputPort } from './geometry.js';
+import { Files } from './files.js';
+import { edgeCurve, graphBounds, inputPorts, intersects, nodeBounds, outputPort } from './geometry.js';
 import { Interaction } from './interaction.js';
 import { Palette, fetchOps } from './palette.js';
 import { Layer, drawOverlay, drawScene, labelAnchor, labelLayout } from './renderer.js';
@@ -47,6 +48,7 @@ const connection = new Connection(graphId, {
 const actions = new Actions(model, connection, showError);
 toolbar = new Toolbar(document.querySelector('.topbar'), { actions, model, fitView });
 toolbar.setConnection(connection.socket.connected ? 'connected' : 'connecting');
+new Files({ topbar: document.querySelector('.topbar'), stage, model, graphId, showError });
 const explain = new ExplainPanel(byTestId('explain-panel'), model);
 const focusCanvas = () => overlayCanvas.focus({ preventScroll: true });
 const editors = new Editors({ host: byTestId('floating'), model, camera, actions, focusCanvas });
@@ -142,4 +144,36 @@ function snapshot() {
   };
 }
 
-window.gradcanvas = Object.freeze({ snapshot });
+/**
+ * For benchmarks/render.py: time `repeats` full redraws of both layers at a given zoom.
+ * The view is fitted, then zoomed to `scale` (if given) about the screen centre; with
+ * `busy`, it is then centred on the median node, so big graphs show nodes, not the
+ * empty middle of their bounding box.
+ */
+function timeRedraw(repeats = 20, scale = null, busy = false) {
+  fitView();
+  if (scale != null) {
+    const c = { x: overlay.w / 2, y: overlay.h / 2 };
+    camera.zoomAt(c, scale / camera.scale);
+  }
+  if (busy && model.nodes.size) {
+    const median = (xs) => xs.sort((a, b) => a - b)[xs.length >> 1];
+    const ns = [...model.nodes.values()];
+    const at = camera.toScreen({ x: median(ns.map((n) => n.x)), y: median(ns.map((n) => n.y)) });
+    camera.panBy(overlay.w / 2 - at.x, overlay.h / 2 - at.y);
+  }
+  const times = [];
+  for (let i = 0; i < repeats; i++) {
+    const t0 = performance.now();
+    drawScene(scene, model, camera);
+    drawOverlay(overlay, model, camera, interaction.ui, []);
+    scene.ctx?.getImageData?.(0, 0, 1, 1);  // wait for the GPU/raster work, not just the calls
+    times.push(performance.now() - t0);
+  }
+  model.markDirty('scene', 'overlay');
+  const v = camera.visibleWorld({ w: overlay.w, h: overlay.h });
+  const visible = [...model.nodes.values()].filter((n) => intersects(nodeBounds(model, n), v)).length;
+  return { times, scale: camera.scale, nodes: model.nodes.size, edges: model.edges.length, visible };
+}
+
+window.gradcanvas = Object.freeze({ snapshot, timeRedraw });
