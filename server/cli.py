@@ -18,8 +18,12 @@ def _load(path: str, limits: Limits = Limits()) -> ComputationGraph:
     return ComputationGraph.from_json(data, limits)
 
 
+def _limits(args) -> Limits:
+    return Limits(max_nodes=args.max_nodes, max_bytes=args.max_bytes)
+
+
 def cmd_eval(args) -> int:
-    graph = _load(args.file, Limits(max_nodes=args.max_nodes, max_bytes=args.max_bytes))
+    graph = _load(args.file, _limits(args))
     values = graph.forward()
     grads = graph.backward(args.output)
     out = {"values": {k: jsonable(v) for k, v in values.items()},
@@ -34,7 +38,7 @@ def cmd_eval(args) -> int:
 
 def cmd_export(args) -> int:
     from .export import FORMATS, ExportOptions, export
-    graph = _load(args.file, Limits(max_nodes=args.max_nodes, max_bytes=args.max_bytes))
+    graph = _load(args.file, _limits(args))
     options = ExportOptions(values=not args.no_values, grads=not args.no_grads,
                             background=args.background, scale=args.scale)
     data = export(graph, args.format, options)
@@ -67,7 +71,7 @@ def cmd_new(args) -> int:
 def cmd_check(args) -> int:
     from .display import fmt
     from .gradcheck import check_gradients
-    graph = _load(args.file, Limits(max_nodes=args.max_nodes, max_bytes=args.max_bytes))
+    graph = _load(args.file, _limits(args))
     checks = check_gradients(graph, args.output)
     print(f"{'input':<16} {'value':>10} {'backprop':>12} {'numeric':>12} {'rel. error':>10}  result")
     for c in checks:

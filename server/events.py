@@ -33,6 +33,14 @@ def session_for(data):
     return current_app.extensions["gradcanvas.sessions"].get(data.get("graph_id"))
 
 
+def apply_and_broadcast(session, ops) -> int:
+    """Apply a batch (caller holds the lock, so patches go out in version order) and send the patch."""
+    changes, version = session.edit(ops)
+    socketio.emit("patch", {"graph_id": session.id, "version": version, "ops": changes,
+                            "state": session.state()}, to=session.id)
+    return version
+
+
 @socketio.on("join")
 @acked
 def on_join(data):
@@ -49,9 +57,7 @@ def on_edit(data):
     if version is not None and (isinstance(version, bool) or not isinstance(version, int)):
         raise GraphError("version must be a whole number")
     with session.lock:  # the patch goes out before any later edit's
-        changes, version = session.edit(data.get("ops"))
-        socketio.emit("patch", {"graph_id": session.id, "version": version, "ops": changes,
-                                "state": session.state()}, to=session.id)
+        version = apply_and_broadcast(session, data.get("ops"))
     return {"ok": True, "version": version}
 
 
@@ -86,7 +92,5 @@ def on_tidy(data):
         ops = session.tidy_ops()
         if not ops:
             return {"ok": True, "version": session.version}
-        changes, version = session.edit(ops)
-        socketio.emit("patch", {"graph_id": session.id, "version": version, "ops": changes,
-                                "state": session.state()}, to=session.id)
+        version = apply_and_broadcast(session, ops)
     return {"ok": True, "version": version}
