@@ -1,7 +1,7 @@
 """The JSON HTTP API: ops, examples and graphs."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, abort, current_app, jsonify, make_response, request
 
 from .document import GraphError, loads
 from .examples import example_doc, list_examples
@@ -12,6 +12,14 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 
 def sessions():
     return current_app.extensions["gradcanvas.sessions"]
+
+
+def session_or_404(graph_id):
+    """The graph's session; an unknown id ends the request with a JSON 404."""
+    try:
+        return sessions().get(graph_id)
+    except GraphError as err:
+        abort(make_response(jsonify({"error": str(err)}), 404))
 
 
 def error(message: str, status: int, problems=None):
@@ -76,10 +84,7 @@ def from_formula():
 def gradient_check(graph_id):
     """Backprop beside central differences for every input: the "Check gradients" panel."""
     from .gradcheck import check_gradients
-    try:
-        session = sessions().get(graph_id)
-    except GraphError as err:
-        return error(str(err), 404)
+    session = session_or_404(graph_id)
     try:
         with session.lock:
             checks = check_gradients(session.graph)
@@ -90,9 +95,6 @@ def gradient_check(graph_id):
 
 @bp.get("/graphs/<graph_id>")
 def get_graph(graph_id):
-    try:
-        session = sessions().get(graph_id)
-    except GraphError as err:
-        return error(str(err), 404)
+    session = session_or_404(graph_id)
     with session.lock:
         return jsonify(session.graph.to_dict())

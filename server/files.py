@@ -6,6 +6,7 @@ import re
 
 from flask import Blueprint, current_app, jsonify, request, send_file
 
+from .api import session_or_404
 from .document import GraphError
 from .export import FORMATS, ExportOptions, export
 from .export.embed import document_from_file
@@ -56,10 +57,7 @@ def export_graph(graph_id):
     fmt = request.args.get("format", "svg")
     if fmt not in FORMATS:
         return jsonify({"error": f"unknown format {fmt!r}; formats: {', '.join(FORMATS)}"}), 400
-    try:
-        session = sessions().get(graph_id)
-    except GraphError as err:
-        return jsonify({"error": str(err)}), 404
+    session = session_or_404(graph_id)
     try:
         options = options_from_query()
         with session.lock:
@@ -90,10 +88,7 @@ def import_file():
 def embed_png(graph_id):
     """The editor's own PNG (canvas.toBlob at 2×) comes back with the document inside."""
     from .export.embed import PNG_SIGNATURE, png_with_document
-    try:
-        session = sessions().get(graph_id)
-    except GraphError as err:
-        return jsonify({"error": str(err)}), 404
+    session = session_or_404(graph_id)
     data = request.get_data()
     if not data.startswith(PNG_SIGNATURE):
         return jsonify({"error": "send the PNG image itself as the request body"}), 400
