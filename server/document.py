@@ -48,6 +48,7 @@ class NodeModel(BaseModel):
     x: Finite = 0.0
     y: Finite = 0.0
     params: Optional[dict[Annotated[str, StringConstraints(max_length=50)], Finite]] = None
+    trainable: Optional[Annotated[bool, Field(strict=True)]] = None
 
 
 class EdgeModel(BaseModel):
@@ -66,6 +67,19 @@ class DocumentModel(BaseModel):
     nodes: list[Any]
     edges: list[Any] = []
     output: Optional[Id] = None
+    learning_rate: Optional[Finite] = None
+
+
+DEFAULT_LEARNING_RATE = 0.1
+
+
+def learning_rate_problem(value) -> str | None:
+    """Why ``value`` cannot be a learning rate, or None if it can."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        return "must be a finite number"
+    if not 0 < value <= 1e6:
+        return "must be greater than 0 and at most 1,000,000"
+    return None
 
 
 def location(loc) -> str:
@@ -109,6 +123,8 @@ def node_problems(node: dict, where: str) -> list[str]:
         if name not in spec.params:
             allowed = ", ".join(spec.params) or "none"
             problems.append(f"{where}.params.{name}: unknown parameter for '{node['op']}' (allowed: {allowed})")
+    if node.get("trainable") and spec.arity:
+        problems.append(f"{where}.trainable: only input nodes can be trainable parameters")
     return problems
 
 
@@ -123,6 +139,8 @@ def normalize_node(model: NodeModel) -> dict:
     node["x"], node["y"] = float(model.x), float(model.y)
     if spec is not None and spec.params:
         node["params"] = {**spec.params, **(model.params or {})}
+    if model.trainable:
+        node["trainable"] = True
     return node
 
 
@@ -190,7 +208,7 @@ def validate(doc, limits: Limits = Limits()) -> dict:
             continue
         first_at[nm.id] = i
         node = normalize_node(nm)
-        if nm.op not in OPS or nm.value is not None or nm.params:  # else there is nothing op-specific to check
+        if nm.op not in OPS or nm.value is not None or nm.params or nm.trainable:  # else there is nothing op-specific to check
             problems += node_problems(node | {"value": nm.value}, f"nodes[{i}]")
         out_nodes.append(node)
 
@@ -221,10 +239,17 @@ def validate(doc, limits: Limits = Limits()) -> dict:
             out_edges.append({"source": em.source, "target": em.target, "port": em.port})
     if model.output is not None and model.output not in ops and model.output not in seen_ids:
         problems.append(f"output: no node with id {model.output!r}")
+    rate = doc.get("learning_rate")
+    if rate is not None and not any(p.startswith("learning_rate") for p in problems) \
+            and learning_rate_problem(rate):
+        problems.append(f"learning_rate: {learning_rate_problem(rate)}")
     if problems:
         _raise(problems)
-    return {"format": FORMAT, "version": VERSION, "title": model.title,
-            "nodes": out_nodes, "edges": out_edges, "output": model.output}
+    out = {"format": FORMAT, "version": VERSION, "title": model.title,
+           "nodes": out_nodes, "edges": out_edges, "output": model.output}
+    if model.learning_rate is not None:
+        out["learning_rate"] = float(model.learning_rate)
+    return out
 
 
 def _raise(problems: list[str]):

@@ -36,9 +36,13 @@ def session_for(data):
 def apply_and_broadcast(session, ops) -> int:
     """Apply a batch (caller holds the lock, so patches go out in version order) and send the patch."""
     changes, version = session.edit(ops)
+    broadcast_patch(session, changes, version)
+    return version
+
+
+def broadcast_patch(session, changes, version):
     socketio.emit("patch", {"graph_id": session.id, "version": version, "ops": changes,
                             "state": session.state()}, to=session.id)
-    return version
 
 
 @socketio.on("join")
@@ -94,3 +98,15 @@ def on_tidy(data):
             return {"ok": True, "version": session.version}
         version = apply_and_broadcast(session, ops)
     return {"ok": True, "version": version}
+
+
+@socketio.on("update")
+@acked
+def on_update(data):
+    """Gradient descent: ``count`` steps p ← p − lr·grad, applied and broadcast as one edit."""
+    session = session_for(data)
+    with session.lock:
+        changes, version, losses = session.update(data.get("count", 1))
+        broadcast_patch(session, changes, version)
+        learning = session.learning_state()
+    return {"ok": True, "version": version, "losses": learning["losses"], "loss_text": learning["loss_text"]}

@@ -43,6 +43,7 @@ class ComputationGraph:
         self.g = nx.MultiDiGraph()
         self.title = title
         self.output: str | None = None
+        self.learning_rate: float | None = None  # None: the default (document.DEFAULT_LEARNING_RATE)
         self.limits = limits
         self._wired: dict[tuple[str, int], str] = {}  # (target, port) → source, in wiring order
         self._inputs: dict[str, list] = {}            # target → [source or None per port]
@@ -70,6 +71,7 @@ class ComputationGraph:
             raise GraphError("edges: the graph has a cycle: " + " → ".join(names),
                              ["edges: the graph has a cycle: " + " → ".join(names)]) from None
         graph.output = doc["output"]
+        graph.learning_rate = doc.get("learning_rate")
         return graph
 
     @classmethod
@@ -78,11 +80,18 @@ class ComputationGraph:
             return cls.from_dict(document.loads(text, limits), limits)
 
     def to_dict(self) -> dict:
-        return {"format": document.FORMAT, "version": document.VERSION, "title": self.title,
-                "nodes": [dict(attrs, params=dict(attrs["params"])) if "params" in attrs else dict(attrs)
-                          for _, attrs in self.g.nodes(data=True)],
-                "edges": [{"source": s, "target": t, "port": p} for (t, p), s in self._wired.items()],
-                "output": self.output}
+        doc = {"format": document.FORMAT, "version": document.VERSION, "title": self.title,
+               "nodes": [dict(attrs, params=dict(attrs["params"])) if "params" in attrs else dict(attrs)
+                         for _, attrs in self.g.nodes(data=True)],
+               "edges": [{"source": s, "target": t, "port": p} for (t, p), s in self._wired.items()],
+               "output": self.output}
+        if self.learning_rate is not None:
+            doc["learning_rate"] = self.learning_rate
+        return doc
+
+    def trainable(self) -> list[str]:
+        """The input nodes marked as parameters, in document order."""
+        return [n for n, attrs in self.g.nodes(data=True) if attrs.get("trainable")]
 
     # -- reading ---------------------------------------------------------------
     def node(self, node_id: str) -> dict:
@@ -279,9 +288,32 @@ class ComputationGraph:
         self._backward_dirty()
         return [{"type": "set_output", "id": id}], [{"type": "set_output", "id": old}]
 
+    def set_trainable(self, id, trainable) -> tuple[list, list]:
+        attrs = self.node(id)
+        if not isinstance(trainable, bool):
+            raise GraphError(f"trainable of {id!r}: must be true or false")
+        if trainable and attrs["op"] != "input":
+            raise GraphError(f"{id!r} is a '{attrs['op']}' node; only input nodes can be trainable parameters")
+        old = bool(attrs.get("trainable"))
+        if trainable:
+            attrs["trainable"] = True
+        else:
+            attrs.pop("trainable", None)
+        return ([{"type": "set_trainable", "id": id, "trainable": trainable}],
+                [{"type": "set_trainable", "id": id, "trainable": old}])
+
+    def set_learning_rate(self, value) -> tuple[list, list]:
+        if value is not None and document.learning_rate_problem(value):
+            raise GraphError(f"learning rate: {document.learning_rate_problem(value)}")
+        old = self.learning_rate
+        self.learning_rate = None if value is None else float(value)
+        return ([{"type": "set_learning_rate", "value": self.learning_rate}],
+                [{"type": "set_learning_rate", "value": old}])
+
     _OPS = {"add_node": add_node, "remove_node": remove_node, "connect": connect,
             "disconnect": disconnect, "set_value": set_value, "set_label": set_label,
-            "set_params": set_params, "move_node": move_node, "set_output": set_output}
+            "set_params": set_params, "move_node": move_node, "set_output": set_output,
+            "set_trainable": set_trainable, "set_learning_rate": set_learning_rate}
 
     def _wire(self, source, target, port):
         self.g.add_edge(source, target, key=port)

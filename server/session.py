@@ -8,12 +8,17 @@ from __future__ import annotations
 import secrets
 import threading
 
-from .document import GraphError, Limits
+from . import learning
+from .display import fmt
+from .document import GraphError, Limits, jsonable
 from .graph import ComputationGraph
 from .view import Cursor, pass_orders, visible_state, wire_event
 
 # Edits of these types change what the steps are, so they reset the cursor.
 STRUCTURAL = {"add_node", "remove_node", "connect", "disconnect", "set_params", "set_output"}
+# Edits that leave the loss curve meaningful; any other edit starts a new one.
+KEEPS_LOSSES = {"move_node", "set_label", "set_trainable", "set_learning_rate"}
+MAX_LOSS_POINTS = 10_000
 
 
 class GraphSession:
@@ -24,6 +29,7 @@ class GraphSession:
         self.cursor = Cursor()
         self.lock = threading.RLock()
         self._steps: tuple[list, list] | None = None  # cached step events (forward, backward)
+        self.losses: list[float] = []  # the loss before the first update, then after each one
 
     # -- steps -----------------------------------------------------------------
     def _events(self) -> tuple[list, list]:
@@ -45,7 +51,16 @@ class GraphSession:
     def state(self) -> dict:
         fwd, bwd = self._orders()
         self.cursor.total = len(bwd) if self.cursor.phase == "backward" else len(fwd)
-        return visible_state(self.graph, self.cursor, fwd, bwd)
+        state = visible_state(self.graph, self.cursor, fwd, bwd)
+        state["learning"] = self.learning_state()
+        return state
+
+    def learning_state(self) -> dict:
+        rate = learning.learning_rate(self.graph)
+        return {"learning_rate": rate, "learning_rate_text": fmt(rate),
+                "trainable": self.graph.trainable(),
+                "losses": [jsonable(x) for x in self.losses],
+                "loss_text": fmt(self.losses[-1]) if self.losses else None}
 
     def join_payload(self) -> dict:
         with self.lock:
@@ -110,12 +125,29 @@ class GraphSession:
     def edit(self, ops) -> tuple[list, int]:
         """Apply a batch atomically; returns (applied ops, new version)."""
         with self.lock:
-            changes, _ = self.graph.apply_batch(ops)
-            self.version += 1
-            self._steps = None
-            if any(op["type"] in STRUCTURAL for op in changes):
-                self.cursor = Cursor()
-            return changes, self.version
+            changes, version = self._apply(ops)
+            if any(op["type"] not in KEEPS_LOSSES for op in changes):
+                self.losses = []
+            return changes, version
+
+    def update(self, count=1) -> tuple[list, int, list[float]]:
+        """``count`` gradient-descent steps as one edit; returns (ops, version, losses so far)."""
+        with self.lock:
+            start = learning.loss(self.graph)
+            ops, losses = learning.train(self.graph, count)
+            changes, version = self._apply(ops)
+            if not self.losses:
+                self.losses = [start]
+            self.losses = (self.losses + losses)[-MAX_LOSS_POINTS:]
+            return changes, version, self.losses
+
+    def _apply(self, ops) -> tuple[list, int]:
+        changes, _ = self.graph.apply_batch(ops)
+        self.version += 1
+        self._steps = None
+        if any(op["type"] in STRUCTURAL for op in changes):
+            self.cursor = Cursor()
+        return changes, self.version
 
 
 class Sessions:
