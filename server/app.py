@@ -7,7 +7,9 @@ from flask import Flask
 
 from .document import Limits
 from .realtime import socketio
+from .clients import Clients
 from .session import Sessions
+from .store import SQLiteStore, default_data_dir
 
 HERE = Path(__file__).resolve().parent
 
@@ -25,13 +27,20 @@ def create_app(config: dict | None = None) -> Flask:
         MAX_NODES=5000,
         MAX_DOCUMENT_BYTES=2_000_000,
         CORS_ALLOWED_ORIGINS=None,  # None: same origin only
+        DATA_DIR=None,              # None: $GRADCANVAS_DATA, else the platform's user data folder
+        MAX_GRAPHS=10_000,
+        EDITS_PER_SECOND=50,        # per connection, with bursts of twice that
+        MESSAGE_QUEUE=None,         # redis://… to fan broadcasts out across processes
     )
     app.config.update(config or {})
     # An imported PNG or SVG is bigger than the document it carries; the document's own
     # limit is checked once it is out of the file.
     app.config["MAX_CONTENT_LENGTH"] = 4 * app.config["MAX_DOCUMENT_BYTES"] + 65536
     limits = Limits(max_nodes=app.config["MAX_NODES"], max_bytes=app.config["MAX_DOCUMENT_BYTES"])
-    app.extensions["gradcanvas.sessions"] = Sessions(limits)
+    store = SQLiteStore.in_dir(app.config["DATA_DIR"] or default_data_dir(), max_graphs=app.config["MAX_GRAPHS"])
+    app.extensions["gradcanvas.store"] = store
+    app.extensions["gradcanvas.sessions"] = Sessions(limits, store)
+    app.extensions["gradcanvas.clients"] = Clients(app.config["EDITS_PER_SECOND"])
 
     from . import api, events, files, pages  # noqa: F401  (events registers the socket handlers)
     app.register_blueprint(pages.bp)
@@ -43,5 +52,6 @@ def create_app(config: dict | None = None) -> Flask:
         return {"error": f"the upload is larger than {limit:,} bytes"}, 413
 
     socketio.init_app(app, cors_allowed_origins=app.config["CORS_ALLOWED_ORIGINS"],
-                      max_http_buffer_size=app.config["MAX_DOCUMENT_BYTES"] + 65536)
+                      max_http_buffer_size=app.config["MAX_DOCUMENT_BYTES"] + 65536,
+                      message_queue=app.config["MESSAGE_QUEUE"])
     return app

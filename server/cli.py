@@ -139,6 +139,13 @@ def add_serve_arguments(p):
     p.add_argument("--port", type=int, default=5000)
     p.add_argument("--open", action="store_true", help="open the editor in a web browser")
     p.add_argument("--open-example", metavar="NAME", help="print the URL of a fresh copy of this example")
+    p.add_argument("--data-dir", help="where the graphs are stored (default: $GRADCANVAS_DATA, "
+                                      "else the platform's user data folder)")
+    p.add_argument("--message-queue", metavar="URL",
+                   help="redis://host:port: share broadcasts with other gradcanvas processes")
+    p.add_argument("--cors-allowed-origins", metavar="ORIGIN", nargs="*",
+                   help="origins allowed to open the socket besides the page's own ('*' for any)")
+    p.add_argument("--max-graphs", type=int, default=10_000, help="graphs the store may hold")
 
 
 def main(argv=None) -> int:

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import functools
 
-from flask import current_app
+from flask import current_app, request
 from flask_socketio import join_room
+
+from .access import role_for
 
 from .document import GraphError
 from .realtime import socketio
@@ -29,13 +31,32 @@ def acked(handler):
     return wrapper
 
 
+MAX_MISSED = 500  # a re-joining client gets the patches it missed, up to this many; else the whole graph
+
+
 def session_for(data):
     return current_app.extensions["gradcanvas.sessions"].get(data.get("graph_id"))
 
 
-def apply_and_broadcast(session, ops) -> int:
-    """Apply a batch (caller holds the lock, so patches go out in version order) and send the patch."""
-    changes, version = session.edit(ops)
+def me():
+    return current_app.extensions["gradcanvas.clients"].get(request.sid)
+
+
+def editable(data, what="edit"):
+    """The session, if this connection may change it; counts against the edit rate limit."""
+    session = session_for(data)
+    client = me()
+    client.require_edit(session.id, what)
+    client.take_edit(current_app.extensions["gradcanvas.clients"].edits_per_second)
+    return session, client
+
+
+def apply_and_broadcast(session, ops, client="") -> int:
+    """Apply a batch (caller holds the lock, so patches go out in version order) and send the patch.
+
+    The batch is committed to the store before the patch goes out and before the ack.
+    """
+    changes, version = session.edit(ops, client)
     broadcast_patch(session, changes, version)
     return version
 
@@ -48,27 +69,97 @@ def broadcast_patch(session, changes, version):
 @socketio.on("join")
 @acked
 def on_join(data):
+    """Join a graph's room. ``since``: the version a re-joining client has; it gets what it missed."""
     session = session_for(data)
+    client = current_app.extensions["gradcanvas.clients"].identify(request.sid, data.get("client"), data.get("name"))
+    role = role_for(session, data.get("token"))
+    client.roles[session.id] = role
     join_room(session.id)
-    return session.join_payload()
+    since = data.get("since")
+    with session.lock:
+        payload = None
+        if isinstance(since, int) and not isinstance(since, bool) and 0 <= since <= session.version \
+                and session.version - since <= MAX_MISSED and session.store is not None:
+            missed = session.store.edits_since(session.id, since)
+            if len(missed) == session.version - since:
+                payload = {"ok": True, "version": session.version, "state": session.state(),
+                           "missed": [{"version": e.version, "ops": e.ops} for e in missed]}
+        if payload is None:
+            payload = session.join_payload()
+    payload.update(role=role, me=client.public(), history=session.history(client.client))
+    return payload
 
 
 @socketio.on("edit")
 @acked
 def on_edit(data):
-    session = session_for(data)
+    """An edit batch made against ``version``: applied if it still makes sense, else refused."""
+    session, client = editable(data)
     version = data.get("version")
     if version is not None and (isinstance(version, bool) or not isinstance(version, int)):
         raise GraphError("version must be a whole number")
     with session.lock:  # the patch goes out before any later edit's
-        version = apply_and_broadcast(session, data.get("ops"))
-    return {"ok": True, "version": version}
+        try:
+            version_now = apply_and_broadcast(session, data.get("ops"), client.client)
+        except GraphError as err:
+            if version is not None and version < session.version:
+                raise GraphError(f"{err} (your edit was made at version {version}; others have since "
+                                 f"changed the graph, now at version {session.version})", err.problems) from None
+            raise
+    return {"ok": True, "version": version_now, "history": session.history(client.client)}
+
+
+@socketio.on("undo")
+@acked
+def on_undo(data):
+    """Take back this client's own latest edit (never anyone else's)."""
+    return undo_redo(data, "undo")
+
+
+@socketio.on("redo")
+@acked
+def on_redo(data):
+    return undo_redo(data, "redo")
+
+
+def undo_redo(data, kind):
+    session, client = editable(data, kind)
+    with session.lock:
+        changes, version = getattr(session, kind)(client.client)
+        broadcast_patch(session, changes, version)
+    return {"ok": True, "version": version, "history": session.history(client.client)}
+
+
+@socketio.on("presence")
+def on_presence(data=None, *_):
+    """Where this client's pointer is and what it has selected; relayed at a bounded rate."""
+    if not isinstance(data, dict) or not isinstance(data.get("graph_id"), str):
+        return
+    client = me()
+    if client.role(data["graph_id"]) is None or not client.presence_due():
+        return
+    x, y = data.get("x"), data.get("y")
+    sel = data.get("selection") if isinstance(data.get("selection"), list) else []
+    msg = {"graph_id": data["graph_id"], **client.public(),
+           "x": x if isinstance(x, (int, float)) and not isinstance(x, bool) else None,
+           "y": y if isinstance(y, (int, float)) and not isinstance(y, bool) else None,
+           "selection": [s for s in sel[:100] if isinstance(s, str) and len(s) <= 200]}
+    socketio.emit("presence", msg, to=data["graph_id"], skip_sid=request.sid)
+
+
+@socketio.on("disconnect")
+def on_disconnect(*_):
+    client = current_app.extensions["gradcanvas.clients"].drop(request.sid)
+    if client is None:
+        return
+    for graph_id in client.roles:
+        socketio.emit("presence_leave", {"graph_id": graph_id, "sid": client.sid}, to=graph_id)
 
 
 @socketio.on("step")
 @acked
 def on_step(data):
-    session = session_for(data)
+    session, _ = editable(data, "step")
     with session.lock:
         events, cursor, done = session.step(data.get("direction"), data.get("count", 1))
         for event in events:
@@ -79,7 +170,7 @@ def on_step(data):
 @socketio.on("reset")
 @acked
 def on_reset(data):
-    session = session_for(data)
+    session, _ = editable(data, "reset")
     with session.lock:
         cursor = session.reset()
         socketio.emit("state", {"graph_id": session.id, "version": session.version,
@@ -91,22 +182,23 @@ def on_reset(data):
 @acked
 def on_tidy(data):
     """Auto-layout as one edit: a batch of move_node ops, broadcast like any other."""
-    session = session_for(data)
+    session, client = editable(data)
     with session.lock:
         ops = session.tidy_ops()
         if not ops:
             return {"ok": True, "version": session.version}
-        version = apply_and_broadcast(session, ops)
-    return {"ok": True, "version": version}
+        version = apply_and_broadcast(session, ops, client.client)
+    return {"ok": True, "version": version, "history": session.history(client.client)}
 
 
 @socketio.on("update")
 @acked
 def on_update(data):
     """Gradient descent: ``count`` steps p ← p − lr·grad, applied and broadcast as one edit."""
-    session = session_for(data)
+    session, client = editable(data)
     with session.lock:
-        changes, version, losses = session.update(data.get("count", 1))
+        changes, version, losses = session.update(data.get("count", 1), client.client)
         broadcast_patch(session, changes, version)
         learning = session.learning_state()
-    return {"ok": True, "version": version, "losses": learning["losses"], "loss_text": learning["loss_text"]}
+    return {"ok": True, "version": version, "losses": learning["losses"], "loss_text": learning["loss_text"],
+            "history": session.history(client.client)}

@@ -310,10 +310,16 @@ class ComputationGraph:
         return ([{"type": "set_learning_rate", "value": self.learning_rate}],
                 [{"type": "set_learning_rate", "value": old}])
 
+    def set_title(self, title) -> tuple[list, list]:
+        if not isinstance(title, str) or len(title) > 500:
+            raise GraphError("title: must be text of at most 500 characters")
+        old, self.title = self.title, title
+        return [{"type": "set_title", "title": title}], [{"type": "set_title", "title": old}]
+
     _OPS = {"add_node": add_node, "remove_node": remove_node, "connect": connect,
             "disconnect": disconnect, "set_value": set_value, "set_label": set_label,
             "set_params": set_params, "move_node": move_node, "set_output": set_output,
-            "set_trainable": set_trainable, "set_learning_rate": set_learning_rate}
+            "set_trainable": set_trainable, "set_learning_rate": set_learning_rate, "set_title": set_title}
 
     def _wire(self, source, target, port):
         self.g.add_edge(source, target, key=port)

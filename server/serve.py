@@ -25,7 +25,11 @@ def run(app, host: str, port: int):
 
 
 def serve(args) -> int:
-    app = create_app()
+    config = {"DATA_DIR": args.data_dir, "MESSAGE_QUEUE": args.message_queue, "MAX_GRAPHS": args.max_graphs}
+    if args.cors_allowed_origins:
+        origins = args.cors_allowed_origins
+        config["CORS_ALLOWED_ORIGINS"] = "*" if origins == ["*"] else origins
+    app = create_app(config)
     base = f"http://{'localhost' if args.host in ('127.0.0.1', '::1') else args.host}:{args.port}"
     url = base + "/"
     if args.open_example:

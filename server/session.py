@@ -1,10 +1,13 @@
 """A graph being edited: its ComputationGraph, version, step cursor and lock.
 
-Held in memory by id (``Sessions``). Every method validates, changes the
-session under its lock and returns what the socket layer should send.
+Held in memory by id (``Sessions``) and kept in a Store. Every method
+validates, changes the session under its lock, commits to the store and only
+then returns what the socket layer should send. Before each operation a
+session catches up with edits another server process committed (``sync``).
 """
 from __future__ import annotations
 
+import json
 import secrets
 import threading
 
@@ -12,20 +15,22 @@ from . import learning
 from .display import fmt
 from .document import GraphError, Limits, jsonable
 from .graph import ComputationGraph
+from .store import Store, StoreError
 from .view import Cursor, pass_orders, visible_state, wire_event
 
 # Edits of these types change what the steps are, so they reset the cursor.
 STRUCTURAL = {"add_node", "remove_node", "connect", "disconnect", "set_params", "set_output"}
 # Edits that leave the loss curve meaningful; any other edit starts a new one.
-KEEPS_LOSSES = {"move_node", "set_label", "set_trainable", "set_learning_rate"}
+KEEPS_LOSSES = {"move_node", "set_label", "set_trainable", "set_learning_rate", "set_title"}
 MAX_LOSS_POINTS = 10_000
 
 
 class GraphSession:
-    def __init__(self, graph: ComputationGraph, graph_id: str):
+    def __init__(self, graph: ComputationGraph, graph_id: str, store: Store | None = None, version: int = 0):
         self.graph = graph
         self.id = graph_id
-        self.version = 0
+        self.store = store            # None: in memory only (unit tests, the CLI)
+        self.version = version
         self.cursor = Cursor()
         self.lock = threading.RLock()
         self._steps: tuple[list, list] | None = None  # cached step events (forward, backward)
@@ -93,6 +98,7 @@ class GraphSession:
             while taken < limit and c.step < len(events):
                 out.append(self._emit(events, c))
                 taken += 1
+            self._save_shared(cursor=True)
             return out, Cursor(**c.to_dict()), c.step >= len(events)
 
     def _emit(self, events, c: Cursor) -> dict:
@@ -111,6 +117,7 @@ class GraphSession:
     def reset(self) -> Cursor:
         with self.lock:
             self.cursor = Cursor()
+            self._save_shared(cursor=True)
             return self.cursor
 
     def tidy_ops(self) -> list[dict]:
@@ -122,53 +129,165 @@ class GraphSession:
                 if (now[n["id"]]["x"], now[n["id"]]["y"]) != (n["x"], n["y"])]
 
     # -- edits -----------------------------------------------------------------
-    def edit(self, ops) -> tuple[list, int]:
-        """Apply a batch atomically; returns (applied ops, new version)."""
+    def edit(self, ops, client: str = "", kind: str = "edit") -> tuple[list, int]:
+        """Apply a batch atomically and commit it; returns (applied ops, new version)."""
         with self.lock:
-            changes, version = self._apply(ops)
+            changes, version = self._commit(ops, client, kind)
             if any(op["type"] not in KEEPS_LOSSES for op in changes):
                 self.losses = []
+                self._save_shared(losses=True)
             return changes, version
 
-    def update(self, count=1) -> tuple[list, int, list[float]]:
+    def update(self, count=1, client: str = "") -> tuple[list, int, list[float]]:
         """``count`` gradient-descent steps as one edit; returns (ops, version, losses so far)."""
         with self.lock:
+            self.sync()
             start = learning.loss(self.graph)
             ops, losses = learning.train(self.graph, count)
-            changes, version = self._apply(ops)
+            changes, version = self._commit(ops, client, "edit")
             if not self.losses:
                 self.losses = [start]
             self.losses = (self.losses + losses)[-MAX_LOSS_POINTS:]
+            self._save_shared(losses=True)
             return changes, version, self.losses
 
-    def _apply(self, ops) -> tuple[list, int]:
-        changes, _ = self.graph.apply_batch(ops)
-        self.version += 1
+    def undo(self, client: str) -> tuple[list, int]:
+        """Take back this client's latest edit that is still in effect, by its inverse."""
+        return self._undo_redo(client, "undo")
+
+    def redo(self, client: str) -> tuple[list, int]:
+        return self._undo_redo(client, "redo")
+
+    def _undo_redo(self, client: str, kind: str) -> tuple[list, int]:
+        if not client:
+            raise GraphError(f"nothing to {kind}: this connection has no client id")
+        with self.lock:
+            if self.store is None:
+                raise GraphError(f"{kind} needs the store")
+            with self.store.write() as db:
+                self.sync(db)
+                row = self.store.last_own_edit(db, self.id, client, "done" if kind == "undo" else "undone")
+                if row is None:
+                    raise GraphError(f"nothing to {kind}: you have no edits to {kind} in this graph")
+                batch = row.inverse if kind == "undo" else row.ops
+                try:
+                    changes, inverse = self.graph.apply_batch(batch)
+                except GraphError as err:
+                    raise GraphError(f"cannot {kind}: the graph changed since ({err})", err.problems) from None
+                version = self._append(db, kind, changes, inverse, client, changes)
+                if kind == "undo":  # the row keeps what redo re-applies and what undo takes back
+                    self.store.mark(db, self.id, row.version, "undone", undone_at=version, ops=inverse)
+                else:
+                    self.store.mark(db, self.id, row.version, "done", inverse=inverse)
+            self._after_edit(changes)
+            return changes, version
+
+    def history(self, client: str) -> dict:
+        """What this client can undo and redo (for its buttons)."""
+        if self.store is None or not client:
+            return {"can_undo": False, "can_redo": False}
+        can_undo, can_redo = self.store.can_undo_redo(self.id, client)
+        return {"can_undo": can_undo, "can_redo": can_redo}
+
+    def _commit(self, ops, client: str, kind: str) -> tuple[list, int]:
+        if self.store is None:
+            changes, _ = self.graph.apply_batch(ops)
+            self.version += 1
+            self._after_edit(changes)
+            return changes, self.version
+        with self.store.write() as db:
+            self.sync(db)
+            changes, inverse = self.graph.apply_batch(ops)
+            self._append(db, kind, changes, inverse, client, changes)
+        self._after_edit(changes)
+        return changes, self.version
+
+    def _append(self, db, kind, changes, inverse, client, _) -> int:
+        """Log the applied batch inside the transaction; on failure put the graph back."""
+        try:
+            version = self.store.append(db, self.id, self.version, kind, changes, inverse, client,
+                                        document=self.graph.to_dict)
+        except BaseException:
+            self.graph.apply_batch(inverse)
+            raise
+        self.version = version
+        return version
+
+    def _after_edit(self, changes):
         self._steps = None
         if any(op["type"] in STRUCTURAL for op in changes):
             self.cursor = Cursor()
-        return changes, self.version
+            self._save_shared(cursor=True)
+
+    # -- sharing state with other processes ----------------------------------------
+    def sync(self, db=None):
+        """Catch up with what other processes committed: edits, the cursor, the loss curve."""
+        if self.store is None:
+            return
+        with self.lock:
+            conn = db or self.store.db
+            row = conn.execute("SELECT version, cursor, losses, deleted_at FROM graphs WHERE id=?",
+                               (self.id,)).fetchone()
+            if row is None or row["deleted_at"] is not None:
+                raise StoreError(f"no graph with id {self.id!r}")
+            if row["version"] > self.version:
+                for edit in self.store.edits_since(self.id, self.version):
+                    self.graph.apply_batch(edit.ops)
+                    self.version = edit.version
+                self._steps = None
+            if row["cursor"]:
+                self.cursor = Cursor(**json.loads(row["cursor"]))
+            self.losses = json.loads(row["losses"]) if row["losses"] else []
+
+    def _save_shared(self, cursor=False, losses=False):
+        if self.store is None:
+            return
+        with self.store.write() as db:
+            self.store.save_shared(db, self.id, cursor=self.cursor.to_dict() if cursor else None,
+                                   losses=self.losses if losses else None)
 
 
 class Sessions:
-    """The graphs held in memory, by id."""
+    """The graphs held in memory, by id, loaded from and committed to the store."""
 
-    def __init__(self, limits: Limits = Limits()):
+    def __init__(self, limits: Limits = Limits(), store: Store | None = None):
         self.limits = limits
+        self.store = store
         self._by_id: dict[str, GraphSession] = {}
         self._lock = threading.Lock()
 
-    def create(self, doc: dict) -> GraphSession:
-        graph = ComputationGraph.from_dict(doc, self.limits)
+    def create(self, doc: dict, title: str | None = None) -> GraphSession:
+        graph = ComputationGraph.from_dict(doc, self.limits)  # validates: nothing invalid is stored
+        if title is not None:
+            graph.title = title
+        if self.store is None:
+            graph_id = secrets.token_urlsafe(8)
+        else:
+            graph_id = self.store.create(graph.to_dict(), graph.title).id
         with self._lock:
-            graph_id = secrets.token_urlsafe(6)
-            while graph_id in self._by_id:
-                graph_id = secrets.token_urlsafe(6)
-            session = self._by_id[graph_id] = GraphSession(graph, graph_id)
+            session = self._by_id[graph_id] = GraphSession(graph, graph_id, self.store)
         return session
 
     def get(self, graph_id) -> GraphSession:
-        session = self._by_id.get(graph_id) if isinstance(graph_id, str) else None
-        if session is None:
+        """The session, loaded from the store on first use; raises GraphError if there is none."""
+        if not isinstance(graph_id, str):
             raise GraphError(f"no graph with id {graph_id!r}")
+        with self._lock:
+            session = self._by_id.get(graph_id)
+        if session is None:
+            if self.store is None:
+                raise GraphError(f"no graph with id {graph_id!r}")
+            session = self._load(graph_id)
+        session.sync()
         return session
+
+    def _load(self, graph_id) -> GraphSession:
+        row = self.store.get(graph_id)
+        graph = ComputationGraph.from_dict(row.document, self.limits)
+        session = GraphSession(graph, graph_id, self.store, row.doc_version)
+        with self._lock:  # two threads may load at once: keep the first
+            return self._by_id.setdefault(graph_id, session)
+
+    def forget(self, graph_id):
+        with self._lock:
+            self._by_id.pop(graph_id, None)

@@ -18,9 +18,11 @@ CHROMIUM = os.environ.get("GRADCANVAS_CHROMIUM", "/usr/bin/chromium")
 
 
 @pytest.fixture
-def app():
+def app(tmp_path):
     from server.app import create_app
-    return create_app({"TESTING": True})
+    app = create_app({"TESTING": True, "DATA_DIR": str(tmp_path / "data")})
+    yield app
+    app.extensions["gradcanvas.store"].close()
 
 
 @pytest.fixture
@@ -72,10 +74,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(*extra_args, env=None):
+def start_server(*extra_args, env=None, data_dir=None, port=None):
     """Start `gradcanvas serve` in a subprocess on a free loopback port; returns (proc, url)."""
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "server.cli", "serve", "--port", str(port), *extra_args],
+    import tempfile
+    port = port or free_port()
+    data_dir = data_dir or tempfile.mkdtemp(prefix="gradcanvas-test-")
+    proc = subprocess.Popen([sys.executable, "-m", "server.cli", "serve", "--port", str(port),
+                             "--data-dir", str(data_dir), *extra_args],
                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             env={**os.environ, **(env or {})})
     url = f"http://127.0.0.1:{port}"

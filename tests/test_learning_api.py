@@ -40,7 +40,7 @@ def test_tidy_is_one_edit_broadcast_as_a_patch(app, socket_client):
         c.emit("join", {"graph_id": session.id}, callback=True)
         c.get_received()
     ack = a.emit("tidy", {"graph_id": session.id}, callback=True)
-    assert ack == {"ok": True, "version": 1}
+    assert ack == {"ok": True, "version": 1, "history": {"can_undo": True, "can_redo": False}}
     patches = [m["args"][0] for m in b.get_received() if m["name"] == "patch"]
     assert len(patches) == 1 and {op["type"] for op in patches[0]["ops"]} == {"move_node"}
     spots = {(n["x"], n["y"]) for _, n in session.graph.g.nodes(data=True)}

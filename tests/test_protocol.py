@@ -36,7 +36,7 @@ def test_edit_batch_is_broadcast_as_patch_to_second_client(socket_client, doughn
     ops = [{"type": "add_node", "node": {"id": "k", "op": "input", "value": 3, "x": 10, "y": 20}},
            {"type": "set_value", "id": "doughnut", "value": 50}]
     ack = a.emit("edit", {"graph_id": doughnut_id, "version": 0, "ops": ops}, callback=True)
-    assert ack == {"ok": True, "version": 1}
+    assert ack == {"ok": True, "version": 1, "history": {"can_undo": True, "can_redo": False}}
     patches = events(b, "patch")
     assert len(patches) == 1
     patch = patches[0]

@@ -1,0 +1,310 @@
+"""Where graphs are kept: the Store interface and its SQLite implementation.
+
+Each graph is a row (title, the document as of ``doc_version``, the current
+``version``, share tokens, the shared step cursor and loss curve) plus an
+append-only log of the edit batches applied since it was created: who, when,
+the ops and their inverse. The document is rewritten only every
+SNAPSHOT_EVERY versions; loading replays the log after it. An edit is in the
+log, committed, before the server acknowledges or broadcasts it.
+
+SQLite runs in WAL mode with a busy timeout, so several server processes on
+one host share a file: writes take ``BEGIN IMMEDIATE`` and check the version
+inside the transaction.
+"""
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import sqlite3
+import threading
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from .document import GraphError
+
+SNAPSHOT_EVERY = 50      # versions between document snapshots
+BUSY_TIMEOUT_MS = 10_000
+
+# Versioned migrations: PRAGMA user_version is the number applied so far.
+MIGRATIONS = [
+    """
+    CREATE TABLE graphs (
+        id TEXT PRIMARY KEY,
+        title TEXT NOT NULL DEFAULT '',
+        document TEXT NOT NULL,          -- the document at doc_version
+        doc_version INTEGER NOT NULL,
+        version INTEGER NOT NULL,
+        created_at REAL NOT NULL,
+        updated_at REAL NOT NULL,
+        edit_token TEXT NOT NULL,
+        view_token TEXT NOT NULL,
+        cursor TEXT,                     -- the shared step cursor, JSON
+        losses TEXT,                     -- the loss curve, JSON
+        deleted_at REAL                  -- soft delete: restorable until purged
+    );
+    CREATE TABLE edits (
+        graph_id TEXT NOT NULL REFERENCES graphs(id) ON DELETE CASCADE,
+        version INTEGER NOT NULL,        -- the graph's version after this batch
+        kind TEXT NOT NULL,              -- edit | undo | redo
+        ops TEXT NOT NULL,               -- the batch as applied
+        inverse TEXT NOT NULL,           -- the batch that takes it back
+        client TEXT NOT NULL,            -- who: a browser's persistent client id
+        at REAL NOT NULL,
+        state TEXT NOT NULL DEFAULT 'done',  -- for kind=edit: done | undone | dead
+        undone_at INTEGER,               -- the version of the undo that took it back
+        PRIMARY KEY (graph_id, version)
+    );
+    CREATE INDEX edits_by_client ON edits (graph_id, client, version);
+    """,
+]
+
+
+class StoreError(GraphError):
+    """A refused store operation (unknown graph, a limit): its message is for the user."""
+
+
+class VersionConflict(StoreError):
+    pass
+
+
+@dataclass
+class GraphRow:
+    id: str
+    title: str
+    document: dict
+    doc_version: int
+    version: int
+    created_at: float
+    updated_at: float
+    edit_token: str
+    view_token: str
+    cursor: dict | None
+    losses: list | None
+    deleted_at: float | None
+
+    def listing(self) -> dict:
+        return {"id": self.id, "title": self.title, "version": self.version,
+                "created_at": self.created_at, "updated_at": self.updated_at,
+                "nodes": len(self.document.get("nodes", ()))}
+
+
+@dataclass
+class EditRow:
+    version: int
+    kind: str
+    ops: list
+    inverse: list
+    client: str
+    at: float
+    state: str
+    undone_at: int | None
+
+
+def default_data_dir() -> Path:
+    """--data-dir, else $GRADCANVAS_DATA, else the platform's user data folder."""
+    env = os.environ.get("GRADCANVAS_DATA")
+    if env:
+        return Path(env)
+    import platformdirs
+    return Path(platformdirs.user_data_dir("gradcanvas", appauthor=False))
+
+
+class Store:
+    """The interface the server uses; SQLiteStore is the implementation."""
+
+    def create(self, doc: dict, title: str = "") -> GraphRow: raise NotImplementedError
+    def get(self, graph_id: str) -> GraphRow: raise NotImplementedError
+    def edits_since(self, graph_id: str, version: int) -> list[EditRow]: raise NotImplementedError
+    def list(self) -> list[dict]: raise NotImplementedError
+
+
+class SQLiteStore(Store):
+    def __init__(self, path: str | Path, max_graphs: int = 10_000):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.max_graphs = max_graphs
+        self._local = threading.local()
+        self._migrate()
+
+    @classmethod
+    def in_dir(cls, data_dir: str | Path, **kw) -> "SQLiteStore":
+        return cls(Path(data_dir) / "gradcanvas.sqlite3", **kw)
+
+    # -- connections -----------------------------------------------------------
+    @property
+    def db(self) -> sqlite3.Connection:
+        """One connection per thread (sqlite3 connections are not shared across threads)."""
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=FULL")  # a commit is on disk before we acknowledge
+            conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            conn.execute("PRAGMA foreign_keys=ON")
+            self._local.conn = conn
+        return conn
+
+    @contextmanager
+    def write(self):
+        """A write transaction: BEGIN IMMEDIATE takes the lock across processes up front."""
+        db = self.db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+
+    def _migrate(self):
+        with self.write() as db:
+            have = db.execute("PRAGMA user_version").fetchone()[0]
+            for number, script in enumerate(MIGRATIONS[have:], start=have + 1):
+                for statement in filter(str.strip, script.split(";")):
+                    db.execute(statement)
+                db.execute(f"PRAGMA user_version={number}")
+
+    def schema_version(self) -> int:
+        return self.db.execute("PRAGMA user_version").fetchone()[0]
+
+    def close(self):
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+    # -- graphs ----------------------------------------------------------------
+    def create(self, doc: dict, title: str | None = None) -> GraphRow:
+        now = time.time()
+        title = doc.get("title", "") if title is None else title
+        with self.write() as db:
+            count = db.execute("SELECT count(*) FROM graphs WHERE deleted_at IS NULL").fetchone()[0]
+            if count >= self.max_graphs:
+                raise StoreError(f"the store holds {count:,} graphs, its limit; delete some first")
+            graph_id = secrets.token_urlsafe(8)
+            while db.execute("SELECT 1 FROM graphs WHERE id=?", (graph_id,)).fetchone():
+                graph_id = secrets.token_urlsafe(8)
+            db.execute("INSERT INTO graphs (id, title, document, doc_version, version, created_at, updated_at,"
+                       " edit_token, view_token) VALUES (?, ?, ?, 0, 0, ?, ?, ?, ?)",
+                       (graph_id, title, json.dumps({**doc, "title": title}), now, now,
+                        secrets.token_urlsafe(16), secrets.token_urlsafe(16)))
+        return self.get(graph_id)
+
+    def get(self, graph_id, include_deleted=False) -> GraphRow:
+        row = self.db.execute("SELECT * FROM graphs WHERE id=?", (graph_id,)).fetchone() \
+            if isinstance(graph_id, str) else None
+        if row is None or (row["deleted_at"] is not None and not include_deleted):
+            raise StoreError(f"no graph with id {graph_id!r}")
+        return GraphRow(id=row["id"], title=row["title"], document=json.loads(row["document"]),
+                        doc_version=row["doc_version"], version=row["version"],
+                        created_at=row["created_at"], updated_at=row["updated_at"],
+                        edit_token=row["edit_token"], view_token=row["view_token"],
+                        cursor=json.loads(row["cursor"]) if row["cursor"] else None,
+                        losses=json.loads(row["losses"]) if row["losses"] else None,
+                        deleted_at=row["deleted_at"])
+
+    def version(self, graph_id) -> int:
+        row = self.db.execute("SELECT version FROM graphs WHERE id=?", (graph_id,)).fetchone()
+        if row is None:
+            raise StoreError(f"no graph with id {graph_id!r}")
+        return row[0]
+
+    def list(self) -> list[dict]:
+        rows = self.db.execute("SELECT id FROM graphs WHERE deleted_at IS NULL ORDER BY updated_at DESC").fetchall()
+        return [self.get(r[0]).listing() for r in rows]
+
+    def delete(self, graph_id):
+        """Soft delete: the graph disappears from the library and can be restored."""
+        self._touch(graph_id, "deleted_at=?", (time.time(),))
+
+    def restore(self, graph_id):
+        with self.write() as db:
+            if not db.execute("UPDATE graphs SET deleted_at=NULL WHERE id=? AND deleted_at IS NOT NULL",
+                              (graph_id,)).rowcount:
+                raise StoreError(f"no deleted graph with id {graph_id!r}")
+
+    def purge_deleted(self, older_than_s: float):
+        with self.write() as db:
+            db.execute("DELETE FROM graphs WHERE deleted_at IS NOT NULL AND deleted_at < ?",
+                       (time.time() - older_than_s,))
+
+    def _touch(self, graph_id, assignment: str, args: tuple):
+        with self.write() as db:
+            if not db.execute(f"UPDATE graphs SET {assignment}, updated_at=? WHERE id=? AND deleted_at IS NULL",
+                              (*args, time.time(), graph_id)).rowcount:
+                raise StoreError(f"no graph with id {graph_id!r}")
+
+    # -- the edit log ----------------------------------------------------------
+    def edits_since(self, graph_id, version: int, limit: int | None = None) -> list[EditRow]:
+        sql = "SELECT * FROM edits WHERE graph_id=? AND version>? ORDER BY version"
+        args: tuple = (graph_id, version)
+        if limit is not None:
+            sql += " LIMIT ?"
+            args += (limit,)
+        return [_edit_row(r) for r in self.db.execute(sql, args)]
+
+    def append(self, db, graph_id, base_version: int, kind: str, ops, inverse, client: str,
+               document=None) -> int:
+        """Inside ``write()``: log one batch made against ``base_version``; returns the new version.
+
+        ``document`` (the whole document after the batch, or a function that
+        makes it) is stored as the snapshot every SNAPSHOT_EVERY versions.
+        """
+        row = db.execute("SELECT version, doc_version FROM graphs WHERE id=?", (graph_id,)).fetchone()
+        if row is None:
+            raise StoreError(f"no graph with id {graph_id!r}")
+        if row["version"] != base_version:
+            raise VersionConflict(f"the graph is at version {row['version']}, not {base_version}")
+        version = base_version + 1
+        now = time.time()
+        db.execute("INSERT INTO edits (graph_id, version, kind, ops, inverse, client, at) VALUES (?,?,?,?,?,?,?)",
+                   (graph_id, version, kind, json.dumps(ops), json.dumps(inverse), client, now))
+        if kind == "edit":  # a new edit of one's own ends what one could redo
+            db.execute("UPDATE edits SET state='dead' WHERE graph_id=? AND client=? AND state='undone'",
+                       (graph_id, client))
+        if document is not None and version - row["doc_version"] >= SNAPSHOT_EVERY:
+            db.execute("UPDATE graphs SET document=?, doc_version=? WHERE id=?",
+                       (json.dumps(document() if callable(document) else document), version, graph_id))
+        titles = [op["title"] for op in ops if op.get("type") == "set_title"]
+        db.execute("UPDATE graphs SET version=?, updated_at=?" + (", title=?" if titles else "")
+                   + " WHERE id=?", (version, now, *titles[-1:], graph_id))
+        return version
+
+    def last_own_edit(self, db, graph_id, client: str, state: str) -> EditRow | None:
+        """The client's latest edit in ``state`` (done: to undo; undone: the latest undone, to redo)."""
+        order = "undone_at" if state == "undone" else "version"
+        row = db.execute(f"SELECT * FROM edits WHERE graph_id=? AND client=? AND kind='edit' AND state=? "
+                         f"ORDER BY {order} DESC LIMIT 1", (graph_id, client, state)).fetchone()
+        return _edit_row(row) if row else None
+
+    def mark(self, db, graph_id, version: int, state: str, undone_at=None, ops=None, inverse=None):
+        """Record an undo or redo on the original edit; it keeps the ops for its next redo and undo."""
+        db.execute("UPDATE edits SET state=?, undone_at=?, ops=coalesce(?, ops), inverse=coalesce(?, inverse) "
+                   "WHERE graph_id=? AND version=?",
+                   (state, undone_at, json.dumps(ops) if ops is not None else None,
+                    json.dumps(inverse) if inverse is not None else None, graph_id, version))
+
+    def can_undo_redo(self, graph_id, client: str) -> tuple[bool, bool]:
+        row = self.db.execute("SELECT sum(state='done'), sum(state='undone') FROM edits "
+                              "WHERE graph_id=? AND client=? AND kind='edit'", (graph_id, client)).fetchone()
+        return bool(row[0]), bool(row[1])
+
+    def save_shared(self, db, graph_id, cursor: dict | None = None, losses: list | None = None):
+        """The step cursor and loss curve, which every process serving the graph shares."""
+        if cursor is not None:
+            db.execute("UPDATE graphs SET cursor=? WHERE id=?", (json.dumps(cursor), graph_id))
+        if losses is not None:
+            db.execute("UPDATE graphs SET losses=? WHERE id=?", (json.dumps(losses), graph_id))
+
+    def shared(self, graph_id) -> tuple[dict | None, list | None]:
+        row = self.db.execute("SELECT cursor, losses FROM graphs WHERE id=?", (graph_id,)).fetchone()
+        return (json.loads(row[0]) if row[0] else None, json.loads(row[1]) if row[1] else None)
+
+
+def _edit_row(r) -> EditRow:
+    return EditRow(version=r["version"], kind=r["kind"], ops=json.loads(r["ops"]), inverse=json.loads(r["inverse"]),
+                   client=r["client"], at=r["at"], state=r["state"], undone_at=r["undone_at"])

@@ -1,0 +1,119 @@
+"""The SQLite store: graphs, the edit log, snapshots, migrations, limits."""
+import sqlite3
+
+import pytest
+
+from server.document import GraphError
+from server.examples import example_doc
+from server.session import Sessions
+from server.store import MIGRATIONS, SNAPSHOT_EVERY, SQLiteStore, StoreError
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = SQLiteStore.in_dir(tmp_path)
+    yield s
+    s.close()
+
+
+def test_new_store_is_migrated_to_the_latest_schema_in_wal_mode(store):
+    assert store.schema_version() == len(MIGRATIONS)
+    assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_reopening_a_store_keeps_its_graphs_and_does_not_migrate_twice(tmp_path):
+    a = SQLiteStore.in_dir(tmp_path)
+    gid = a.create(example_doc("doughnut")).id
+    a.close()
+    b = SQLiteStore.in_dir(tmp_path)
+    assert b.get(gid).title == example_doc("doughnut")["title"] != ""
+    assert b.schema_version() == len(MIGRATIONS)
+
+
+def test_every_edit_is_logged_with_its_client_and_inverse(store):
+    sessions = Sessions(store=store)
+    s = sessions.create(example_doc("doughnut"))
+    s.edit([{"type": "set_value", "id": "tax", "value": 1.2}], client="alice-1234")
+    [row] = store.edits_since(s.id, 0)
+    assert (row.version, row.kind, row.client) == (1, "edit", "alice-1234")
+    assert row.ops == [{"type": "set_value", "id": "tax", "value": 1.2}]
+    assert row.inverse == [{"type": "set_value", "id": "tax", "value": 1.1}]
+    assert store.get(s.id).version == 1
+
+
+def test_a_fresh_process_rebuilds_the_graph_from_snapshot_and_log(tmp_path):
+    store = SQLiteStore.in_dir(tmp_path)
+    s = Sessions(store=store).create(example_doc("doughnut"))
+    for k in range(SNAPSHOT_EVERY + 7):
+        s.edit([{"type": "move_node", "id": "m1", "x": k, "y": 2 * k}], client="c-12345678")
+    s.edit([{"type": "remove_node", "id": "tax"}], client="c-12345678")
+    expected = s.graph.to_dict()
+    row = store.get(s.id)
+    assert row.doc_version == SNAPSHOT_EVERY  # a snapshot was taken, and 8 edits come after it
+    store.close()
+    again = Sessions(store=SQLiteStore.in_dir(tmp_path)).get(s.id)
+    assert again.version == SNAPSHOT_EVERY + 8
+    assert again.graph.to_dict() == expected
+
+
+def test_list_rename_delete_and_restore(store):
+    sessions = Sessions(store=store)
+    a = sessions.create(example_doc("doughnut"))
+    b = sessions.create(example_doc("x_times_x"), title="Fan-out")
+    assert {g["id"] for g in store.list()} == {a.id, b.id}
+    a.edit([{"type": "set_title", "title": "My doughnuts"}], client="c-12345678")
+    assert {g["id"]: g["title"] for g in store.list()}[a.id] == "My doughnuts"
+    store.delete(b.id)
+    assert [g["id"] for g in store.list()] == [a.id]
+    with pytest.raises(GraphError, match="no graph with id"):
+        sessions.get(b.id)
+    store.restore(b.id)
+    assert sessions.get(b.id).graph.title == "Fan-out"
+
+
+def test_store_refuses_more_graphs_than_its_limit(tmp_path):
+    store = SQLiteStore.in_dir(tmp_path, max_graphs=2)
+    sessions = Sessions(store=store)
+    sessions.create(example_doc("doughnut"))
+    sessions.create(example_doc("doughnut"))
+    with pytest.raises(StoreError, match="holds 2 graphs, its limit"):
+        sessions.create(example_doc("doughnut"))
+
+
+def test_an_invalid_document_is_never_stored(store):
+    with pytest.raises(GraphError):
+        Sessions(store=store).create({"format": "gradcanvas", "version": 1, "nodes": [{"id": "a", "op": "mull"}]})
+    assert store.list() == []
+
+
+def test_a_refused_batch_leaves_store_and_graph_unchanged(store):
+    s = Sessions(store=store).create(example_doc("doughnut"))
+    before = s.graph.to_dict()
+    with pytest.raises(GraphError, match="ops\\[1\\]"):
+        s.edit([{"type": "set_value", "id": "tax", "value": 2}, {"type": "remove_node", "id": "nope"}], "c-12345678")
+    assert s.graph.to_dict() == before and store.edits_since(s.id, 0) == [] and store.get(s.id).version == 0
+
+
+def test_a_failed_commit_puts_the_graph_back(store, monkeypatch):
+    s = Sessions(store=store).create(example_doc("doughnut"))
+    before = s.graph.to_dict()
+
+    def broken(*a, **k):
+        raise sqlite3.OperationalError("disk I/O error")
+    monkeypatch.setattr(store, "append", broken)
+    with pytest.raises(sqlite3.OperationalError):
+        s.edit([{"type": "remove_node", "id": "m2"}], "c-12345678")
+    assert s.graph.to_dict() == before and s.version == 0
+
+
+def test_a_second_process_sees_edits_committed_by_the_first(tmp_path):
+    one = Sessions(store=SQLiteStore.in_dir(tmp_path))
+    two = Sessions(store=SQLiteStore.in_dir(tmp_path))
+    s1 = one.create(example_doc("doughnut"))
+    s2 = two.get(s1.id)
+    s1.edit([{"type": "set_value", "id": "count", "value": 3}], "c-aaaaaaaa")
+    s2b = two.get(s1.id)  # every lookup catches up from the log
+    assert s2b is s2 and s2.version == 1 and s2.graph.node("count")["value"] == 3
+    # and an edit through the second process builds on it, not on its stale copy
+    s2.edit([{"type": "set_value", "id": "tax", "value": 1.0}], "c-bbbbbbbb")
+    assert one.get(s1.id).graph.to_dict() == s2.graph.to_dict()
