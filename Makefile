@@ -18,8 +18,9 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)
 
 # Debian packages the tests need: chromium for the browser tests (never Playwright's own
-# download), Noto CJK so Hangul renders on the canvas and in exports, graphviz for DOT.
-DEBS := chromium fonts-noto-cjk graphviz
+# download), Noto CJK so Hangul renders on the canvas and in exports, graphviz for DOT,
+# redis-server for the two-process scale-out tests.
+DEBS := chromium fonts-noto-cjk graphviz redis-server
 system-packages:
 	@missing=""; for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
