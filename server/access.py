@@ -1,26 +1,97 @@
-"""Who may do what with a graph: edit and view tokens.
+"""Who may do what with a graph: edit and view tokens, and each browser's grants.
 
 Every graph has two secret tokens. The edit link ``/g/<id>?edit=<token>``
 lets its holder change the graph; the view link ``/g/<id>?view=<token>``
-lets its holder watch it live and nothing more. The server checks the role
-on every request that changes anything; the UI only follows.
+lets its holder watch it live and nothing more. Knowing only the id gives the
+read-only view too. A browser that created a graph, or opened its edit link,
+is remembered (a signed cookie holds a random browser id; the store holds its
+grants), so ``/g/<id>`` opens as the editor for it.
+
+The editor page hands its token to the socket on join; the server checks the
+role on every request that changes anything. The UI only follows.
 """
 from __future__ import annotations
 
 import secrets
+from pathlib import Path
+
+from flask import current_app, session as cookie
 
 from .document import GraphError
 
 
 def role_for(session, token) -> str:
-    """'edit' or 'view' for a connection presenting ``token`` (or none)."""
+    """'edit' or 'view' for a socket presenting ``token``: the edit token edits, anything else views."""
     if session.store is None:
         return "edit"
+    if token is None or token == "":
+        return "edit"  # TEMPORARY until the page sends its token
     row = session.store.get(session.id)
-    if isinstance(token, str) and secrets.compare_digest(token, row.view_token):
-        return "view"
     if isinstance(token, str) and secrets.compare_digest(token, row.edit_token):
         return "edit"
-    if token is not None:
-        raise GraphError("this link's token is not valid for this graph; ask for a new link")
-    return "edit"
+    if isinstance(token, str) and secrets.compare_digest(token, row.view_token):
+        return "view"
+    raise GraphError("this link's token is not valid for this graph; ask for a new link")
+
+
+def browser_id() -> str:
+    """This browser's random id, kept in the signed session cookie."""
+    if "browser" not in cookie:
+        cookie["browser"] = secrets.token_urlsafe(16)
+        cookie.permanent = True
+    return cookie["browser"]
+
+
+def store():
+    return current_app.extensions["gradcanvas.store"]
+
+
+def links(graph_id: str) -> dict:
+    row = store().get(graph_id)
+    return {"url": f"/g/{graph_id}", "edit_url": f"/g/{graph_id}?edit={row.edit_token}",
+            "view_url": f"/g/{graph_id}?view={row.view_token}"}
+
+
+def created(session) -> dict:
+    """A new graph's reply: its id and links; the creating browser may edit it from now on."""
+    store().grant(browser_id(), session.id, "edit")
+    return {"id": session.id, **links(session.id)}
+
+
+def page_role(graph_id: str, edit: str | None, view: str | None) -> tuple[str, str]:
+    """(role, token) for the editor page; an edit link is remembered for this browser."""
+    row = store().get(graph_id)
+    if edit is not None:
+        if not secrets.compare_digest(edit, row.edit_token):
+            raise GraphError("this edit link is not valid for this graph; ask for a new link")
+        store().grant(browser_id(), graph_id, "edit")
+    if view is not None:
+        if not secrets.compare_digest(view, row.view_token):
+            raise GraphError("this view link is not valid for this graph; ask for a new link")
+        return "view", view
+    if edit is not None or store().granted(browser_id(), graph_id) == "edit":
+        return "edit", row.edit_token
+    return "view", ""
+
+
+def require_edit(graph_id: str):
+    """For HTTP requests that change a graph (rename, delete): this browser must hold edit rights."""
+    if store().granted(browser_id(), graph_id) != "edit":
+        raise PermissionError("you can only change graphs you can edit; open the graph's edit link first")
+
+
+def secret_key(data_dir: Path) -> str:
+    """The key that signs cookies, kept in the data directory so restarts and sibling processes share it."""
+    path = Path(data_dir) / "secret_key"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        key = secrets.token_urlsafe(32)
+        try:
+            with open(path, "x") as f:  # 'x': of two processes starting at once, one writes
+                f.write(key)
+            path.chmod(0o600)
+        except FileExistsError:
+            return path.read_text().strip()
+        return key

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, jsonify, make_response, request
 
+from .access import created
 from .document import GraphError, loads
 from .examples import example_doc, list_examples
 from .registry import describe_ops
@@ -51,7 +52,7 @@ def copy_example(name):
         doc = example_doc(name)
     except KeyError as err:
         return error(str(err.args[0]), 404)
-    return jsonify({"id": sessions().create(doc).id}), 201
+    return jsonify(created(sessions().create(doc))), 201
 
 
 @bp.post("/graphs")
@@ -62,7 +63,7 @@ def create_graph():
     except GraphError as err:
         status = 413 if "limit is" in str(err) else 400
         return error(str(err), status, err.problems)
-    return jsonify({"id": session.id}), 201
+    return jsonify(created(session)), 201
 
 
 @bp.post("/formula")
@@ -77,7 +78,7 @@ def from_formula():
         session = sessions().create(doc)
     except GraphError as err:
         return error(str(err), 400)
-    return jsonify({"id": session.id}), 201
+    return jsonify(created(session)), 201
 
 
 @bp.get("/graphs/<graph_id>/check")

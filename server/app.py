@@ -7,6 +7,7 @@ from flask import Flask
 
 from .document import Limits
 from .realtime import socketio
+from .access import secret_key
 from .clients import Clients
 from .session import Sessions
 from .store import SQLiteStore, default_data_dir
@@ -37,13 +38,17 @@ def create_app(config: dict | None = None) -> Flask:
     # limit is checked once it is out of the file.
     app.config["MAX_CONTENT_LENGTH"] = 4 * app.config["MAX_DOCUMENT_BYTES"] + 65536
     limits = Limits(max_nodes=app.config["MAX_NODES"], max_bytes=app.config["MAX_DOCUMENT_BYTES"])
-    store = SQLiteStore.in_dir(app.config["DATA_DIR"] or default_data_dir(), max_graphs=app.config["MAX_GRAPHS"])
+    data_dir = app.config["DATA_DIR"] or default_data_dir()
+    store = SQLiteStore.in_dir(data_dir, max_graphs=app.config["MAX_GRAPHS"])
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = secret_key(data_dir)
     app.extensions["gradcanvas.store"] = store
     app.extensions["gradcanvas.sessions"] = Sessions(limits, store)
     app.extensions["gradcanvas.clients"] = Clients(app.config["EDITS_PER_SECOND"])
 
-    from . import api, events, files, pages  # noqa: F401  (events registers the socket handlers)
+    from . import api, events, files, library, pages  # noqa: F401  (events registers the socket handlers)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(library.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(files.bp)
     @app.errorhandler(413)

@@ -7,6 +7,7 @@ import re
 from flask import Blueprint, current_app, jsonify, request, send_file
 
 from .api import session_or_404
+from .access import created
 from .document import GraphError
 from .export import FORMATS, ExportOptions, export
 from .export.embed import document_from_file
@@ -81,7 +82,7 @@ def import_file():
     except GraphError as err:
         status = 413 if "limit is" in str(err) else 400
         return jsonify({"error": str(err), "problems": err.problems}), status
-    return jsonify({"id": session.id}), 201
+    return jsonify(created(session)), 201
 
 
 @bp.post("/<graph_id>/png")

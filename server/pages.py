@@ -1,8 +1,9 @@
-"""The HTML pages: the editor for one graph."""
+"""The HTML pages: the library of this browser's graphs, and the editor for one graph."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 
+from .access import browser_id, created, page_role
 from .document import GraphError
 from .examples import example_doc
 
@@ -11,15 +12,31 @@ bp = Blueprint("pages", __name__)
 
 @bp.get("/")
 def index():
-    """A fresh copy of the seed's doughnut example, so `/` always opens something to step."""
-    session = current_app.extensions["gradcanvas.sessions"].create(example_doc("doughnut"))
-    return redirect(url_for("pages.editor", graph_id=session.id))
+    """The library; on a first visit, a fresh copy of the seed's doughnut graph to step through."""
+    store = current_app.extensions["gradcanvas.store"]
+    if not store.list(browser_id()):
+        session = current_app.extensions["gradcanvas.sessions"].create(example_doc("doughnut"))
+        created(session)
+        return redirect(url_for("pages.editor", graph_id=session.id))
+    return redirect(url_for("pages.library"))
+
+
+@bp.get("/library")
+def library():
+    return render_template("library.html")
 
 
 @bp.get("/g/<graph_id>")
 def editor(graph_id):
     try:
         session = current_app.extensions["gradcanvas.sessions"].get(graph_id)
-    except GraphError:
-        abort(404)
-    return render_template("index.html", graph_id=session.id, title=session.graph.title or "Untitled graph")
+        role, token = page_role(graph_id, request.args.get("edit"), request.args.get("view"))
+    except GraphError as err:
+        if "no graph" in str(err):
+            abort(404)
+        return render_template("message.html", title="Link not valid", message=str(err)), 403
+    if "edit" in request.args:  # the edit link is remembered: keep the token out of the address bar
+        return redirect(url_for("pages.editor", graph_id=graph_id))
+    title = session.graph.title
+    return render_template("index.html", graph_id=session.id, title=title or "Untitled graph", untitled=not title,
+                           role=role, token=token)

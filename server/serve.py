@@ -34,7 +34,8 @@ def serve(args) -> int:
     url = base + "/"
     if args.open_example:
         session = app.extensions["gradcanvas.sessions"].create(example_doc(args.open_example))
-        url = f"{base}/g/{session.id}"
+        token = app.extensions["gradcanvas.store"].get(session.id).edit_token
+        url = f"{base}/g/{session.id}?edit={token}"  # opening it makes this browser an editor
     print(f"gradcanvas is running at {url}  (Ctrl+C to stop)", flush=True)
     if args.open:
         threading.Timer(1.0, webbrowser.open, [url]).start()

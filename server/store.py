@@ -59,6 +59,16 @@ MIGRATIONS = [
     );
     CREATE INDEX edits_by_client ON edits (graph_id, client, version);
     """,
+    """
+    -- which browser may edit (or only view) which graph: its library
+    CREATE TABLE grants (
+        browser TEXT NOT NULL,
+        graph_id TEXT NOT NULL REFERENCES graphs(id) ON DELETE CASCADE,
+        role TEXT NOT NULL,              -- edit | view
+        at REAL NOT NULL,
+        PRIMARY KEY (browser, graph_id)
+    );
+    """,
 ]
 
 
@@ -213,9 +223,27 @@ class SQLiteStore(Store):
             raise StoreError(f"no graph with id {graph_id!r}")
         return row[0]
 
-    def list(self) -> list[dict]:
-        rows = self.db.execute("SELECT id FROM graphs WHERE deleted_at IS NULL ORDER BY updated_at DESC").fetchall()
-        return [self.get(r[0]).listing() for r in rows]
+    def list(self, browser: str | None = None) -> list[dict]:
+        """The graphs, newest change first; with ``browser``, only those it may edit."""
+        if browser is None:
+            rows = self.db.execute("SELECT id FROM graphs WHERE deleted_at IS NULL ORDER BY updated_at DESC")
+        else:
+            rows = self.db.execute("SELECT g.id FROM graphs g JOIN grants a ON a.graph_id=g.id "
+                                   "WHERE a.browser=? AND a.role='edit' AND g.deleted_at IS NULL "
+                                   "ORDER BY g.updated_at DESC", (browser,))
+        return [self.get(r[0]).listing() for r in rows.fetchall()]
+
+    def grant(self, browser: str, graph_id: str, role: str):
+        """Remember that ``browser`` may edit (or view) the graph; edit is never downgraded."""
+        with self.write() as db:
+            db.execute("INSERT INTO grants (browser, graph_id, role, at) VALUES (?,?,?,?) "
+                       "ON CONFLICT (browser, graph_id) DO UPDATE SET role=CASE WHEN role='edit' "
+                       "THEN 'edit' ELSE excluded.role END", (browser, graph_id, role, time.time()))
+
+    def granted(self, browser: str, graph_id: str) -> str | None:
+        row = self.db.execute("SELECT role FROM grants WHERE browser=? AND graph_id=?",
+                              (browser, graph_id)).fetchone()
+        return row[0] if row else None
 
     def delete(self, graph_id):
         """Soft delete: the graph disappears from the library and can be restored."""

@@ -168,8 +168,8 @@ def test_http_api_creates_and_returns_documents(client):
     bad = client.post("/api/graphs", data=b"{not json")
     assert bad.status_code == 400 and "malformed JSON" in bad.json["error"]
     assert client.get("/api/graphs/none").status_code == 404
-    r = client.get("/")
-    assert r.status_code == 302 and r.location.startswith("/g/")
+    r = client.get("/")  # this browser has graphs now: the library
+    assert r.status_code == 302 and r.location == "/library"
     assert client.get(r.location).status_code == 200
     assert [o["name"] for o in client.get("/api/ops").json][:3] == ["input", "add", "mul"]
 
