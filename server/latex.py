@@ -68,11 +68,37 @@ def to_latex(text: str) -> str:
             ch = m.group()
             out.append(SYMBOLS.get(ch, ESCAPE.get(ch, ch)))
         i += 1
-    return "".join(out).strip()
+    return _join(out).strip()
+
+
+def _join(parts: list[str]) -> str:
+    """Concatenate, with a space where a control word would run into a letter: \\cdot x, not \\cdotx."""
+    text = ""
+    for part in parts:
+        if part and part[0].isalpha() and re.search(r"\\[A-Za-z]+$", text):
+            text += " "
+        text += part
+    return text
 
 
 def partial(name: str) -> str:
     return rf"\frac{{\partial L}}{{\partial {_name(name)}}}"
+
+
+def grad_of(name: str) -> str:
+    """∂L/∂name; a name of more than one word gets parentheses, as ``steps.wrt`` writes it."""
+    if name.isidentifier():
+        return partial(name)
+    return rf"\frac{{\partial L}}{{\partial ({to_latex(name)})}}"
+
+
+def head_latex(head: dict) -> str:
+    """The first line of a backward step: ∂L/∂x = 1, dout = 3 + 3 + 1 = 7, dout = 1.1."""
+    parts = [grad_of(head["of"]) if head["lhs"] == "grad" else r"\mathrm{dout}"]
+    if len(head["terms"]) > 1:
+        parts.append(" + ".join(to_latex(t) for t in head["terms"]))
+    parts.append(to_latex(head["result"]))
+    return " = ".join(parts)
 
 
 def rule_latex(port: str, rule: str, numbers: str, grad_text: str) -> str:

@@ -91,16 +91,25 @@ def backward_steps(graph, output=None):
             if ti is not None and mask[ti]:
                 eg = egrads[ti]
                 terms.append({"target": t, "port": p, "grad": eg if OPS[graph.g.nodes[t]["op"]].arity == 1 else eg[p]})
-        lines = []
+        # the first line: where dout comes from, as maths (head) and a note in words
+        lines, head = [], None
         if i == out:
-            lines.append(f"{wrt(me)} = 1 (the output: backward starts here)")
+            head = {"kind": "output", "lhs": "grad", "terms": [], "result": "1",
+                    "note": "the output: backward starts here"}
         elif len(terms) > 1:
-            lines.append(f"dout = {' + '.join(fmt_operand(t['grad']) for t in terms)} = {fmt(dout)} "
-                         f"(the sum of the {len(terms)} gradients arriving at {me})")
+            head = {"kind": "sum", "lhs": "dout", "terms": [fmt_operand(t["grad"]) for t in terms],
+                    "result": fmt(dout), "note": f"the sum of the {len(terms)} gradients arriving at {me}"}
         elif spec.arity == 0:
-            lines.append(f"{wrt(me)} = {fmt(dout)}")
+            head = {"kind": "input", "lhs": "grad", "terms": [], "result": fmt(dout), "note": ""}
         elif terms:
-            lines.append(f"dout = {fmt(dout)} (arriving from {name_of(graph, terms[0]['target'])})")
+            head = {"kind": "arriving", "lhs": "dout", "terms": [], "result": fmt(dout),
+                    "note": f"arriving from {name_of(graph, terms[0]['target'])}"}
+        if head is not None:
+            head["of"] = me
+            lhs = wrt(me) if head["lhs"] == "grad" else "dout"
+            head["text"] = " = ".join([lhs] + ([" + ".join(head["terms"])] if len(head["terms"]) > 1 else [])
+                                      + [head["result"]])
+            lines.append(head["text"] + (f" ({head['note']})" if head["note"] else ""))
         rules, edges = [], []
         if spec.arity:
             eg = egrads[i]
@@ -119,6 +128,8 @@ def backward_steps(graph, output=None):
         event = {"phase": "backward", "index": k + 1, "total": len(order), "node": nid, "op": attrs["op"],
                  "dout": dout, "dout_terms": terms, "grad": dout, "edges": edges, "rules": rules,
                  "text": "\n".join(lines)}
+        if head is not None:
+            event["head"] = head
         if i in plan.faults:
             event["fault"] = plan.faults[i]
         yield event

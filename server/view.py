@@ -122,10 +122,12 @@ def _float(x):
 
 def wire_event(event: dict) -> dict:
     """A step event made JSON-safe, with display strings (and LaTeX) beside its numbers."""
-    from .latex import rule_latex, to_latex
+    from .latex import head_latex, rule_latex, to_latex
     out = dict(event)
     if out["phase"] == "forward":
         out["latex"] = to_latex(out["text"])
+    if "head" in out:
+        out["head"] = {**out["head"], "latex": head_latex(out["head"])}
     for rule in out.get("rules", ()):
         rule["latex"] = rule_latex(rule["port"], rule["rule"], rule["numbers"], fmt(rule["grad"]))
     if "value" in out:

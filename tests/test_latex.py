@@ -29,3 +29,20 @@ def test_step_events_carry_latex():
     m1 = events[-1]
     assert m1["node"] == "m1"
     assert m1["rules"][0]["latex"].endswith(r"= 1.1 \times 2 = 2.2")
+
+
+def test_a_command_never_runs_into_the_letter_after_it():
+    # 'x·x' once became x\cdotx, which KaTeX reads as an unknown command \cdotx
+    assert to_latex("x·x") == r"x\cdot x"
+    assert to_latex("2×x") == r"2\times x"
+
+
+def test_backward_steps_carry_the_first_lines_maths_as_latex():
+    session = Sessions().create(example_doc("x_times_x"))
+    events, _, _ = session.step("backward", "all")
+    heads = {e["node"]: e["head"] for e in events if e["phase"] == "backward"}
+    assert heads["x"]["kind"] == "sum" and heads["x"]["text"] == "dout = 3 + 3 + 1 = 7"
+    assert heads["x"]["latex"] == r"\mathrm{dout} = 3 + 3 + 1 = 7"
+    assert heads["out"]["latex"] == r"\frac{\partial L}{\partial (x\cdot x + x)} = 1"
+    assert heads["sq"] == {**heads["sq"], "kind": "arriving", "latex": r"\mathrm{dout} = 1"}
+    assert events[-1]["text"].startswith(heads["x"]["text"] + " (the sum of the 3 gradients")
