@@ -38,7 +38,9 @@ ZOOMS = (("100 %", 1.0, False), ("50 %", 0.5, False), ("fit", None, False),
 
 
 def main(repeats: int = 25):
-    app = create_app({"MAX_NODES": 20_000, "MAX_DOCUMENT_BYTES": 20_000_000})
+    import tempfile
+    app = create_app({"MAX_NODES": 20_000, "MAX_DOCUMENT_BYTES": 20_000_000,
+                      "DATA_DIR": tempfile.mkdtemp(prefix="gradcanvas-bench-")})
     port = free_port()
     threading.Thread(target=run, args=(app, "127.0.0.1", port), daemon=True).start()
     time.sleep(1.0)

@@ -24,7 +24,9 @@ from tests.conftest import free_port  # noqa: E402
 
 
 def start_server() -> str:
-    app = create_app({"MAX_NODES": 20_000, "MAX_DOCUMENT_BYTES": 20_000_000})
+    import tempfile
+    app = create_app({"MAX_NODES": 20_000, "MAX_DOCUMENT_BYTES": 20_000_000,
+                      "DATA_DIR": tempfile.mkdtemp(prefix="gradcanvas-bench-"), "EDITS_PER_SECOND": 10_000})
 
     @server_socketio.on("echo")
     def echo(data):

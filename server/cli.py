@@ -146,6 +146,8 @@ def add_serve_arguments(p):
     p.add_argument("--cors-allowed-origins", metavar="ORIGIN", nargs="*",
                    help="origins allowed to open the socket besides the page's own ('*' for any)")
     p.add_argument("--max-graphs", type=int, default=10_000, help="graphs the store may hold")
+    p.add_argument("--edits-per-second", type=float, default=50,
+                   help="edits, steps and updates one connection may send a second (bursts of twice that)")
 
 
 def main(argv=None) -> int:

@@ -25,7 +25,8 @@ def run(app, host: str, port: int):
 
 
 def serve(args) -> int:
-    config = {"DATA_DIR": args.data_dir, "MESSAGE_QUEUE": args.message_queue, "MAX_GRAPHS": args.max_graphs}
+    config = {"DATA_DIR": args.data_dir, "MESSAGE_QUEUE": args.message_queue, "MAX_GRAPHS": args.max_graphs,
+              "EDITS_PER_SECOND": args.edits_per_second}
     if args.cors_allowed_origins:
         origins = args.cors_allowed_origins
         config["CORS_ALLOWED_ORIGINS"] = "*" if origins == ["*"] else origins

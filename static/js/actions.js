@@ -83,6 +83,9 @@ export class Actions {
   step(direction, count = 1) { return this.send('step', { direction, count }); }
 
   reset() { return this.send('reset', {}); }
+
+  /** `count` gradient-descent updates of the trainable inputs, done by the server as one edit. */
+  update(count = 1) { return this.send('update', { count }); }
 }
 
 /** Read what a person typed as a number; anything else is sent as typed so the server explains. */

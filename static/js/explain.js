@@ -1,5 +1,14 @@
 // The explanation panel (the current step's arithmetic, as the server wrote it)
 // and the dismissable error message for refused requests.
+//
+// Each line of maths is the server's: its LaTeX is typeset by KaTeX (loaded once,
+// lazily, from static/vendor/katex/) and its plain text stays beside it for screen
+// readers, and in view if KaTeX cannot load. Nothing here computes or builds maths.
+import { language, onLanguageChange, t } from './i18n.js';
+
+const KATEX_JS = '/static/vendor/katex/katex.min.js';
+const KATEX_CSS = '/static/vendor/katex/katex.min.css';
+const COPIED_MS = 1500;
 
 function el(tag, className, text) {
   const node = document.createElement(tag);
@@ -8,14 +17,95 @@ function el(tag, className, text) {
   return node;
 }
 
+/** A server string shown in English as the server sent it, and from the catalogue in other languages. */
+function localized(key, english, vars) {
+  if (language() === 'en' || !english) return english;
+  const text = t(key, vars);
+  return text === key ? english : text;
+}
+
+// -- KaTeX, loaded on first use --------------------------------------------------------------
+let katexLoad = null;        // the promise of window.katex
+let katexState = 'none';     // 'none' | 'loading' | 'ready' | 'failed'
+const typeset = new Map();   // latex → KaTeX's HTML (a step's few lines are typeset once)
+
+/** Inject KaTeX's stylesheet and script once; resolves to window.katex. */
+export function loadKatex() {
+  if (window.katex) { katexState = 'ready'; return Promise.resolve(window.katex); }
+  if (!katexLoad) {
+    katexState = 'loading';
+    katexLoad = new Promise((resolve, reject) => {
+      const link = document.createElement('link');
+      link.rel = 'stylesheet';
+      link.href = KATEX_CSS;
+      document.head.append(link);
+      const script = document.createElement('script');
+      script.src = KATEX_JS;
+      script.async = true;
+      script.onload = () => (window.katex ? resolve(window.katex) : reject(new Error('KaTeX did not define window.katex')));
+      script.onerror = () => reject(new Error(`cannot load ${KATEX_JS}`));
+      document.head.append(script);
+    }).then((katex) => { katexState = 'ready'; return katex; },
+      (err) => { katexState = 'failed'; console.warn('gradcanvas: maths stays plain text:', err.message); throw err; });
+  }
+  return katexLoad;
+}
+
+/** KaTeX's HTML for `latex`, or null when KaTeX is not (yet) there. */
+function katexHtml(latex) {
+  if (katexState !== 'ready' || !latex) return null;
+  let html = typeset.get(latex);
+  if (html === undefined) {
+    try {
+      // display-size fractions, but inline, so a long line may break after an = sign
+      html = window.katex.renderToString(`\\displaystyle ${latex}`, { throwOnError: false, output: 'html' });
+    } catch (err) {
+      html = null;
+      console.warn('gradcanvas: KaTeX failed on', latex, err);
+    }
+    if (typeset.size > 500) typeset.clear();
+    typeset.set(latex, html);
+  }
+  return html;
+}
+
+/** Put `text` on the clipboard; a hidden textarea and execCommand when the Clipboard API is refused. */
+export async function copyText(text) {
+  try {
+    await navigator.clipboard.writeText(text);
+    return true;
+  } catch {
+    const area = el('textarea');
+    area.value = text;
+    area.setAttribute('readonly', '');
+    area.style.cssText = 'position:fixed;left:-9999px;top:0;opacity:0';
+    document.body.append(area);
+    area.select();
+    let ok = false;
+    try { ok = document.execCommand('copy'); } catch { ok = false; }
+    area.remove();
+    return ok;
+  }
+}
+
 export class ExplainPanel {
   constructor(root, model) {
+    this.root = root;
+    this.heading = root.querySelector('h2');
     this.body = root.querySelector('.explain-body');
     this.model = model;
+    this.copied = null;        // {latex, ok} of the line last copied, while its confirmation shows
+    this.copiedTimer = null;
+    this.body.addEventListener('click', (e) => {
+      const button = e.target.closest('[data-testid="copy-latex"]');
+      if (button) this.copy(button.closest('.line').dataset.latex);
+    });
+    onLanguageChange(() => this.update());
   }
 
   update() {
     const m = this.model;
+    if (this.heading) this.heading.textContent = t('explain.heading');
     const parts = [];
     const cur = m.current;
     if (cur && cur.event) parts.push(...this.step(cur.event));
@@ -28,12 +118,68 @@ export class ExplainPanel {
     this.body.replaceChildren(...parts);
   }
 
+  async copy(latex) {
+    if (!latex) return;
+    const ok = await copyText(latex);
+    this.copied = { latex, ok };
+    clearTimeout(this.copiedTimer);
+    this.copiedTimer = setTimeout(() => { this.copied = null; this.update(); }, COPIED_MS);
+    this.update();
+  }
+
   idle() {
     const m = this.model;
     const { phase } = m.shown.cursor;
-    if (!m.nodes.size) return [el('p', 'note', 'Drag nodes from the palette, then wire an output port (right) to an input port (left).')];
-    if (phase === 'idle') return [el('p', 'note', 'Press “Forward step” to compute the graph one node at a time.')];
+    if (!m.nodes.size) return [el('p', 'note', t('explain.empty'))];
+    if (phase === 'idle') return [el('p', 'note', t('explain.idle'))];
     return [];
+  }
+
+  /**
+   * One line of maths: KaTeX from `latex` (the plain `text` kept for screen readers),
+   * or the plain text when KaTeX is unavailable; then `extra` nodes and a copy button.
+   */
+  line(latex, text, ...extra) {
+    const line = el('span', 'rule line');
+    line.dataset.testid = 'explain-line';
+    const math = el('span', 'math');
+    const html = katexHtml(latex);
+    if (html) {
+      const typeset = el('span', 'typeset');
+      typeset.setAttribute('aria-hidden', 'true');
+      typeset.innerHTML = html;      // KaTeX's own markup for the server's LaTeX (names are escaped there)
+      math.append(typeset, el('span', 'plain sr-only', text));
+      line.classList.add('katex-line');
+    } else {
+      math.append(el('span', 'plain', text));
+      if (latex && katexState === 'none') loadKatex().then(() => this.model.markDirty('panels'), () => {});
+    }
+    line.append(math, ...extra.filter(Boolean));
+    if (latex) {
+      line.dataset.latex = latex;
+      const copied = this.copied && this.copied.latex === latex;
+      const button = el('button', 'copy-latex', copied ? t(this.copied.ok ? 'explain.copied' : 'explain.copy_failed') : t('explain.copy_latex'));
+      button.type = 'button';
+      button.dataset.testid = 'copy-latex';
+      button.title = t('explain.copy_latex.title');
+      if (copied) button.classList.add('done');
+      line.append(button);
+    }
+    return line;
+  }
+
+  headNote(ev) {
+    const h = ev.head;
+    const m = this.model;
+    if (!h || !h.note) return null;
+    let words = h.note;
+    if (h.kind === 'output') words = t('explain.head.output');
+    else if (h.kind === 'sum') words = t('explain.head.sum', { n: h.terms.length, name: h.of });
+    else if (h.kind === 'arriving') {
+      const from = ev.dout_terms && ev.dout_terms[0] && m.nodes.get(ev.dout_terms[0].target);
+      if (from) words = t('explain.head.arriving', { name: m.name(from) });
+    }
+    return el('span', 'note', ` (${words})`);
   }
 
   step(ev) {
@@ -43,34 +189,35 @@ export class ExplainPanel {
     const who = node ? m.name(node) : ev.node;
     const wrap = el('div', ev.phase);
     wrap.dataset.phase = ev.phase;
+    const phase = t(ev.phase === 'forward' ? 'explain.forward' : 'explain.backward');
     wrap.append(el('p', `step-title phase-${ev.phase}`,
-      `${ev.phase === 'forward' ? 'Forward' : 'Backward'} ${ev.index} / ${ev.total} · ${who}${spec && spec.symbol ? ` (${spec.symbol})` : ''}`));
+      `${phase} ${ev.index} / ${ev.total} · ${who}${spec && spec.symbol ? ` (${spec.symbol})` : ''}`));
     const box = el('div', 'formula');
     box.dataset.testid = 'explain-formula';
     if (ev.phase === 'forward') {
-      box.textContent = ev.text;
+      box.append(this.line(ev.latex, ev.text));
       wrap.append(box);
     } else {
       const rules = ev.rules || [];
       const ruleTexts = new Set(rules.map((r) => r.text));
       const note = spec && spec.note;
-      for (const line of String(ev.text || '').split('\n')) {
-        if (line && !ruleTexts.has(line) && line !== note) box.append(el('span', 'rule', line));
+      if (ev.head) {
+        box.append(this.line(ev.head.latex, ev.head.text, this.headNote(ev)));
+      } else {  // an event without its head's maths: its text lines as they are
+        for (const line of String(ev.text || '').split('\n')) {
+          if (line && !ruleTexts.has(line) && line !== note) box.append(el('span', 'rule', line));
+        }
       }
       rules.forEach((r, p) => {
-        const line = el('span', 'rule');
         const src = node && m.edgeInto(node.id, p);
         const srcNode = src && m.nodes.get(src.source);
         const via = srcNode && m.name(srcNode) !== r.port ? ` (${r.port}: ${m.name(srcNode)})` : '';
-        line.append(`∂L/∂${r.port} = ${r.rule} = ${r.numbers}`);
-        if (r.grad_text != null && r.grad_text !== r.numbers) {
-          line.append(' = ', el('span', 'result', r.grad_text));
-        }
-        if (via) line.append(el('span', 'note', via));
-        box.append(line);
+        let text = `∂L/∂${r.port} = ${r.rule} = ${r.numbers}`;
+        if (r.grad_text != null && r.grad_text !== r.numbers) text += ` = ${r.grad_text}`;
+        box.append(this.line(r.latex, text, via ? el('span', 'note', via) : null));
       });
       wrap.append(box);
-      if (note) wrap.append(el('p', 'note', note));
+      if (note) wrap.append(el('p', 'note', localized(`note.${ev.op}`, note)));
     }
     if (ev.fault) wrap.append(el('p', 'node-error', ev.fault));
     return [wrap];
@@ -81,15 +228,15 @@ export class ExplainPanel {
     const spec = m.spec(node.op);
     const out = [];
     const dl = el('dl');
-    const row = (k, v) => { if (v != null && v !== '') dl.append(el('dt', null, k), el('dd', null, v)); };
+    const row = (k, v) => { if (v != null && v !== '') dl.append(el('dt', null, t(`explain.row.${k}`)), el('dd', null, v)); };
     row('node', m.name(node));
-    row('op', spec ? spec.title : node.op);
+    row('op', spec ? localized(`op.${node.op}`, spec.title) : node.op);
     if (spec) spec.rule.forEach((r) => row('rule', r));
     row('value', m.isInput(node) ? m.shown.inputText[node.id] : m.shown.valueText[node.id]);
     row('grad', m.shown.gradText[node.id]);
     out.push(dl);
     if (m.errors[node.id]) out.push(el('p', 'node-error', m.errors[node.id]));
-    else if (m.affected.has(node.id)) out.push(el('p', 'node-error', 'downstream of a numerical fault'));
+    else if (m.affected.has(node.id)) out.push(el('p', 'node-error', t('explain.affected')));
     return out;
   }
 }

@@ -7,6 +7,7 @@ import { ErrorMessage, ExplainPanel } from './explain.js';
 import { Files } from './files.js';
 import { edgeCurve, graphBounds, inputPorts, intersects, nodeBounds, outputPort } from './geometry.js';
 import { Interaction } from './interaction.js';
+import { LearnPanel } from './learn.js';
 import { Palette, fetchOps } from './palette.js';
 import { Layer, drawOverlay, drawScene, labelAnchor, labelLayout } from './renderer.js';
 import { Connection } from './socket.js';
@@ -20,6 +21,7 @@ const model = new GraphModel(graphId);
 const camera = createCamera();
 const stage = byTestId('stage');
 const overlayCanvas = byTestId('graph-canvas');
+overlayCanvas.dataset.i18nLabel = 'canvas.label';  // translate() relabels it on a language change
 const scene = new Layer(stage.querySelector('.layer-scene'));
 const overlay = new Layer(overlayCanvas);
 const view = { rect: overlayCanvas.getBoundingClientRect() };
@@ -50,6 +52,7 @@ toolbar = new Toolbar(document.querySelector('.topbar'), { actions, model, fitVi
 toolbar.setConnection(connection.socket.connected ? 'connected' : 'connecting');
 new Files({ topbar: document.querySelector('.topbar'), stage, model, graphId, showError });
 const explain = new ExplainPanel(byTestId('explain-panel'), model);
+const learn = new LearnPanel(byTestId('learn-panel'), { model, actions });
 const focusCanvas = () => overlayCanvas.focus({ preventScroll: true });
 const editors = new Editors({ host: byTestId('floating'), model, camera, actions, focusCanvas });
 const interaction = new Interaction({ canvas: overlayCanvas, model, camera, actions, view, editors });
@@ -95,7 +98,7 @@ startLoop((now) => {
   const d = model.dirty;
   if (d.scene) { d.scene = false; drawScene(scene, model, camera); }
   if (d.overlay) { d.overlay = false; drawOverlay(overlay, model, camera, interaction.ui, animator.tokens(now)); }
-  if (d.panels) { d.panels = false; toolbar.update(); explain.update(); }
+  if (d.panels) { d.panels = false; toolbar.update(); explain.update(); learn.update(); }
 });
 
 // -- read-only view for tests and tools -----------------------------------------------------
@@ -116,7 +119,7 @@ function snapshot() {
       x: n.x, y: n.y, params: n.params ? { ...n.params } : null,
       screen: { x: tl.x, y: tl.y, w: br.x - tl.x, h: br.y - tl.y, cx: (tl.x + br.x) / 2, cy: (tl.y + br.y) / 2 },
       ports: { inputs: inputPorts(model, n).map(page), output: page(outputPort(model, n)) },
-      selected: model.selection.nodes.has(n.id), error: model.errors[n.id] ?? null,
+      selected: model.selection.nodes.has(n.id), error: model.errors[n.id] ?? null, trainable: !!n.trainable,
     };
   });
   const edges = model.edges.map((e) => {
@@ -139,6 +142,11 @@ function snapshot() {
     graph_id: graphId, version: model.version, phase, step, total, output: model.output,
     current: model.current ? model.current.node : null,
     nodes, edges, selection: { nodes: [...model.selection.nodes], edge: model.selection.edge },
+    learning: {
+      learning_rate: model.learning.learningRate, learning_rate_text: model.learning.learningRateText,
+      trainable: [...model.learning.trainable], losses: [...model.learning.losses], loss_text: model.learning.lossText,
+      chart_points: Number(byTestId('loss-chart')?.dataset.points ?? 0),
+    },
     animating: animator.busy, pending: animator.pending, connected,
     camera: { scale: camera.scale, offset: { ...camera.offset } }, dpr: window.devicePixelRatio || 1,
   };

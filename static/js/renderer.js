@@ -428,6 +428,41 @@ export function drawScene(layer, model, camera) {
   const rest = (list) => list.filter((_, i) => !stamped[i]);
   drawPorts(ctx, model, rest(nodes), rest(exts), thin);
   drawNodeTexts(ctx, model, nodes, exts, stamped);
+  drawParameterMarks(ctx, nodes, exts, thin);
+}
+
+const BADGE_R = 8;
+const badgeFont = `italic 600 11px ${FONT}`;
+
+/**
+ * Trainable inputs (parameters that an update changes): a dashed accent ring and a
+ * small θ badge on the top-right corner. One path per style for all of them; far out
+ * (the coarse scene) they are not drawn.
+ */
+function drawParameterMarks(ctx, nodes, exts, thin) {
+  const marks = [];
+  for (let i = 0; i < nodes.length; i++) if (nodes[i].trainable && !exts[i].circle) marks.push(exts[i]);
+  if (!marks.length) return;
+  ctx.beginPath();
+  for (const x of marks) ctx.roundRect(x.cx - x.hw - 5, x.cy - x.hh - 5, 2 * x.hw + 10, 2 * x.hh + 10, 12);
+  ctx.strokeStyle = COLORS.accent;
+  ctx.lineWidth = Math.max(1.4, thin);
+  ctx.setLineDash([5, 3]);
+  ctx.stroke();
+  ctx.setLineDash([]);
+  ctx.beginPath();
+  for (const x of marks) {
+    const bx = x.cx + x.hw, by = x.cy - x.hh;
+    ctx.moveTo(bx + BADGE_R, by);
+    ctx.arc(bx, by, BADGE_R, 0, Math.PI * 2);
+  }
+  ctx.fillStyle = COLORS.accent;
+  ctx.fill();
+  ctx.font = badgeFont;
+  ctx.fillStyle = COLORS.paper;
+  ctx.textAlign = 'center';
+  ctx.textBaseline = 'middle';
+  for (const x of marks) ctx.fillText('θ', x.cx + x.hw, x.cy - x.hh + 0.5);
 }
 
 /** Whether point `p` is within `reach` of the view. */

@@ -4,6 +4,8 @@
 
 const IDLE = Object.freeze({ phase: 'idle', step: 0, total: 0 });
 
+const emptyLearning = () => ({ learningRate: null, learningRateText: null, trainable: [], losses: [], lossText: null });
+
 export const edgeKey = (target, port) => `${target}\u0000${port}`;
 
 function newEdge(source, target, port) {
@@ -25,6 +27,7 @@ export class GraphModel {
     this.output = null;          // the output node (explicit or the single sink)
     this.outputError = null;
     this.totals = { forward: 0, backward: 0 };
+    this.learning = emptyLearning();  // state.learning: rate, trainable ids, loss curve (server's)
     this.current = null;         // the step last played or playing: {phase, node, event}
     this.playing = null;         // the step event whose animation is running, if any
     this.selection = { nodes: new Set(), edge: null };  // edge: edgeKey or null
@@ -133,6 +136,10 @@ export class GraphModel {
       case 'set_label': this.withNode(op.id, (n) => { n.label = op.label || undefined; }); break;
       case 'set_params': this.withNode(op.id, (n) => { n.params = { ...op.params }; }); break;
       case 'set_output': this.output = op.id; break;
+      case 'set_trainable':  // the canvas marks parameters: the scene redraws (changed() marks every layer)
+        this.withNode(op.id, (n) => { if (op.trainable) n.trainable = true; else delete n.trainable; });
+        break;
+      case 'set_learning_rate': break;  // the rate shown is the state's learning.learning_rate_text
       default: console.warn('gradcanvas: unknown patch op', op);
     }
   }
@@ -173,6 +180,11 @@ export class GraphModel {
     this.output = st.output ?? null;
     this.outputError = st.output_error ?? null;
     this.totals = { forward: st.forward_total ?? 0, backward: st.backward_total ?? 0 };
+    const l = st.learning;
+    this.learning = l ? {
+      learningRate: l.learning_rate ?? null, learningRateText: l.learning_rate_text ?? null,
+      trainable: [...(l.trainable || [])], losses: (l.losses || []).map(Number), lossText: l.loss_text ?? null,
+    } : emptyLearning();
     const cur = this.shown.cursor;
     if (cur.phase === 'idle') this.current = null;
     else if (this.current && this.current.phase !== cur.phase) this.current = null;

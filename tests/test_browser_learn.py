@@ -1,0 +1,309 @@
+"""The learning features in headless Chromium, against a real server: the explanation
+panel's maths typeset by KaTeX with 'copy LaTeX', and the learning step (trainable
+inputs, the learning rate, Update, the loss and its chart).
+
+The LaTeX the page shows is compared with what the server's own step code writes for
+the same document; every number is read from the page or its snapshot.
+"""
+from __future__ import annotations
+
+import json
+import urllib.request
+
+import pytest
+
+from server.examples import example_doc
+from server.session import Sessions
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+NOTHING_TO_UPDATE = "nothing to update: mark at least one input as trainable"
+
+
+# -- helpers ------------------------------------------------------------------------------
+
+def post(url: str, body=None) -> dict:
+    req = urllib.request.Request(url, data=json.dumps(body or {}).encode(), method="POST",
+                                 headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        assert resp.status == 201
+        return json.loads(resp.read())
+
+
+def example(base: str, name: str) -> str:
+    """A fresh copy of an example on the live server; its id."""
+    return post(f"{base}/api/examples/{name}")["id"]
+
+
+def open_editor(page, base: str, graph_id: str) -> list:
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.goto(f"{base}/g/{graph_id}")
+    page.wait_for_function("() => window.gradcanvas && window.gradcanvas.snapshot().connected")
+    page.locator('[data-testid="palette-mul"]').wait_for()
+    page.eval_on_selector('[data-testid="speed"]', "e => { e.value = 10; e.dispatchEvent(new Event('input')); }")
+    return errors
+
+
+def snap(page) -> dict:
+    return page.evaluate("window.gradcanvas.snapshot()")
+
+
+def wait_snap(page, condition: str, timeout: float = 10_000) -> dict:
+    page.wait_for_function(f"() => {{ const s = window.gradcanvas.snapshot(); return {condition}; }}",
+                           timeout=timeout)
+    return snap(page)
+
+
+def node(s: dict, node_id: str) -> dict:
+    return next(n for n in s["nodes"] if n["id"] == node_id)
+
+
+def click(page, testid: str):
+    page.locator(f'[data-testid="{testid}"]').click()
+
+
+def step_to(page, phase: str, step: int) -> dict:
+    """Press the step buttons until the cursor is at `phase` `step` and nothing is animating."""
+    button = "step-forward" if phase == "forward" else "step-backward"
+    if phase == "backward":
+        click(page, "run-forward")
+        wait_snap(page, "!s.animating && s.phase === 'forward' && s.step === s.total")
+    for k in range(1, step + 1):
+        click(page, button)
+        s = wait_snap(page, f"!s.animating && s.phase === '{phase}' && s.step === {k}")
+    return s
+
+
+def server_steps(name: str) -> list[dict]:
+    """Every step event the server's code makes for an example, forward then backward."""
+    events, _, _ = Sessions().create(example_doc(name)).step("backward", "all")
+    return events
+
+
+def lines(page) -> list[dict]:
+    """The explanation's maths lines: their LaTeX, plain text and whether KaTeX typeset them."""
+    return page.eval_on_selector_all('[data-testid="explain-line"]', """els => els.map(e => ({
+        latex: e.dataset.latex, plain: e.querySelector('.plain').textContent,
+        katex: !!e.querySelector('.katex'), errors: e.querySelectorAll('.katex-error').length }))""")
+
+
+def accent_pixels(page, selector: str, box=None) -> int:
+    """How many pixels of a canvas (or of `box` in CSS px within it) are the accent blue."""
+    return page.evaluate("""([sel, box]) => {
+      const c = document.querySelector(sel);
+      const k = c.width / c.clientWidth;
+      const [x, y, w, h] = box ? box.map(v => Math.round(v * k)) : [0, 0, c.width, c.height];
+      const d = c.getContext('2d').getImageData(x, y, Math.max(1, w), Math.max(1, h)).data;
+      let n = 0;
+      for (let i = 0; i < d.length; i += 4)
+        if (d[i + 3] > 200 && d[i + 2] > 180 && d[i] < 90 && d[i + 1] > 80 && d[i + 1] < 150) n++;
+      return n;
+    }""", [selector, box])
+
+
+# -- the learning step ------------------------------------------------------------------------
+
+def test_twenty_updates_fit_the_neuron_and_plot_21_losses(page, live_server):
+    errors = open_editor(page, live_server, example(live_server, "one_neuron_fit"))
+    s = snap(page)
+    assert s["learning"]["trainable"] == ["w", "b"] and s["learning"]["learning_rate_text"] == "0.5"
+    assert [n["id"] for n in s["nodes"] if n["trainable"]] == ["w", "b"]
+    before = {p: node(s, p)["value"] for p in ("w", "b")}
+    loss = page.locator('[data-testid="loss"]')
+    assert loss.inner_text() == "—"  # no update yet: no loss curve
+    assert page.locator('[data-testid="learning-rate"]').input_value() == "0.5"
+
+    click(page, "update-20")
+    s = wait_snap(page, "s.learning.losses.length === 21")
+    losses = s["learning"]["losses"]
+    assert losses[0] == pytest.approx(0.515, abs=1e-3)
+    assert losses[0] > losses[-1] and all(a > b for a, b in zip(losses, losses[1:]))
+    loss.filter(has_text=s["learning"]["loss_text"]).wait_for()
+    assert float(loss.inner_text()) < 0.01
+    # w and b moved, on the server and in the nodes the canvas draws
+    after = {p: node(s, p)["value"] for p in ("w", "b")}
+    assert all(after[p] != before[p] for p in before)
+    assert node(s, "w")["value_text"] != "-1" and node(s, "b")["value_text"] != "0.5"
+    params = page.locator('[data-testid="trainable-list"]').inner_text()
+    assert node(s, "w")["value_text"] in params and node(s, "b")["value_text"] in params
+    # the chart shows one point per loss, on a log scale, and really draws them
+    chart = page.locator('[data-testid="loss-chart"]')
+    page.wait_for_function("() => window.gradcanvas.snapshot().learning.chart_points === 21")
+    assert chart.get_attribute("data-points") == "21" and chart.get_attribute("data-scale") == "log"
+    assert accent_pixels(page, '[data-testid="loss-chart"]') > 100
+
+    loss_text = s["learning"]["loss_text"]
+    click(page, "update")
+    s = wait_snap(page, "s.learning.losses.length === 22")
+    loss.filter(has_text=s["learning"]["loss_text"]).wait_for()
+    assert float(s["learning"]["loss_text"]) < float(loss_text)
+    page.wait_for_function("() => window.gradcanvas.snapshot().learning.chart_points === 22")
+    assert errors == []
+
+
+def test_the_learning_rate_field_sends_the_rate_and_shows_the_servers_refusal(page, live_server):
+    errors = open_editor(page, live_server, example(live_server, "one_neuron_fit"))
+    field = page.locator('[data-testid="learning-rate"]')
+    field.fill("0.25")
+    field.press("Enter")
+    s = wait_snap(page, "s.learning.learning_rate === 0.25")
+    assert s["learning"]["learning_rate_text"] == "0.25"
+    field.fill("-1")
+    field.press("Enter")
+    message = page.locator('[data-testid="error-message"]')
+    message.wait_for()
+    assert "learning rate" in message.inner_text()
+    page.locator('[data-testid="graph-canvas"]').focus()
+    page.wait_for_function("() => document.querySelector('[data-testid=\"learning-rate\"]').value === '0.25'")
+    assert snap(page)["learning"]["learning_rate"] == 0.25
+    assert not [e for e in errors if "learning rate" not in e]
+
+
+def test_marking_a_doughnut_input_trainable_round_trips_and_marks_the_node(page, live_server):
+    errors = open_editor(page, live_server, example(live_server, "doughnut"))
+    toggle = page.locator('[data-testid="trainable-toggle"]')
+    assert toggle.is_hidden()  # nothing selected
+    assert page.locator('[data-testid="learn-details"]').get_attribute("open") is None  # collapsed: no parameters
+    tax = node(snap(page), "tax")["screen"]
+    corner = [tax["x"] + tax["w"] - 10, tax["y"] - 10, 20, 20]   # where the θ badge goes (CSS px in the canvas)
+    origin = page.locator('[data-testid="graph-canvas"]').bounding_box()
+    badge = [corner[0] - origin["x"], corner[1] - origin["y"], 20, 20]
+    assert accent_pixels(page, "canvas.layer-scene", badge) == 0
+
+    page.mouse.click(tax["cx"], tax["cy"])
+    wait_snap(page, "s.selection.nodes.length === 1 && s.selection.nodes[0] === 'tax'")
+    assert toggle.is_visible() and not toggle.is_checked()
+    assert "tax" in page.locator('[data-testid="trainable-label"]').inner_text()
+    toggle.check()
+    s = wait_snap(page, "s.learning.trainable.length === 1")
+    assert s["learning"]["trainable"] == ["tax"] and node(s, "tax")["trainable"]
+    assert toggle.is_checked()
+    assert page.locator('[data-testid="learn-details"]').get_attribute("open") is not None
+    assert "tax" in page.locator('[data-testid="trainable-list"]').inner_text()
+    # the canvas still draws, now with the parameter's badge
+    page.wait_for_function("""([sel, box]) => {
+      const c = document.querySelector(sel), k = c.width / c.clientWidth;
+      const d = c.getContext('2d').getImageData(...box.map(v => Math.round(v * k))).data;
+      for (let i = 0; i < d.length; i += 4) if (d[i + 2] > 180 && d[i] < 90) return true;
+      return false;
+    }""", arg=["canvas.layer-scene", badge])
+    assert accent_pixels(page, "canvas.layer-scene", badge) > 20
+
+    # an update now moves tax: the server's numbers reach the node
+    click(page, "update")
+    s = wait_snap(page, "s.learning.losses.length === 2")
+    assert node(s, "tax")["value"] != pytest.approx(1.1)
+    toggle.uncheck()
+    s = wait_snap(page, "s.learning.trainable.length === 0")
+    assert not node(s, "tax")["trainable"]
+    assert errors == []
+
+
+def test_update_with_nothing_trainable_shows_the_servers_refusal(page, live_server):
+    errors = open_editor(page, live_server, example(live_server, "doughnut"))
+    version = snap(page)["version"]
+    page.locator('[data-testid="learn-details"] > summary').click()
+    click(page, "update")
+    message = page.locator('[data-testid="error-message"]')
+    message.wait_for()
+    assert NOTHING_TO_UPDATE in message.inner_text()
+    s = snap(page)
+    assert s["version"] == version and s["learning"]["losses"] == []
+    assert page.locator('[data-testid="loss"]').inner_text() == "—"
+    assert not page.locator('[data-testid="update"]').is_disabled()  # ready to try again
+    assert not [e for e in errors if NOTHING_TO_UPDATE not in e]
+
+
+# -- the explanation's maths --------------------------------------------------------------------
+
+def test_a_backward_step_is_typeset_by_katex_from_the_servers_latex(page, live_server):
+    errors = open_editor(page, live_server, example(live_server, "doughnut"))
+    step_to(page, "backward", 2)  # m1: dout arrives from m2, then the two rules
+    page.locator('[data-testid="explain-panel"] .katex').first.wait_for()
+    m1 = next(e for e in server_steps("doughnut") if e["phase"] == "backward" and e["node"] == "m1")
+    shown = lines(page)
+    assert [line["latex"] for line in shown] == [m1["head"]["latex"]] + [r["latex"] for r in m1["rules"]]
+    assert all(line["katex"] and line["errors"] == 0 for line in shown)
+    assert shown[1]["latex"].endswith(r"= 1.1 \times 2 = 2.2")
+    # the plain text stays for screen readers: the same words as the server's explanation
+    assert shown[1]["plain"] == "∂L/∂x = dout · y = 1.1 × 2 = 2.2"
+    panel = page.locator('[data-testid="explain-panel"]').inner_text()
+    assert "Backward 2 / 5 · m1 (×)" in panel and "(arriving from m2)" in panel and "2.2" in panel
+    assert page.locator('[data-testid="explain-panel"] .katex .mfrac').count() == 2  # ∂L/∂x and ∂L/∂y
+
+    click(page, "reset")
+    wait_snap(page, "s.phase === 'idle'")
+    click(page, "step-forward")
+    wait_snap(page, "!s.animating && s.step === 1")
+    click(page, "step-forward")
+    wait_snap(page, "!s.animating && s.step === 2")
+    forward = server_steps("doughnut")[1]
+    assert [line["latex"] for line in lines(page)] == [forward["latex"]]
+    assert errors == []
+
+
+def test_fan_out_shows_the_sum_of_the_arriving_gradients_typeset(page, live_server):
+    errors = open_editor(page, live_server, example(live_server, "x_times_x"))
+    click(page, "run-backward")
+    wait_snap(page, "!s.animating && s.phase === 'backward' && s.step === s.total && s.current === 'x'")
+    x = server_steps("x_times_x")[-1]
+    assert x["node"] == "x" and x["head"]["kind"] == "sum"
+    page.locator('[data-testid="explain-panel"] .katex').first.wait_for()
+    shown = lines(page)
+    assert [line["latex"] for line in shown] == [r"\mathrm{dout} = 3 + 3 + 1 = 7"] == [x["head"]["latex"]]
+    assert shown[0]["katex"] and shown[0]["errors"] == 0
+    body = page.locator('.explain-body').inner_text()
+    assert "dout = 3 + 3 + 1 = 7" in body and "(the sum of the 3 gradients arriving at x)" in body
+    # the name x·x once came out as \cdotx, an unknown command KaTeX shows in red
+    click(page, "reset")
+    wait_snap(page, "s.phase === 'idle'")
+    for k in (1, 2):
+        click(page, "step-forward")
+        wait_snap(page, f"!s.animating && s.step === {k}")
+    page.locator('[data-testid="explain-panel"] .katex').first.wait_for()
+    assert lines(page)[0]["latex"] == r"x\cdot x = x \times x = 3 \times 3 = 9"
+    assert page.locator('.explain-body .katex-error').count() == 0
+    assert errors == []
+
+
+def test_copy_latex_puts_the_lines_latex_on_the_clipboard_and_says_so(browser, live_server):
+    context = browser.new_context(permissions=["clipboard-read", "clipboard-write"])
+    page = context.new_page()
+    try:
+        errors = open_editor(page, live_server, example(live_server, "doughnut"))
+        step_to(page, "backward", 2)
+        page.locator('[data-testid="explain-panel"] .katex').first.wait_for()
+        rule = next(e for e in server_steps("doughnut") if e["phase"] == "backward" and e["node"] == "m1")["rules"][0]
+        line = page.locator('[data-testid="explain-line"]').nth(1)
+        button = line.locator('[data-testid="copy-latex"]')
+        assert button.inner_text() == "Copy LaTeX"
+        button.click()
+        page.locator('[data-testid="copy-latex"]', has_text="Copied").wait_for()
+        assert page.evaluate("navigator.clipboard.readText()") == rule["latex"]
+        assert line.get_attribute("data-latex") == rule["latex"]
+        page.locator('[data-testid="copy-latex"]', has_text="Copied").wait_for(state="detached", timeout=5000)
+        assert errors == []
+    finally:
+        context.close()
+
+
+def test_the_panels_follow_a_change_of_language(page, live_server):
+    errors = open_editor(page, live_server, example(live_server, "one_neuron_fit"))
+    click(page, "update-20")
+    wait_snap(page, "s.learning.chart_points === 21")
+    step_to(page, "backward", 2)
+    page.locator('[data-testid="explain-panel"] .katex').first.wait_for()
+    latex = [line["latex"] for line in lines(page)]
+    page.select_option('[data-testid="language"]', "ko")
+    panel = page.locator('[data-testid="explain-panel"]')
+    panel.filter(has_text="역전파 2 / ").wait_for()
+    text = panel.inner_text()
+    assert "학습 단계" in text and "학습률" in text and "손실" in text and "업데이트" in text
+    assert [line["latex"] for line in lines(page)] == latex  # the maths is the server's, in every language
+    assert page.locator('[data-testid="copy-latex"]').first.inner_text() == "LaTeX 복사"
+    assert page.locator('[data-testid="graph-canvas"]').get_attribute("aria-label").startswith("계산 그래프")
+    page.select_option('[data-testid="language"]', "en")
+    panel.filter(has_text="Backward 2 / ").wait_for()
+    assert errors == []
