@@ -86,7 +86,10 @@ def on_join(data):
                            "missed": [{"version": e.version, "ops": e.ops} for e in missed]}
         if payload is None:
             payload = session.join_payload()
-    payload.update(role=role, me=client.public(), history=session.history(client.client))
+    cfg = current_app.config
+    payload.update(role=role, me=client.public(), history=session.history(client.client),
+                   limits={"max_message_bytes": cfg["MAX_DOCUMENT_BYTES"] + 65536, "max_nodes": cfg["MAX_NODES"],
+                           "edits_per_second": current_app.extensions["gradcanvas.clients"].edits_per_second})
     return payload
 
 
