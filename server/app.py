@@ -30,7 +30,8 @@ def create_app(config: dict | None = None) -> Flask:
         CORS_ALLOWED_ORIGINS=None,  # None: same origin only
         DATA_DIR=None,              # None: $GRADCANVAS_DATA, else the platform's user data folder
         MAX_GRAPHS=10_000,
-        EDITS_PER_SECOND=50,        # per connection, with bursts of twice that
+        EDITS_PER_SECOND=50,
+        DELETED_RETENTION_DAYS=30,  # a deleted graph can be restored for this long        # per connection, with bursts of twice that
         MESSAGE_QUEUE=None,         # redis://… to fan broadcasts out across processes
     )
     app.config.update(config or {})
@@ -40,6 +41,7 @@ def create_app(config: dict | None = None) -> Flask:
     limits = Limits(max_nodes=app.config["MAX_NODES"], max_bytes=app.config["MAX_DOCUMENT_BYTES"])
     data_dir = app.config["DATA_DIR"] or default_data_dir()
     store = SQLiteStore.in_dir(data_dir, max_graphs=app.config["MAX_GRAPHS"])
+    store.purge_deleted(app.config["DELETED_RETENTION_DAYS"] * 86400)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = secret_key(data_dir)
     app.extensions["gradcanvas.store"] = store

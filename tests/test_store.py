@@ -117,3 +117,17 @@ def test_a_second_process_sees_edits_committed_by_the_first(tmp_path):
     # and an edit through the second process builds on it, not on its stale copy
     s2.edit([{"type": "set_value", "id": "tax", "value": 1.0}], "c-bbbbbbbb")
     assert one.get(s1.id).graph.to_dict() == s2.graph.to_dict()
+
+
+def test_deleted_graphs_are_purged_after_the_retention_time(store):
+    sessions = Sessions(store=store)
+    s = sessions.create(example_doc("doughnut"))
+    s.edit([{"type": "set_value", "id": "tax", "value": 2}], "c-12345678")
+    store.delete(s.id)
+    store.purge_deleted(3600)  # deleted a moment ago: kept, restorable
+    store.restore(s.id)
+    store.delete(s.id)
+    store.purge_deleted(-1)
+    with pytest.raises(StoreError, match="no deleted graph"):
+        store.restore(s.id)
+    assert store.edits_since(s.id, 0) == []  # its log went with it

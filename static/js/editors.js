@@ -2,6 +2,8 @@
 // params) and the node search box (double-click on empty canvas).
 import { nodeExtent } from './geometry.js';
 import { parseNumber } from './actions.js';
+import { t } from './i18n.js';
+import { localName } from './localname.js';
 
 function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
@@ -39,16 +41,16 @@ export class Editors {
     let valueIn = null;
     if (isInput) {
       valueIn = el('input', { type: 'text', inputMode: 'decimal', value: node.value == null ? '' : String(node.value), dataset: { testid: 'edit-value' } });
-      fields.push(el('label', {}, 'value', valueIn));
+      fields.push(el('label', {}, t('editors.value'), valueIn));
     }
-    fields.push(el('label', {}, 'label', labelIn));
+    fields.push(el('label', {}, t('editors.label'), labelIn));
     const paramIns = {};
     for (const [name, v] of Object.entries(node.params || {})) {
       paramIns[name] = el('input', { type: 'text', value: String(v), dataset: { testid: `edit-param-${name}` } });
-      fields.push(el('label', {}, name, paramIns[name]));
+      fields.push(el('label', {}, localName(`param.${name}`, name), paramIns[name]));
     }
     const box = el('form', { className: 'inline-editor', dataset: { testid: 'inline-editor' } },
-      ...fields, el('p', { className: 'hint' }, 'Enter to apply · Esc to cancel'));
+      ...fields, el('p', { className: 'hint' }, t('editors.hint')));
     const { hh } = nodeExtent(this.model, node);
     this.place(box, this.camera.toScreen({ x: node.x, y: node.y + 2 * hh + 6 }));
     const commit = () => {
@@ -79,18 +81,19 @@ export class Editors {
   /** Double-click on empty canvas: a search box listing the ops; Enter adds the chosen one there. */
   openSearch(screen, world) {
     this.close();
-    const ops = [...this.model.ops.values()];
-    const input = el('input', { type: 'search', placeholder: 'Add a node…', dataset: { testid: 'node-search-input' } });
+    const ops = [...this.model.ops.values()].map((o) => ({ ...o, shown: localName(`op.${o.name}`, o.title) }));
+    const input = el('input', { type: 'search', placeholder: t('editors.search'), dataset: { testid: 'node-search-input' } });
     const list = el('ul', { role: 'listbox' });
     const box = el('div', { className: 'node-search', dataset: { testid: 'node-search' } }, input, list);
     let matches = [], active = 0;
     const render = () => {
       const q = input.value.trim().toLowerCase();
-      matches = ops.filter((o) => !q || o.name.includes(q) || o.title.toLowerCase().includes(q) || (o.symbol || '').includes(q));
+      matches = ops.filter((o) => !q || o.name.includes(q) || o.title.toLowerCase().includes(q)
+        || o.shown.toLowerCase().includes(q) || (o.symbol || '').includes(q));
       active = Math.min(active, Math.max(0, matches.length - 1));
       list.replaceChildren(...matches.map((o, i) => {
         const li = el('li', { role: 'option', dataset: { op: o.name, testid: `node-search-op-${o.name}` } },
-          el('span', { className: 'sym' }, o.symbol || '▭'), o.title);
+          el('span', { className: 'sym' }, o.symbol || '▭'), o.shown);
         li.setAttribute('aria-selected', String(i === active));
         li.addEventListener('pointerdown', (e) => { e.preventDefault(); choose(o); });
         return li;

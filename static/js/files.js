@@ -5,6 +5,9 @@
 // puts the graph document inside it, so the PNG opens again as a graph.
 import { createCamera } from './camera.js';
 import { edgeCurve, graphBounds } from './geometry.js';
+import { onLanguageChange, t } from './i18n.js';
+import { localName } from './localname.js';
+import { Dropdown } from './menu.js';
 import { Layer, drawScene } from './renderer.js';
 import { GraphModel } from './state.js';
 
@@ -25,7 +28,7 @@ export async function fetchFormats() {
 /** The error text of a refused request: the server's {"error"} if it sent one. */
 async function refusal(res) {
   const body = await res.json().catch(() => null);
-  return (body && body.error) || `the server answered ${res.status} ${res.statusText}`.trim();
+  return (body && body.error) || t('server.answered', { status: `${res.status} ${res.statusText}`.trim() });
 }
 
 /** The file name the server chose (Content-Disposition), or `fallback`. */
@@ -140,17 +143,7 @@ export class Files {
       transparent: $(this.menu, 'export-transparent'),
     };
 
-    this.menuButton.addEventListener('click', () => this.toggleMenu());
-    for (const el of [this.menuButton, this.menu]) {
-      el.addEventListener('keydown', (e) => {
-        if (this.menu.hidden) return;
-        e.stopPropagation();  // Delete or Escape here is for the menu, not the graph
-        if (e.key === 'Escape') { this.toggleMenu(false); this.menuButton.focus(); }
-      });
-    }
-    document.addEventListener('pointerdown', (e) => {
-      if (!this.menu.hidden && !this.menu.contains(e.target) && !this.menuButton.contains(e.target)) this.toggleMenu(false);
-    });
+    this.dropdown = new Dropdown(this.menuButton, this.menu);
     $(this.menu, 'copy-svg').addEventListener('click', () => this.copySvg());
 
     const input = $(topbar, 'open-file-input');
@@ -161,12 +154,17 @@ export class Files {
       if (file) this.open(file);
     });
     this.dropOn(stage);
+    this.formats = [];
+    const dropHint = () => { stage.dataset.dropHint = t('files.drop_hint'); };
+    dropHint();
+    onLanguageChange(() => { dropHint(); this.renderFormats(this.formats); });
 
     fetchFormats().then((formats) => this.renderFormats(formats))
-      .catch((err) => showError(`cannot load the export formats: ${err.message}`));
+      .catch((err) => showError(t('files.formats_failed', { error: err.message })));
   }
 
   renderFormats(formats) {
+    this.formats = formats;
     this.formatList.replaceChildren(...formats.map((f) => {
       const b = document.createElement('button');
       b.type = 'button';
@@ -176,16 +174,13 @@ export class Files {
       const ext = document.createElement('span');
       ext.className = 'ext';
       ext.textContent = `.${f.extension}`;
-      b.append(f.title, ext);
+      b.append(localName(`files.format.${f.name}`, f.title), ext);
       b.addEventListener('click', () => { this.toggleMenu(false); this.export(f.name); });
       return b;
     }));
   }
 
-  toggleMenu(open = this.menu.hidden) {
-    this.menu.hidden = !open;
-    this.menuButton.setAttribute('aria-expanded', String(open));
-  }
+  toggleMenu(open) { this.dropdown.toggle(open); }
 
   /** The menu's options: {values, grads, state, background}. */
   get options() {
@@ -219,20 +214,20 @@ export class Files {
    */
   async exportPng(o) {
     const canvas = drawFigure(this.model, o);
-    if (!canvas) { this.showError('the graph is empty: nothing to export'); return; }
+    if (!canvas) { this.showError(t('files.empty')); return; }
     const blob = await new Promise((resolve) => canvas.toBlob(resolve, 'image/png'));
-    if (!blob) { this.showError('the browser could not make a PNG of this graph'); return; }
+    if (!blob) { this.showError(t('files.no_png')); return; }
     try {
       const res = await fetch(`/api/graphs/${encodeURIComponent(this.graphId)}/png`, {
         method: 'POST', headers: { 'Content-Type': 'image/png' }, body: blob,
       });
-      if (!res.ok) { this.showError(`PNG export: ${await refusal(res)}`); return; }
+      if (!res.ok) { this.showError(t('files.png_failed', { error: await refusal(res) })); return; }
       const png = await res.blob();
       const href = URL.createObjectURL(png);
       download(href, fileNameOf(res, `${this.model.title || 'graph'}.png`));
       setTimeout(() => URL.revokeObjectURL(href), 60_000);
     } catch (err) {
-      this.showError(`PNG export: ${err.message || err}`);
+      this.showError(t('files.png_failed', { error: err.message || err }));
     }
   }
 
@@ -240,11 +235,11 @@ export class Files {
     this.toggleMenu(false);
     try {
       const res = await fetch(this.exportUrl('svg'));
-      if (!res.ok) { this.showError(`Copy SVG: ${await refusal(res)}`); return; }
+      if (!res.ok) { this.showError(t('files.copy_failed', { error: await refusal(res) })); return; }
       await navigator.clipboard.writeText(await res.text());
-      this.say('SVG copied');
+      this.say(t('files.copied'));
     } catch (err) {
-      this.showError(`Copy SVG: ${err.message || err}`);
+      this.showError(t('files.copy_failed', { error: err.message || err }));
     }
   }
 
@@ -258,13 +253,13 @@ export class Files {
   async open(file) {
     const body = new FormData();
     body.append('file', file, file.name);
-    this.say(`opening ${file.name}…`);
+    this.say(t('files.opening', { name: file.name }));
     let res;
     try {
       res = await fetch('/api/graphs/import', { method: 'POST', body });
     } catch (err) {
       this.say('');
-      this.showError(`cannot open ${file.name}: ${err.message || err}`);
+      this.showError(t('files.open_failed', { name: file.name, error: err.message || err }));
       return;
     }
     const reply = await res.json().catch(() => null);
@@ -273,7 +268,8 @@ export class Files {
       return;
     }
     this.say('');
-    this.showError(`cannot open ${file.name}: ${(reply && reply.error) || `the server answered ${res.status}`}`);
+    const error = (reply && reply.error) || t('server.answered', { status: res.status });
+    this.showError(t('files.open_failed', { name: file.name, error }));
   }
 
   /** Files dragged over the canvas area are opened when dropped. */
@@ -295,7 +291,7 @@ export class Files {
       if (!hasFiles(e)) return;
       e.preventDefault();
       const files = [...e.dataTransfer.files];
-      if (files.length > 1) { this.showError('drop one file at a time'); return; }
+      if (files.length > 1) { this.showError(t('files.one_at_a_time')); return; }
       if (files.length) this.open(files[0]);
     });
     // A file dropped anywhere else must not replace the editor with the browser's file view.

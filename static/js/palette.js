@@ -1,6 +1,8 @@
 // The palette: one entry per op from GET /api/ops (never a list in JS), dragged
 // onto the canvas with the pointer to add a node at the drop point.
+import { onLanguageChange } from './i18n.js';
 import { DRAG_THRESHOLD } from './interaction.js';
+import { localName } from './localname.js';
 
 export async function fetchOps() {
   const res = await fetch('/api/ops', { headers: { Accept: 'application/json' } });
@@ -14,9 +16,12 @@ export class Palette {
     this.list = list;
     this.dropAt = dropAt;
     this.addAtCentre = addAtCentre;
+    this.ops = null;
+    onLanguageChange(() => { if (this.ops) this.render(this.ops); });
   }
 
   render(ops) {
+    this.ops = ops;
     this.list.replaceChildren(...ops.map((spec) => this.entry(spec)));
   }
 
@@ -31,7 +36,7 @@ export class Palette {
     sym.textContent = spec.symbol || 'x';
     if (sym.textContent.length > 2) sym.classList.add('long');
     const name = document.createElement('span');
-    name.textContent = spec.title;
+    name.textContent = localName(`op.${spec.name}`, spec.title);
     li.append(sym, name);
     li.addEventListener('pointerdown', (e) => this.press(e, li, spec));
     return li;

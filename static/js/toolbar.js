@@ -1,4 +1,5 @@
-// The header: step buttons, speed, step counter, connection state, fit, delete, set output.
+// The header: step buttons, speed, step counter, connection state, fit, tidy, delete, set output.
+import { onLanguageChange, t } from './i18n.js';
 
 const $ = (root, id) => root.querySelector(`[data-testid="${id}"]`);
 
@@ -18,19 +19,25 @@ export class Toolbar {
     on('run-backward', () => actions.step('backward', 'all'));
     on('reset', () => actions.reset());
     on('fit-view', () => fitView());
+    on('tidy', async () => {
+      // One edit of move_node ops; its patch comes before this ack, so the view fits the new layout.
+      if (await actions.send('tidy', {})) fitView();
+    });
     on('delete-selected', () => actions.deleteSelection());
     on('set-output', () => {
       const [id] = model.selection.nodes;
       if (id) actions.setOutput(id);
     });
+    this.status = 'connecting';
+    onLanguageChange(() => { this.setConnection(this.status); this.update(); });
   }
 
   get speed() { return Number(this.speedInput.value); }
 
   setConnection(status) {
-    const text = { connected: 'connected', reconnecting: 'reconnecting…', connecting: 'connecting…' }[status] || status;
+    this.status = status;
     this.connection.dataset.state = status;
-    this.connection.textContent = text;
+    this.connection.textContent = ['connected', 'reconnecting', 'connecting'].includes(status) ? t(`connection.${status}`) : status;
   }
 
   /** Refresh from the model: the counter ("forward 3 / 7") and the selection buttons. */
@@ -38,12 +45,12 @@ export class Toolbar {
     // While a step animates, count it already: the counter matches the explanation.
     const playing = this.model.playing;
     const { phase, step, total } = (playing && playing.cursor) || this.model.shown.cursor;
-    this.counter.textContent = phase === 'idle' ? 'idle' : `${phase} ${step} / ${total}`;
+    this.counter.textContent = phase === 'idle' ? t('toolbar.idle') : t(`toolbar.counter.${phase}`, { step, total });
     this.counter.dataset.phase = phase;
     const sel = this.model.selection;
     this.deleteBtn.disabled = !sel.nodes.size && !sel.edge;
     this.outputBtn.disabled = sel.nodes.size !== 1;
     const [id] = sel.nodes;
-    this.outputBtn.textContent = id && id === this.model.output ? 'Output ✓' : 'Set as output';
+    this.outputBtn.textContent = t(id && id === this.model.output ? 'toolbar.is_output' : 'toolbar.set_output');
   }
 }

@@ -1,0 +1,22 @@
+// A new graph made by the server, then opened: the formula box, the examples and
+// "New empty graph" all end this way.
+import { t } from './i18n.js';
+
+/**
+ * POST to `url` (with JSON `body` if given). On 201 {id}, go to /g/<id>; otherwise
+ * throw an Error whose message is the server's {"error"}, kept as the server wrote it.
+ */
+export async function createAndOpen(url, body) {
+  const init = { method: 'POST', headers: { Accept: 'application/json' } };
+  if (body !== undefined) {
+    init.headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(body);
+  }
+  const res = await fetch(url, init);
+  const reply = await res.json().catch(() => null);
+  if (res.status === 201 && reply && reply.id) {
+    window.location.assign(`/g/${encodeURIComponent(reply.id)}`);
+    return reply.id;
+  }
+  throw new Error((reply && reply.error) || t('server.answered', { status: `${res.status} ${res.statusText}`.trim() }));
+}
