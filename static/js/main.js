@@ -5,9 +5,14 @@ import { createCamera } from './camera.js';
 import { Editors } from './editors.js';
 import { ErrorMessage, ExplainPanel } from './explain.js';
 import { Files } from './files.js';
+import { FormulaBox } from './formula.js';
+import { Gallery } from './gallery.js';
 import { edgeCurve, graphBounds, inputPorts, intersects, nodeBounds, outputPort } from './geometry.js';
+import { CheckPanel } from './gradcheck.js';
+import { t } from './i18n.js';
 import { Interaction } from './interaction.js';
 import { LearnPanel } from './learn.js';
+import { languageSwitch } from './language.js';
 import { Palette, fetchOps } from './palette.js';
 import { Layer, drawOverlay, drawScene, labelAnchor, labelLayout } from './renderer.js';
 import { Connection } from './socket.js';
@@ -51,6 +56,10 @@ const actions = new Actions(model, connection, showError);
 toolbar = new Toolbar(document.querySelector('.topbar'), { actions, model, fitView });
 toolbar.setConnection(connection.socket.connected ? 'connected' : 'connecting');
 new Files({ topbar: document.querySelector('.topbar'), stage, model, graphId, showError });
+languageSwitch(byTestId('language'));
+new FormulaBox(byTestId('formula-form'), { showError });
+new Gallery(document.querySelector('.topbar'), { showError });
+new CheckPanel(byTestId('check-panel'), { button: byTestId('check-gradients'), model, graphId });
 const explain = new ExplainPanel(byTestId('explain-panel'), model);
 const learn = new LearnPanel(byTestId('learn-panel'), { model, actions });
 const focusCanvas = () => overlayCanvas.focus({ preventScroll: true });
@@ -77,7 +86,7 @@ fetchOps().then((ops) => {
   model.ops = new Map(ops.map((o) => [o.name, o]));
   palette.render(ops);
   model.markDirty();
-}).catch((err) => showError(`cannot load the op list: ${err.message}`));
+}).catch((err) => showError(t('palette.failed', { error: err.message })));
 
 // -- layout ----------------------------------------------------------------------------
 function resize() {
