@@ -2,11 +2,13 @@
 a real server on a free port, and Playwright on Debian's chromium."""
 from __future__ import annotations
 
+import collections
 import json
 import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -84,6 +86,10 @@ def start_server(*extra_args, env=None, data_dir=None, port=None):
                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             env={**os.environ, **(env or {})})
     url = f"http://127.0.0.1:{port}"
+    # Read the server's log all the time: a full pipe (64 KB, some 800 requests) blocks
+    # the server's next log write, and with it every request. The tail is kept for errors.
+    log = collections.deque(maxlen=200)
+    threading.Thread(target=lambda: log.extend(proc.stdout), daemon=True).start()
     deadline = time.time() + 20
     while time.time() < deadline:
         try:
@@ -91,7 +97,8 @@ def start_server(*extra_args, env=None, data_dir=None, port=None):
             return proc, url
         except OSError:
             if proc.poll() is not None:
-                raise RuntimeError("server exited: " + proc.stdout.read().decode(errors="replace"))
+                time.sleep(0.2)  # let the reader take the last lines
+                raise RuntimeError("server exited: " + b"".join(log).decode(errors="replace"))
             time.sleep(0.1)
     proc.kill()
     raise RuntimeError("server did not start within 20 s")
