@@ -38,12 +38,17 @@ DOUGHNUT = {
 
 # -- helpers ------------------------------------------------------------------------------
 
+EDIT_PATHS: dict[str, str] = {}   # graph id → its edit link: the bare /g/<id> may be read-only
+
+
 def new_graph(base: str, doc: dict) -> str:
     req = urllib.request.Request(base + "/api/graphs", data=json.dumps(doc).encode(), method="POST",
                                  headers={"Content-Type": "application/json"})
     with urllib.request.urlopen(req, timeout=10) as resp:
         assert resp.status == 201
-        return json.loads(resp.read())["id"]
+        reply = json.loads(resp.read())
+    EDIT_PATHS[reply["id"]] = reply.get("edit_url") or f"/g/{reply['id']}"
+    return reply["id"]
 
 
 def get_json(url: str):
@@ -61,7 +66,7 @@ def wait_ready(page):
 def open_editor(page, base: str, graph_id: str) -> list:
     errors = []
     page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(f"{base}/g/{graph_id}")
+    page.goto(base + EDIT_PATHS[graph_id])
     wait_ready(page)
     return errors
 
