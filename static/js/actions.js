@@ -24,9 +24,9 @@ export class Actions {
 
   async edit(ops) {
     if (!ops.length) return null;
-    const ack = await this.send('edit', { version: this.model.version, ops });
-    if (ack && typeof ack.version === 'number') this.model.version = Math.max(this.model.version, ack.version);
-    return ack;
+    // The model's version moves only with the patches, applied in order (socket.js): an ack
+    // can overtake its own patch when they come through different server processes.
+    return this.send('edit', { version: this.model.version, ops });
   }
 
   /** A fresh readable id: inputs get x, y, z, …; ops get mul1, mul2, … */

@@ -3,6 +3,7 @@
 //   idle → wiring (press on an output port) → idle
 //   any  → pinching (a second pointer) → idle
 // A press becomes a drag only after DRAG_THRESHOLD CSS pixels of movement.
+// Read-only (a view link): no gesture edits; dragging anywhere pans, clicks still select.
 import { edgeAt, inputPorts, nodeAt, nodesInRect, outputPort, portAt } from './geometry.js';
 import { edgeKey } from './state.js';
 
@@ -18,6 +19,7 @@ export class Interaction {
     this.mode = { name: 'idle' };
     this.pointers = new Map();     // pointerId → screen point
     this.spaceHeld = false;
+    this.readOnly = false;         // set for viewers: the server would refuse every edit anyway
     this.ui = { hoverNode: null, hoverPort: null, wire: null, box: null };  // read by the overlay renderer
     this.bind();
   }
@@ -63,7 +65,7 @@ export class Interaction {
     }
     if (e.button !== 0) return;
     const w = this.camera.toWorld(s);
-    const port = portAt(this.model, w, this.tol(9), ['output']);
+    const port = this.readOnly ? null : portAt(this.model, w, this.tol(9), ['output']);
     if (port) {
       const from = outputPort(this.model, port.node);
       this.ui.wire = { source: port.node.id, from, to: w, target: null };
@@ -141,7 +143,7 @@ export class Interaction {
   // -- transitions ----------------------------------------------------------------------
   startDrag(m, s) {
     const startWorld = this.camera.toWorld(m.start);
-    if (m.kind === 'node') {
+    if (m.kind === 'node' && !this.readOnly) {
       const sel = this.model.selection.nodes;
       if (!sel.has(m.node.id)) this.model.select([m.node.id], { add: m.shift });
       const origins = new Map([...sel].map((id) => {
@@ -215,7 +217,7 @@ export class Interaction {
 
   // -- hover, pinch, wheel, keys, double-click ---------------------------------------------
   hover(w) {
-    const port = portAt(this.model, w, this.tol(9));
+    const port = this.readOnly ? null : portAt(this.model, w, this.tol(9));
     const node = port ? null : nodeAt(this.model, w);
     this.setHover(node, port);
   }
@@ -262,7 +264,7 @@ export class Interaction {
     if (e.key === ' ') {
       if (e.target === this.canvas || e.target === document.body) e.preventDefault();
       if (!this.spaceHeld) { this.spaceHeld = true; if (this.mode.name === 'idle') this.canvas.style.cursor = 'grab'; }
-    } else if (e.key === 'Delete' || e.key === 'Backspace') {
+    } else if ((e.key === 'Delete' || e.key === 'Backspace') && !this.readOnly) {
       e.preventDefault();
       this.actions.deleteSelection();
     } else if (e.key === 'Escape') {
@@ -271,6 +273,7 @@ export class Interaction {
   }
 
   dblclick(e) {
+    if (this.readOnly) return;
     const s = this.screen(e);
     const w = this.camera.toWorld(s);
     const node = nodeAt(this.model, w);

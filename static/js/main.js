@@ -2,6 +2,7 @@
 import { Actions } from './actions.js';
 import { Animator, startLoop } from './animation.js';
 import { createCamera } from './camera.js';
+import { Collab } from './collab.js';
 import { Editors } from './editors.js';
 import { ErrorMessage, ExplainPanel } from './explain.js';
 import { Files } from './files.js';
@@ -14,7 +15,7 @@ import { Interaction } from './interaction.js';
 import { LearnPanel } from './learn.js';
 import { languageSwitch } from './language.js';
 import { Palette, fetchOps } from './palette.js';
-import { Layer, drawOverlay, drawScene, labelAnchor, labelLayout } from './renderer.js';
+import { Layer, drawOverlay, drawPresence, drawScene, labelAnchor, labelLayout } from './renderer.js';
 import { Connection } from './socket.js';
 import { GraphModel } from './state.js';
 import { Toolbar } from './toolbar.js';
@@ -38,19 +39,31 @@ let toolbar = null;
 const animator = new Animator(model, () => (toolbar ? toolbar.speed : 4));
 let joinedOnce = false;
 let connected = false;
+let collab = null;  // collab.js: undo/redo, presence, share, view-only, offline edits
 
 const connection = new Connection(graphId, {
   onJoin(ack) {
     animator.clear();
-    model.load(ack);
+    if (ack.missed) model.applyMissed(ack); else model.load(ack);  // a re-join gets what it missed
+    collab?.joined(ack);
     if (!joinedOnce) { joinedOnce = true; fitView(); }
   },
   onPatch(msg) { animator.clear(); model.applyPatch(msg); },
   onStep(msg) { animator.enqueue(msg); },
   onState(msg) { animator.clear(); model.applyState(msg); },
-  onStatus(status) { connected = status === 'connected'; toolbar?.setConnection(status); },
+  onStatus(status) {
+    connected = status === 'connected';
+    toolbar?.setConnection(status === 'deleted' ? t('collab.deleted_status') : status);
+    collab?.showQueue(collab.queued);  // 'offline: …' or 'sending …'
+  },
   onError: showError,
-});
+  onHistory: (history) => collab?.setHistory(history),
+  onPresence: (msg) => collab?.presence(msg),
+  onPresenceLeave: (msg) => collab?.presenceLeave(msg),
+  onDeleted: () => collab?.deleted(),
+  onQueue: (n) => collab?.showQueue(n),
+  onQueuedRefused: (edit, error) => collab?.queuedRefused(edit, error),
+}, { token: document.body.dataset.token || '' });
 
 const actions = new Actions(model, connection, showError);
 toolbar = new Toolbar(document.querySelector('.topbar'), { actions, model, fitView });
@@ -65,6 +78,9 @@ const learn = new LearnPanel(byTestId('learn-panel'), { model, actions });
 const focusCanvas = () => overlayCanvas.focus({ preventScroll: true });
 const editors = new Editors({ host: byTestId('floating'), model, camera, actions, focusCanvas });
 const interaction = new Interaction({ canvas: overlayCanvas, model, camera, actions, view, editors });
+collab = new Collab({ graphId, topbar: document.querySelector('.topbar'), stage, canvas: overlayCanvas, view, model, camera,
+  actions, interaction, showError, role: document.body.dataset.role });
+collab.attach(connection);
 
 function fitView() {
   const b = graphBounds(model);
@@ -74,11 +90,13 @@ function fitView() {
 
 const palette = new Palette(byTestId('palette'), {
   dropAt(op, clientX, clientY) {
+    if (collab.readOnly) return;
     const r = overlayCanvas.getBoundingClientRect();
     if (clientX < r.left || clientX > r.right || clientY < r.top || clientY > r.bottom) return;
     actions.addNode(op, camera.toWorld({ x: clientX - r.left, y: clientY - r.top }));
   },
   addAtCentre(op) {
+    if (collab.readOnly) return;
     actions.addNode(op, camera.toWorld({ x: overlay.w / 2, y: overlay.h / 2 }));
   },
 });
@@ -106,7 +124,11 @@ startLoop((now) => {
   if (window.devicePixelRatio !== scene.dpr) resize();
   const d = model.dirty;
   if (d.scene) { d.scene = false; drawScene(scene, model, camera); }
-  if (d.overlay) { d.overlay = false; drawOverlay(overlay, model, camera, interaction.ui, animator.tokens(now)); }
+  if (d.overlay) {
+    d.overlay = false;
+    drawOverlay(overlay, model, camera, interaction.ui, animator.tokens(now));
+    drawPresence(overlay, model, camera, collab.others());
+  }
   if (d.panels) { d.panels = false; toolbar.update(); explain.update(); learn.update(); }
 });
 
@@ -158,6 +180,7 @@ function snapshot() {
     },
     animating: animator.busy, pending: animator.pending, connected,
     camera: { scale: camera.scale, offset: { ...camera.offset } }, dpr: window.devicePixelRatio || 1,
+    title: model.title, ...collab.snapshot(),  // role, deleted, me, history, queued, presence
   };
 }
 
@@ -193,4 +216,7 @@ function timeRedraw(repeats = 20, scale = null, busy = false) {
   return { times, scale: camera.scale, nodes: model.nodes.size, edges: model.edges.length, visible };
 }
 
-window.gradcanvas = Object.freeze({ snapshot, timeRedraw });
+/** Send a request through this page's socket as it is, past the UI's own checks (tests: the server must refuse). */
+const emit = (event, payload = {}) => connection.send(event, payload);
+
+window.gradcanvas = Object.freeze({ snapshot, timeRedraw, emit });

@@ -633,3 +633,62 @@ export function drawOverlay(layer, model, camera, ui, tokens) {
     ctx.beginPath(); ctx.arc(p.x, p.y, 5, 0, Math.PI * 2); ctx.fill();
   }
 }
+
+const CURSOR_ARROW = [[0, 0], [0, 17], [4.6, 13], [7.6, 19.6], [10.6, 18.3], [7.7, 11.8], [13, 11.8]];
+const tagFont = `600 12px ${FONT}`;
+
+/**
+ * Everyone else on this graph (presence), over the overlay: a ring in each one's
+ * colour around every node they have selected (rings of several people nest), then
+ * their pointer as an arrow with a name tag, the same size at every zoom. `peers`:
+ * [{name, colour, x, y, selection}] with x, y in world coordinates (null: not over the canvas).
+ */
+export function drawPresence(layer, model, camera, peers) {
+  if (!peers.length) return;
+  const { ctx, dpr } = layer;
+  const k = dpr * camera.scale;
+  ctx.setTransform(k, 0, 0, k, k * camera.offset.x, k * camera.offset.y);
+  const thin = 1 / camera.scale;
+  const view = grow(camera.visibleWorld({ w: layer.w, h: layer.h }), NODE_REACH + 20);
+  const rings = new Map();  // node id → rings drawn around it so far
+  ctx.lineWidth = Math.max(2.5, 2 * thin);
+  for (const p of peers) {
+    ctx.strokeStyle = p.colour;
+    for (const id of p.selection) {
+      const n = model.nodes.get(id);
+      if (!n) continue;
+      const x = nodeExtent(model, n);
+      if (!intersects(x, view)) continue;
+      const k2 = rings.get(id) || 0;
+      rings.set(id, k2 + 1);
+      ctx.beginPath();
+      shapePath(ctx, x, 6 + 5 * k2 * Math.max(1, thin));
+      ctx.stroke();
+    }
+  }
+  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);  // cursors: CSS pixels
+  ctx.font = tagFont;
+  ctx.textAlign = 'left';
+  ctx.textBaseline = 'middle';
+  for (const p of peers) {
+    if (typeof p.x !== 'number' || typeof p.y !== 'number') continue;
+    const s = camera.toScreen(p);
+    if (s.x < -20 || s.y < -20 || s.x > layer.w + 20 || s.y > layer.h + 20) continue;
+    ctx.beginPath();
+    CURSOR_ARROW.forEach(([dx, dy], i) => (i ? ctx.lineTo(s.x + dx, s.y + dy) : ctx.moveTo(s.x + dx, s.y + dy)));
+    ctx.closePath();
+    ctx.fillStyle = p.colour;
+    ctx.fill();
+    ctx.strokeStyle = COLORS.paper;
+    ctx.lineWidth = 1.5;
+    ctx.stroke();
+    const w = textWidth(p.name, tagFont) + 12;
+    const tx = s.x + 10, ty = s.y + 20;
+    ctx.beginPath();
+    ctx.roundRect(tx, ty, w, 18, 9);
+    ctx.fillStyle = p.colour;
+    ctx.fill();
+    ctx.fillStyle = COLORS.paper;
+    ctx.fillText(p.name, tx + 6, ty + 9.5);
+  }
+}

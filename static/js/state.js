@@ -99,6 +99,7 @@ export class GraphModel {
   // -- server messages -------------------------------------------------------------
   /** The join ack: {graph, version, state}. Replaces everything. */
   load({ graph, version, state }) {
+    const retitled = (graph.title || '') !== this.title;
     this.title = graph.title || '';
     this.version = version;
     this.nodes = new Map(graph.nodes.map((n) => [n.id, { ...n }]));
@@ -106,15 +107,29 @@ export class GraphModel {
     this.pruneSelection();
     this.applyVisible(state);
     this.changed('load');
+    if (retitled) this.changed('title');
   }
 
   /** A `patch` broadcast: {version, ops, state}. */
   applyPatch({ version, ops, state }) {
+    const title = this.title;
     for (const op of ops) this.applyOp(op);
     this.version = Math.max(this.version, version);
     this.pruneSelection();
     this.applyVisible(state);
     this.changed('patch');
+    if (this.title !== title) this.changed('title');
+  }
+
+  /** A re-join's ack: {missed: [{version, ops}], version, state}, the patches missed while away. */
+  applyMissed({ missed, version, state }) {
+    const title = this.title;
+    for (const m of missed) for (const op of m.ops) this.applyOp(op);
+    this.version = version;
+    this.pruneSelection();
+    this.applyVisible(state);
+    this.changed('patch');
+    if (this.title !== title) this.changed('title');
   }
 
   applyOp(op) {
@@ -140,6 +155,7 @@ export class GraphModel {
         this.withNode(op.id, (n) => { if (op.trainable) n.trainable = true; else delete n.trainable; });
         break;
       case 'set_learning_rate': break;  // the rate shown is the state's learning.learning_rate_text
+      case 'set_title': this.title = op.title || ''; break;  // the page's title follows (a 'title' change)
       default: console.warn('gradcanvas: unknown patch op', op);
     }
   }
