@@ -55,7 +55,8 @@ def main(repeats: int = 25):
             doc = layered_dag(n)
             session = app.extensions["gradcanvas.sessions"].create(doc)
             session.step("backward", "all")  # every value and gradient revealed: the most text
-            page.goto(f"{url}/g/{session.id}")
+            token = app.extensions["gradcanvas.store"].get(session.id).edit_token
+            page.goto(f"{url}/g/{session.id}?edit={token}")  # the edit link: the page opens as editor
             page.wait_for_function(f"window.gradcanvas && window.gradcanvas.snapshot().nodes.length === {len(doc['nodes'])}",
                                    timeout=60_000)
             # a page just loaded runs its drawing code unoptimised for a few frames: warm up

@@ -59,7 +59,8 @@ def main(repeats: int = 30):
     for n in (100, 10_000):
         doc = layered_dag(n)
         session = app.extensions["gradcanvas.sessions"].create(doc)
-        ack = sio.call("join", {"graph_id": session.id}, timeout=30)
+        token = app.extensions["gradcanvas.store"].get(session.id).edit_token
+        ack = sio.call("join", {"graph_id": session.id, "token": token}, timeout=30)
         version = ack["version"]
         sio.call("step", {"graph_id": session.id, "direction": "backward", "count": "all"}, timeout=60)
         samples = []

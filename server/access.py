@@ -25,7 +25,7 @@ def role_for(session, token) -> str:
     if session.store is None:
         return "edit"
     if token is None or token == "":
-        return "edit"  # TEMPORARY until the page sends its token
+        return "view"  # knowing only the id gives the read-only view
     row = session.store.get(session.id)
     if isinstance(token, str) and secrets.compare_digest(token, row.edit_token):
         return "edit"

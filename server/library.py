@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from .access import browser_id, created, require_edit
+from .access import browser_id, created, links, require_edit
 from .api import error, session_or_404, sessions
 from .document import GraphError
 from .export import ExportOptions, export
@@ -75,6 +75,13 @@ def delete(graph_id):
     sessions().forget(graph_id)
     socketio.emit("deleted", {"graph_id": graph_id}, to=graph_id)
     return jsonify({"ok": True, "restore": f"/api/graphs/{graph_id}/restore"})
+
+
+@bp.get("/<graph_id>/links")
+def share_links(graph_id):
+    """The edit and view links, for the editor's Share button: only a browser that may edit gets them."""
+    editable(graph_id)
+    return jsonify(links(graph_id))
 
 
 @bp.post("/<graph_id>/restore")

@@ -116,16 +116,40 @@ def live_server():
         proc.kill()
 
 
+# Graph id → its edit link (a path), from the creation replies seen here: the bare id
+# /g/<id> opens the read-only view for a browser without the edit grant (the tests' are fresh).
+EDIT_URLS: dict[str, str] = {}
+
+
 def post_json(url: str, doc) -> dict:
     req = urllib.request.Request(url, data=json.dumps(doc).encode(), method="POST",
                                  headers={"Content-Type": "application/json"})
     with urllib.request.urlopen(req, timeout=10) as resp:
-        return json.loads(resp.read())
+        reply = json.loads(resp.read())
+    if isinstance(reply, dict) and "edit_url" in reply:
+        EDIT_URLS[reply["id"]] = reply["edit_url"]
+    return reply
+
+
+def editor_url(base: str, graph_id: str) -> str:
+    """The edit link of a graph made through post_json: opening it makes the browser an editor."""
+    return base + EDIT_URLS[graph_id]
+
+
+def edit_token(graph_id: str) -> str:
+    """The edit token of a graph made through post_json, for socket clients' join."""
+    return EDIT_URLS[graph_id].split("edit=", 1)[1]
+
+
+def editor_join(app, graph_id: str, **extra) -> dict:
+    """A join payload with the edit token, for a graph in ``app``'s store (socketio.test_client tests)."""
+    token = app.extensions["gradcanvas.store"].get(graph_id).edit_token
+    return {"graph_id": graph_id, "token": token, **extra}
 
 
 @pytest.fixture
 def create_graph(live_server):
-    """POST a document to the live server; returns the new graph's id."""
+    """POST a document to the live server; returns the new graph's id (its edit link is remembered)."""
     def create(doc):
         return post_json(live_server + "/api/graphs", doc)["id"]
     return create

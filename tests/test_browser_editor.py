@@ -6,11 +6,11 @@ look, through the canvas pixels themselves.
 """
 from __future__ import annotations
 
-import json
-import urllib.request
 from pathlib import Path
 
 import pytest
+
+from conftest import editor_url, post_json
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -40,11 +40,8 @@ DOUGHNUT = {
 # -- helpers ------------------------------------------------------------------------------
 
 def new_graph(base: str, doc: dict) -> str:
-    req = urllib.request.Request(base + "/api/graphs", data=json.dumps(doc).encode(), method="POST",
-                                 headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=10) as resp:
-        assert resp.status == 201
-        return json.loads(resp.read())["id"]
+    """A new graph on the live server; its id (conftest remembers its edit link)."""
+    return post_json(base + "/api/graphs", doc)["id"]
 
 
 def open_editor(page, base: str, graph_id: str, speed: int = 10):
@@ -52,7 +49,7 @@ def open_editor(page, base: str, graph_id: str, speed: int = 10):
     errors = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.goto(f"{base}/g/{graph_id}")
+    page.goto(editor_url(base, graph_id))
     page.wait_for_function("() => window.gradcanvas && window.gradcanvas.snapshot().connected")
     page.locator('[data-testid="palette-mul"]').wait_for()
     page.eval_on_selector('[data-testid="speed"]',

@@ -20,6 +20,8 @@ from PIL import Image, ImageChops, ImageStat
 
 from server.examples import example_doc
 
+from conftest import editor_url, post_json
+
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 FORMATS = ["svg", "png", "json", "dot", "tikz", "py"]
@@ -31,7 +33,7 @@ OUT = Path("/tmp")
 def open_editor(page, base: str, graph_id: str):
     errors = []
     page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(f"{base}/g/{graph_id}")
+    page.goto(editor_url(base, graph_id))
     page.wait_for_function("() => window.gradcanvas && window.gradcanvas.snapshot().connected")
     page.locator('[data-testid="export-svg"]').wait_for(state="attached")  # the formats arrived
     page.eval_on_selector('[data-testid="speed"]', "e => { e.value = 10; e.dispatchEvent(new Event('input')); }")
@@ -60,10 +62,8 @@ def http_get(url: str) -> bytes:
 
 
 def new_graph(base: str, doc: dict) -> str:
-    req = urllib.request.Request(base + "/api/graphs", data=json.dumps(doc).encode(), method="POST",
-                                 headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=10) as resp:
-        return json.loads(resp.read())["id"]
+    """A new graph on the live server; its id (conftest remembers its edit link)."""
+    return post_json(base + "/api/graphs", doc)["id"]
 
 
 def http_import(base: str, name: str, data: bytes, content_type: str) -> tuple[int, dict]:

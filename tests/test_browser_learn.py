@@ -7,13 +7,12 @@ the same document; every number is read from the page or its snapshot.
 """
 from __future__ import annotations
 
-import json
-import urllib.request
-
 import pytest
 
 from server.examples import example_doc
 from server.session import Sessions
+
+from conftest import editor_url, post_json
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -23,11 +22,7 @@ NOTHING_TO_UPDATE = "nothing to update: mark at least one input as trainable"
 # -- helpers ------------------------------------------------------------------------------
 
 def post(url: str, body=None) -> dict:
-    req = urllib.request.Request(url, data=json.dumps(body or {}).encode(), method="POST",
-                                 headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=10) as resp:
-        assert resp.status == 201
-        return json.loads(resp.read())
+    return post_json(url, body or {})  # conftest remembers the new graph's edit link
 
 
 def example(base: str, name: str) -> str:
@@ -39,7 +34,7 @@ def open_editor(page, base: str, graph_id: str) -> list:
     errors = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.goto(f"{base}/g/{graph_id}")
+    page.goto(editor_url(base, graph_id))
     page.wait_for_function("() => window.gradcanvas && window.gradcanvas.snapshot().connected")
     page.locator('[data-testid="palette-mul"]').wait_for()
     page.eval_on_selector('[data-testid="speed"]', "e => { e.value = 10; e.dispatchEvent(new Event('input')); }")

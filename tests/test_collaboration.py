@@ -19,12 +19,15 @@ def tokens(app, gid):
 class Replica:
     """A client that keeps its own copy of the graph from join + patches, as the browser does."""
 
-    def __init__(self, socket_client, gid, client_id, token=None):
+    def __init__(self, socket_client, session, client_id, token=None):
+        """Joins ``session``'s graph with ``token``; by default the edit token (an editor)."""
         self.c = socket_client()
-        self.gid = gid
-        payload = {"graph_id": gid, "client": client_id}
-        if token:
-            payload["token"] = token
+        self.gid = gid = session.id
+        payload = {"graph_id": gid, "client": client_id,
+                   "token": token if token is not None else session.store.get(gid).edit_token}
+        if token == "":
+            del payload["token"]
+        self.token = payload.get("token")
         self.ack = self.c.emit("join", payload, callback=True)
         assert self.ack["ok"], self.ack
         self.graph = ComputationGraph.from_dict(self.ack["graph"])
@@ -46,7 +49,7 @@ class Replica:
 
 
 def test_non_conflicting_concurrent_batches_both_apply_and_everyone_converges(socket_client, graph):
-    a, b = Replica(socket_client, graph.id, "alice-0001"), Replica(socket_client, graph.id, "bob-00000002")
+    a, b = Replica(socket_client, graph, "alice-0001"), Replica(socket_client, graph, "bob-00000002")
     # both made against version 0, neither having seen the other's
     ra = a.edit([{"type": "set_value", "id": "count", "value": 3}])
     rb = b.edit([{"type": "add_node", "node": {"id": "k", "op": "input", "value": 1}}])
@@ -57,7 +60,7 @@ def test_non_conflicting_concurrent_batches_both_apply_and_everyone_converges(so
 
 
 def test_conflicting_batch_is_refused_with_the_reason_and_versions(socket_client, graph):
-    a, b = Replica(socket_client, graph.id, "alice-0001"), Replica(socket_client, graph.id, "bob-00000002")
+    a, b = Replica(socket_client, graph, "alice-0001"), Replica(socket_client, graph, "bob-00000002")
     assert a.edit([{"type": "remove_node", "id": "tax"}])["ok"]
     refused = b.edit([{"type": "set_value", "id": "tax", "value": 2}])  # still at version 0
     assert refused["ok"] is False
@@ -78,7 +81,7 @@ def test_conflicting_batch_is_refused_with_the_reason_and_versions(socket_client
 
 
 def test_interleaved_edits_from_two_clients_converge(socket_client, graph):
-    a, b = Replica(socket_client, graph.id, "alice-0001"), Replica(socket_client, graph.id, "bob-00000002")
+    a, b = Replica(socket_client, graph, "alice-0001"), Replica(socket_client, graph, "bob-00000002")
     for k in range(10):
         a.edit([{"type": "move_node", "id": "m1", "x": k, "y": k}])
         b.edit([{"type": "set_value", "id": "doughnut", "value": 100 + k}])
@@ -91,7 +94,7 @@ def test_interleaved_edits_from_two_clients_converge(socket_client, graph):
 
 
 def test_undo_and_redo_take_back_only_ones_own_edits(socket_client, graph):
-    a, b = Replica(socket_client, graph.id, "alice-0001"), Replica(socket_client, graph.id, "bob-00000002")
+    a, b = Replica(socket_client, graph, "alice-0001"), Replica(socket_client, graph, "bob-00000002")
     a.edit([{"type": "set_value", "id": "count", "value": 3}])
     b.edit([{"type": "set_value", "id": "tax", "value": 2}], version=1)
     ack = a.send("undo")
@@ -106,7 +109,7 @@ def test_undo_and_redo_take_back_only_ones_own_edits(socket_client, graph):
 
 
 def test_undo_of_a_structural_edit_restores_node_and_wires(socket_client, graph):
-    a = Replica(socket_client, graph.id, "alice-0001")
+    a = Replica(socket_client, graph, "alice-0001")
     before = graph.graph.to_dict()
     a.edit([{"type": "remove_node", "id": "m1"}])
     assert a.send("undo")["ok"]
@@ -115,7 +118,7 @@ def test_undo_of_a_structural_edit_restores_node_and_wires(socket_client, graph)
 
 
 def test_undo_that_conflicts_with_a_later_edit_is_refused_clearly(socket_client, graph):
-    a, b = Replica(socket_client, graph.id, "alice-0001"), Replica(socket_client, graph.id, "bob-00000002")
+    a, b = Replica(socket_client, graph, "alice-0001"), Replica(socket_client, graph, "bob-00000002")
     a.edit([{"type": "set_value", "id": "tax", "value": 1.5}])
     b.edit([{"type": "remove_node", "id": "tax"}], version=1)
     ack = a.send("undo")
@@ -124,7 +127,7 @@ def test_undo_that_conflicts_with_a_later_edit_is_refused_clearly(socket_client,
 
 
 def test_new_edit_clears_what_could_be_redone(socket_client, graph):
-    a = Replica(socket_client, graph.id, "alice-0001")
+    a = Replica(socket_client, graph, "alice-0001")
     a.edit([{"type": "set_value", "id": "count", "value": 3}])
     a.send("undo")
     a.edit([{"type": "set_value", "id": "count", "value": 5}], version=2)
@@ -132,23 +135,24 @@ def test_new_edit_clears_what_could_be_redone(socket_client, graph):
 
 
 def test_undo_history_survives_a_reload(app, socket_client, graph):
-    a = Replica(socket_client, graph.id, "alice-0001")
+    a = Replica(socket_client, graph, "alice-0001")
     a.edit([{"type": "set_value", "id": "count", "value": 3}])
     a.c.disconnect()
     app.extensions["gradcanvas.sessions"].forget(graph.id)  # as if the server restarted
-    again = Replica(socket_client, graph.id, "alice-0001")
+    again = Replica(socket_client, graph, "alice-0001")
     assert again.ack["history"]["can_undo"] is True
     assert again.send("undo")["ok"]
     assert app.extensions["gradcanvas.sessions"].get(graph.id).graph.node("count")["value"] == 2
 
 
 def test_rejoining_client_gets_the_patches_it_missed(socket_client, graph):
-    a, b = Replica(socket_client, graph.id, "alice-0001"), Replica(socket_client, graph.id, "bob-00000002")
+    a, b = Replica(socket_client, graph, "alice-0001"), Replica(socket_client, graph, "bob-00000002")
     b.c.disconnect()
     for v in (3, 4, 5):
         a.edit([{"type": "set_value", "id": "count", "value": v}], version=v - 3)
-    back = Replica(socket_client, graph.id, "bob-00000002")
-    ack = back.c.emit("join", {"graph_id": graph.id, "client": "bob-00000002", "since": 1}, callback=True)
+    back = Replica(socket_client, graph, "bob-00000002")
+    ack = back.c.emit("join", {"graph_id": graph.id, "client": "bob-00000002", "since": 1,
+                              "token": back.token}, callback=True)
     assert [m["version"] for m in ack["missed"]] == [2, 3] and "graph" not in ack
     replica = ComputationGraph.from_dict(example_doc("doughnut"))
     replica.apply_batch([{"type": "set_value", "id": "count", "value": 3}])
@@ -160,17 +164,18 @@ def test_rejoining_client_gets_the_patches_it_missed(socket_client, graph):
 def test_rejoining_too_far_behind_gets_the_whole_graph(socket_client, graph, monkeypatch):
     import server.events
     monkeypatch.setattr(server.events, "MAX_MISSED", 2)
-    a = Replica(socket_client, graph.id, "alice-0001")
+    a = Replica(socket_client, graph, "alice-0001")
     for v in range(3):
         a.edit([{"type": "move_node", "id": "m1", "x": v, "y": 0}], version=v)
-    ack = a.c.emit("join", {"graph_id": graph.id, "client": "alice-0001", "since": 0}, callback=True)
+    ack = a.c.emit("join", {"graph_id": graph.id, "client": "alice-0001", "since": 0, "token": a.token},
+                   callback=True)
     assert "missed" not in ack and ack["graph"]["nodes"][2]["x"] == 2
 
 
 def test_viewer_sees_edits_and_steps_but_cannot_change_anything(app, socket_client, graph):
     edit_token, view_token = tokens(app, graph.id)
-    teacher = Replica(socket_client, graph.id, "teacher-01", token=edit_token)
-    student = Replica(socket_client, graph.id, "student-01", token=view_token)
+    teacher = Replica(socket_client, graph, "teacher-01", token=edit_token)
+    student = Replica(socket_client, graph, "student-01", token=view_token)
     assert student.ack["role"] == "view" and teacher.ack["role"] == "edit"
     teacher.send("step", direction="forward", count=2)
     teacher.edit([{"type": "set_value", "id": "tax", "value": 1.2}])
@@ -184,6 +189,14 @@ def test_viewer_sees_edits_and_steps_but_cannot_change_anything(app, socket_clie
     assert "tax" in graph.graph.g and graph.version == 1
 
 
+def test_knowing_only_the_id_gives_the_read_only_view(socket_client, graph):
+    bare = Replica(socket_client, graph, "someone-01", token="")
+    assert bare.ack["ok"] and bare.ack["role"] == "view" and bare.ack["graph"]["nodes"]
+    ack = bare.edit([{"type": "set_value", "id": "tax", "value": 2}])
+    assert ack == {"ok": False, "error": "this is a read-only view: you cannot edit this graph"}
+    assert graph.version == 0
+
+
 def test_a_wrong_token_is_refused(socket_client, graph):
     c = socket_client()
     ack = c.emit("join", {"graph_id": graph.id, "token": "guess"}, callback=True)
@@ -192,10 +205,10 @@ def test_a_wrong_token_is_refused(socket_client, graph):
 
 def test_edits_beyond_the_rate_limit_are_refused_not_dropped(app, socket_client, graph):
     app.extensions["gradcanvas.clients"].edits_per_second = 5
-    a = Replica(socket_client, graph.id, "alice-0001")
+    a = Replica(socket_client, graph, "alice-0001")
     a.c.disconnect()  # the bucket is made on first use: re-join with the lower rate
     app.extensions["gradcanvas.clients"]._by_sid.clear()
-    a = Replica(socket_client, graph.id, "alice-0001")
+    a = Replica(socket_client, graph, "alice-0001")
     acks = [a.edit([{"type": "move_node", "id": "m1", "x": k, "y": 0}], version=k) for k in range(30)]
     applied = [x for x in acks if x["ok"]]
     refused = [x for x in acks if not x["ok"]]
@@ -205,7 +218,7 @@ def test_edits_beyond_the_rate_limit_are_refused_not_dropped(app, socket_client,
 
 
 def test_presence_is_relayed_to_others_at_a_bounded_rate(socket_client, graph):
-    a, b = Replica(socket_client, graph.id, "alice-0001"), Replica(socket_client, graph.id, "bob-00000002")
+    a, b = Replica(socket_client, graph, "alice-0001"), Replica(socket_client, graph, "bob-00000002")
     b.c.get_received()
     for k in range(20):
         a.c.emit("presence", {"graph_id": graph.id, "x": k, "y": 1, "selection": ["m1"]})

@@ -10,6 +10,8 @@ from server.graph import ComputationGraph
 from server.learning import MAX_UPDATES, loss, train, update_ops
 from server.session import GraphSession
 
+from conftest import editor_join
+
 
 def fit_session() -> GraphSession:
     return GraphSession(ComputationGraph.from_dict(example_doc("one_neuron_fit")), "fit")
@@ -132,7 +134,7 @@ def test_update_event_broadcasts_one_patch_with_the_loss_curve(app, socket_clien
     session = app.extensions["gradcanvas.sessions"].create(example_doc("one_neuron_fit"))
     a, b = socket_client(), socket_client()
     for c in (a, b):
-        c.emit("join", {"graph_id": session.id}, callback=True)
+        c.emit("join", editor_join(app, session.id), callback=True)
         c.get_received()
     ack = a.emit("update", {"graph_id": session.id, "count": 20}, callback=True)
     assert ack["ok"] and ack["version"] == 1 and len(ack["losses"]) == 21

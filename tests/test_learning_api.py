@@ -3,6 +3,8 @@ import pytest
 
 from server.examples import example_doc
 
+from conftest import editor_join
+
 
 def test_formula_endpoint_creates_a_graph(client):
     r = client.post("/api/formula", json={"text": "doughnut = 100\ncount = 2\ntax = 1.1\nprice = doughnut * count * tax"})
@@ -37,7 +39,7 @@ def test_tidy_is_one_edit_broadcast_as_a_patch(app, socket_client):
     session = app.extensions["gradcanvas.sessions"].create(doc)
     a, b = socket_client(), socket_client()
     for c in (a, b):
-        c.emit("join", {"graph_id": session.id}, callback=True)
+        c.emit("join", editor_join(app, session.id), callback=True)
         c.get_received()
     ack = a.emit("tidy", {"graph_id": session.id}, callback=True)
     assert ack == {"ok": True, "version": 1, "history": {"can_undo": True, "can_redo": False}}

@@ -79,6 +79,22 @@ def test_view_link_and_bare_id_open_read_only(client, other, app):
     assert other.get("/api/graphs").json == []  # viewing does not add to one's library
 
 
+def test_share_links_are_given_only_to_a_browser_that_may_edit(client, other, app):
+    made = make(client)
+    row = app.extensions["gradcanvas.store"].get(made["id"])
+    r = client.get(f"/api/graphs/{made['id']}/links")
+    assert r.status_code == 200
+    assert r.json == {"url": f"/g/{made['id']}", "edit_url": f"/g/{made['id']}?edit={row.edit_token}",
+                      "view_url": f"/g/{made['id']}?view={row.view_token}"}
+    refused = other.get(f"/api/graphs/{made['id']}/links")
+    assert refused.status_code == 403 and row.edit_token not in refused.get_data(as_text=True)
+    other.get(made["view_url"])  # viewing does not grant the links either
+    assert other.get(f"/api/graphs/{made['id']}/links").status_code == 403
+    other.get(made["edit_url"])  # the edit link does
+    assert other.get(f"/api/graphs/{made['id']}/links").json["view_url"] == made["view_url"]
+    assert client.get("/api/graphs/nope/links").status_code == 404
+
+
 def test_wrong_link_token_gets_a_clear_403_page(client):
     made = make(client)
     r = client.get(f"/g/{made['id']}?view=nope")

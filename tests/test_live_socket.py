@@ -5,6 +5,8 @@ import socketio
 
 from server.examples import example_doc
 
+from conftest import edit_token
+
 
 def test_websocket_client_joins_steps_and_receives_events(live_server, create_graph):
     gid = create_graph(example_doc("doughnut"))
@@ -20,7 +22,7 @@ def test_websocket_client_joins_steps_and_receives_events(live_server, create_gr
     sio.connect(live_server, transports=["websocket"])
     try:
         assert sio.transport() == "websocket"
-        ack = sio.call("join", {"graph_id": gid}, timeout=5)
+        ack = sio.call("join", {"graph_id": gid, "token": edit_token(gid)}, timeout=5)
         assert ack["ok"] and ack["state"]["cursor"]["total"] == 5
         ack = sio.call("step", {"graph_id": gid, "direction": "backward", "count": "all"}, timeout=5)
         assert ack["ok"] and ack["done"]

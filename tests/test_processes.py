@@ -13,7 +13,7 @@ import socketio
 
 from server.examples import example_doc
 
-from conftest import free_port, post_json, start_server
+from conftest import edit_token, free_port, post_json, start_server
 
 REDIS = shutil.which("redis-server") or "/usr/bin/redis-server"
 
@@ -28,7 +28,7 @@ def connect(url, gid, client_id, on_patch=None):
     if on_patch:
         sio.on("patch", on_patch)
     sio.connect(url, transports=["websocket"])
-    ack = sio.call("join", {"graph_id": gid, "client": client_id}, timeout=10)
+    ack = sio.call("join", {"graph_id": gid, "client": client_id, "token": edit_token(gid)}, timeout=10)
     assert ack["ok"], ack
     return sio, ack
 

@@ -3,6 +3,8 @@ import pytest
 
 from server.examples import example_doc
 
+from conftest import editor_join
+
 
 @pytest.fixture
 def doughnut_id(app):
@@ -13,9 +15,9 @@ def events(client, name):
     return [m["args"][0] for m in client.get_received() if m["name"] == name]
 
 
-def test_join_acks_document_version_and_idle_state(socket_client, doughnut_id):
+def test_join_acks_document_version_and_idle_state(app, socket_client, doughnut_id):
     c = socket_client()
-    ack = c.emit("join", {"graph_id": doughnut_id}, callback=True)
+    ack = c.emit("join", editor_join(app, doughnut_id), callback=True)
     assert ack["ok"] is True
     assert ack["version"] == 0
     assert [n["id"] for n in ack["graph"]["nodes"]] == ["doughnut", "count", "m1", "tax", "m2"]
@@ -29,10 +31,10 @@ def test_join_unknown_graph_is_refused(socket_client):
     assert ack == {"ok": False, "error": "no graph with id 'nope'"}
 
 
-def test_edit_batch_is_broadcast_as_patch_to_second_client(socket_client, doughnut_id):
+def test_edit_batch_is_broadcast_as_patch_to_second_client(app, socket_client, doughnut_id):
     a, b = socket_client(), socket_client()
     for c in (a, b):
-        c.emit("join", {"graph_id": doughnut_id}, callback=True)
+        c.emit("join", editor_join(app, doughnut_id), callback=True)
     ops = [{"type": "add_node", "node": {"id": "k", "op": "input", "value": 3, "x": 10, "y": 20}},
            {"type": "set_value", "id": "doughnut", "value": 50}]
     ack = a.emit("edit", {"graph_id": doughnut_id, "version": 0, "ops": ops}, callback=True)
@@ -61,7 +63,7 @@ def test_edit_batch_is_broadcast_as_patch_to_second_client(socket_client, doughn
 def test_refused_edit_is_told_only_to_sender_and_changes_nothing(app, socket_client, doughnut_id, ops, message):
     a, b = socket_client(), socket_client()
     for c in (a, b):
-        c.emit("join", {"graph_id": doughnut_id}, callback=True)
+        c.emit("join", editor_join(app, doughnut_id), callback=True)
         c.get_received()
     session = app.extensions["gradcanvas.sessions"].get(doughnut_id)
     before = session.graph.to_dict()
@@ -80,10 +82,10 @@ def test_malformed_payload_and_unknown_graph_are_refused(socket_client, doughnut
     assert ack == {"ok": False, "error": "no graph with id 'missing'"}
 
 
-def test_forward_and_backward_run_carry_the_book_numbers(socket_client, doughnut_id):
+def test_forward_and_backward_run_carry_the_book_numbers(app, socket_client, doughnut_id):
     teacher, student = socket_client(), socket_client()
     for c in (teacher, student):
-        c.emit("join", {"graph_id": doughnut_id}, callback=True)
+        c.emit("join", editor_join(app, doughnut_id), callback=True)
         c.get_received()
     ack = teacher.emit("step", {"graph_id": doughnut_id, "direction": "forward", "count": "all"}, callback=True)
     assert ack["ok"] and ack["done"] and ack["cursor"] == {"phase": "forward", "step": 5, "total": 5}
@@ -104,9 +106,9 @@ def test_forward_and_backward_run_carry_the_book_numbers(socket_client, doughnut
     assert m1["grad"] == pytest.approx(1.1)
 
 
-def test_backward_step_before_forward_runs_forward_first(socket_client, doughnut_id):
+def test_backward_step_before_forward_runs_forward_first(app, socket_client, doughnut_id):
     c = socket_client()
-    c.emit("join", {"graph_id": doughnut_id}, callback=True)
+    c.emit("join", editor_join(app, doughnut_id), callback=True)
     c.get_received()
     ack = c.emit("step", {"graph_id": doughnut_id, "direction": "backward", "count": 1}, callback=True)
     assert ack["cursor"] == {"phase": "backward", "step": 1, "total": 5}
@@ -114,14 +116,14 @@ def test_backward_step_before_forward_runs_forward_first(socket_client, doughnut
     assert [e["phase"] for e in got] == ["forward"] * 5 + ["backward"]
 
 
-def test_cursor_is_shared_and_reset_clears_it(socket_client, doughnut_id):
+def test_cursor_is_shared_and_reset_clears_it(app, socket_client, doughnut_id):
     a, b = socket_client(), socket_client()
     for c in (a, b):
-        c.emit("join", {"graph_id": doughnut_id}, callback=True)
+        c.emit("join", editor_join(app, doughnut_id), callback=True)
     a.emit("step", {"graph_id": doughnut_id, "direction": "forward", "count": 1}, callback=True)
     a.emit("step", {"graph_id": doughnut_id, "direction": "forward", "count": 1}, callback=True)
     late = socket_client()
-    ack = late.emit("join", {"graph_id": doughnut_id}, callback=True)
+    ack = late.emit("join", editor_join(app, doughnut_id), callback=True)
     assert ack["state"]["cursor"] == {"phase": "forward", "step": 2, "total": 5}
     assert ack["state"]["values"] == {"doughnut": 100.0, "count": 2.0}
     b.get_received()
@@ -130,9 +132,9 @@ def test_cursor_is_shared_and_reset_clears_it(socket_client, doughnut_id):
     assert states and states[0]["state"]["cursor"]["phase"] == "idle" and states[0]["state"]["values"] == {}
 
 
-def test_value_edit_keeps_cursor_and_structure_edit_resets_it(socket_client, doughnut_id):
+def test_value_edit_keeps_cursor_and_structure_edit_resets_it(app, socket_client, doughnut_id):
     c = socket_client()
-    c.emit("join", {"graph_id": doughnut_id}, callback=True)
+    c.emit("join", editor_join(app, doughnut_id), callback=True)
     c.emit("step", {"graph_id": doughnut_id, "direction": "backward", "count": "all"}, callback=True)
     c.get_received()
     c.emit("edit", {"graph_id": doughnut_id, "version": 0,
@@ -154,7 +156,7 @@ def test_backward_on_ambiguous_output_explains_why(socket_client, app):
     doc["edges"].append({"source": "tax", "target": "extra", "port": 0})
     gid = app.extensions["gradcanvas.sessions"].create(doc).id
     c = socket_client()
-    c.emit("join", {"graph_id": gid}, callback=True)
+    c.emit("join", editor_join(app, gid), callback=True)
     ack = c.emit("step", {"graph_id": gid, "direction": "backward", "count": 1}, callback=True)
     assert ack["ok"] is False and "output is ambiguous" in ack["error"] and "'m2'" in ack["error"]
 
