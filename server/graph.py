@@ -1,44 +1,25 @@
 """ComputationGraph: the graph of layers on a networkx MultiDiGraph.
 
 Multi, because one node may feed both ports of an op (``x * x``): each edge's
-key is the target port. Every mutation validates first, then either applies
-completely and returns ``(change, inverse)``, both lists of edit ops in the
-socket protocol's words, or raises GraphError and leaves the graph unchanged.
+key is the target port. The edits (mutations with their inverses) are in
+``server/edits.py``; this module holds the state, loading, saving and evaluation.
 """
 from __future__ import annotations
 
-import math
 from itertools import compress
 
 import networkx as nx
 
 from . import document
 from .document import GraphError, Limits, jsonable
+from .edits import Edits
 from .plan import Plan, gc_paused
 from .registry import OPS
 from .steps import backward_steps, forward_steps
 
 
-def _finite_number(value, what: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise GraphError(f"{what}: must be a number, got {value!r:.40}")
-    try:
-        value = float(value)  # an int beyond 1.8e308 raises OverflowError here
-    except OverflowError:
-        raise GraphError(f"{what}: must be a finite number, not {value!r:.40}") from None
-    if not math.isfinite(value):
-        raise GraphError(f"{what}: must be a finite number, not {value!r}")
-    return value
 
-
-def _position(index, size: int, what: str):
-    """An optional place in document order, 0..size (``None``: at the end)."""
-    if index is not None and (isinstance(index, bool) or not isinstance(index, int) or not 0 <= index <= size):
-        raise GraphError(f"{what}: index must be a whole number from 0 to {size}, got {index!r:.40}")
-    return index
-
-
-class ComputationGraph:
+class ComputationGraph(Edits):
     def __init__(self, title: str = "", limits: Limits = Limits()):
         self.g = nx.MultiDiGraph()
         self.title = title
@@ -105,234 +86,6 @@ class ComputationGraph:
 
     def source_of(self, target: str, port: int):
         return self._wired.get((target, port))
-
-    # -- mutations -------------------------------------------------------------
-    def apply(self, op: dict):
-        """Apply one edit op (``{"type": "connect", ...}``); returns (change, inverse)."""
-        if not isinstance(op, dict) or not isinstance(op.get("type"), str):
-            raise GraphError("each edit op must be an object with a 'type'")
-        handler = self._OPS.get(op["type"])
-        if handler is None:
-            raise GraphError(f"unknown edit type {op['type']!r}; expected one of {', '.join(self._OPS)}")
-        args = {k: v for k, v in op.items() if k != "type"}
-        try:
-            return handler(self, **args)
-        except TypeError as err:
-            raise GraphError(f"{op['type']}: wrong fields ({err})".replace("ComputationGraph.", "")) from None
-
-    def apply_batch(self, ops) -> tuple[list, list]:
-        """Apply every op or none: on a refusal, the applied ones are undone in reverse."""
-        if not isinstance(ops, list) or not ops:
-            raise GraphError("ops must be a non-empty list of edit ops")
-        changes, undo = [], []
-        # Only a batch of several ops can need its order restored after a rollback.
-        node_order, edge_order = (list(self.g.nodes), list(self._wired)) if len(ops) > 1 else (None, None)
-        for k, op in enumerate(ops):
-            try:
-                change, inverse = self.apply(op)
-            except GraphError as err:
-                for inv in reversed(undo):
-                    for iop in inv:
-                        self.apply(iop)
-                if node_order is not None:
-                    self._restore_order(node_order, edge_order)
-                where = f"ops[{k}]: " if len(ops) > 1 else ""
-                raise GraphError(where + str(err), err.problems) from None
-            changes += change
-            undo.append(inverse)
-        return changes, [iop for inv in reversed(undo) for iop in inv]
-
-    def _restore_order(self, node_order: list, edge_order: list):
-        """Put nodes and edges in this document order (after a rollback or an undo).
-
-        The graph is rebuilt with its edges added in document order, as ``from_dict``
-        does: the topological order, and so the steps, then depend only on the document.
-        """
-        if list(self.g.nodes) == node_order and list(self._wired) == edge_order:
-            return
-        self._wired = {key: self._wired[key] for key in edge_order}
-        g = nx.MultiDiGraph()
-        g.add_nodes_from((n, self.g.nodes[n]) for n in node_order)
-        g.add_edges_from((s, t, p, {}) for (t, p), s in self._wired.items())
-        self.g = g
-        self._structure_changed()
-
-    def add_node(self, node, index=None) -> tuple[list, list]:
-        """Add a node at the end of the document, or at position ``index`` (an undo's)."""
-        node = document.parse_node(node)
-        if node["id"] in self.g:
-            raise GraphError(f"duplicate id: a node {node['id']!r} already exists")
-        if len(self) >= self.limits.max_nodes:
-            raise GraphError(f"the graph has {len(self):,} nodes, the limit")
-        index = _position(index, len(self), "add_node")
-        self.g.add_node(node["id"], **node)
-        if index is not None and index < len(self) - 1:
-            order = list(self.g)
-            order.insert(index, order.pop())
-            self._restore_order(order, list(self._wired))
-        self._structure_changed()
-        change = {"type": "add_node", "node": dict(node)}
-        if index is not None:
-            change["index"] = index
-        return [change], [{"type": "remove_node", "id": node["id"]}]
-
-    def remove_node(self, id) -> tuple[list, list]:
-        attrs = dict(self.node(id))
-        edges = [(k, s, t, p) for k, ((t, p), s) in enumerate(self._wired.items()) if s == id or t == id]
-        # In ascending order of place, each re-insertion lands where it was.
-        inverse = [{"type": "add_node", "node": attrs, "index": list(self.g).index(id)}]
-        inverse += [{"type": "connect", "source": s, "target": t, "port": p, "index": k} for k, s, t, p in edges]
-        if self.output == id:
-            inverse.append({"type": "set_output", "id": id})
-            self.output = None
-        for _, s, t, p in edges:
-            self._unwire(t, p)
-        self.g.remove_node(id)
-        self._inputs.pop(id, None)
-        self._structure_changed()
-        return [{"type": "remove_node", "id": id}], inverse
-
-    def connect(self, source, target, port, index=None) -> tuple[list, list]:
-        """Wire ``source`` into ``target``'s ``port``; the edge goes last, or at ``index`` (an undo's)."""
-        self.node(source)
-        spec = OPS[self.node(target)["op"]]
-        if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port < spec.arity:
-            raise GraphError(document.port_range_message(target, spec, port))
-        taken = self._wired.get((target, port))
-        if taken is not None:
-            raise GraphError(f"port {port} ({spec.ports[port]}) of {target!r} is already wired "
-                             f"(from {taken!r}); disconnect it first")
-        if source == target:
-            raise GraphError(f"connecting {source!r} to itself would create a cycle: {source} → {source}")
-        if nx.has_path(self.g, target, source):
-            path = nx.shortest_path(self.g, target, source)
-            raise GraphError(f"connecting {source!r} → {target!r} would create a cycle: "
-                             + " → ".join(path + [target]))
-        index = _position(index, len(self._wired), "connect")
-        self._wire(source, target, port)
-        if index is not None and index < len(self._wired) - 1:
-            order = list(self._wired)
-            order.insert(index, order.pop())
-            self._restore_order(list(self.g), order)
-        self._structure_changed()
-        change = {"type": "connect", "source": source, "target": target, "port": port}
-        if index is not None:
-            change["index"] = index
-        return [change], [{"type": "disconnect", "target": target, "port": port}]
-
-    def disconnect(self, target, port) -> tuple[list, list]:
-        self.node(target)
-        # bool is an int, and True == 1: refuse it rather than disconnect port 1
-        source = self._wired.get((target, port)) if isinstance(port, int) and not isinstance(port, bool) else None
-        if source is None:
-            raise GraphError(f"port {port!r} of {target!r} is not wired")
-        index = list(self._wired).index((target, port))
-        self._unwire(target, port)
-        self._structure_changed()
-        return ([{"type": "disconnect", "target": target, "port": port}],
-                [{"type": "connect", "source": source, "target": target, "port": port, "index": index}])
-
-    def set_value(self, id, value) -> tuple[list, list]:
-        attrs = self.node(id)
-        if attrs["op"] != "input":
-            raise GraphError(f"{id!r} is a '{attrs['op']}' node; only input nodes have a value to set")
-        value = _finite_number(value, f"value of {id!r}")
-        old = attrs["value"]
-        attrs["value"] = value
-        self._stale_inputs.add(id)
-        self._dirty = True
-        return [{"type": "set_value", "id": id, "value": value}], [{"type": "set_value", "id": id, "value": old}]
-
-    def set_label(self, id, label) -> tuple[list, list]:
-        attrs = self.node(id)
-        if label is not None and (not isinstance(label, str) or len(label) > 500):
-            raise GraphError(f"label of {id!r}: must be text of at most 500 characters")
-        old = attrs.get("label")
-        if label is None or label == "":
-            attrs.pop("label", None)
-            label = None
-        else:
-            attrs["label"] = label
-        return [{"type": "set_label", "id": id, "label": label}], [{"type": "set_label", "id": id, "label": old}]
-
-    def set_params(self, id, params) -> tuple[list, list]:
-        attrs = self.node(id)
-        spec = OPS[attrs["op"]]
-        if not isinstance(params, dict):
-            raise GraphError(f"params of {id!r}: must be an object")
-        for name, value in params.items():
-            if name not in spec.params:
-                raise GraphError(f"params.{name}: unknown parameter for '{spec.name}' "
-                                 f"(allowed: {', '.join(spec.params) or 'none'})")
-            _finite_number(value, f"params.{name} of {id!r}")
-        if not spec.params:  # even {}: it would add a 'params' field the document cannot hold
-            raise GraphError(f"params of {id!r}: a '{spec.name}' node has no parameters")
-        old = dict(attrs.get("params", {}))
-        attrs["params"] = {**old, **{k: float(v) for k, v in params.items()}}
-        self._structure_changed()  # the layer objects hold their params: rebuild them
-        return ([{"type": "set_params", "id": id, "params": dict(attrs["params"])}],
-                [{"type": "set_params", "id": id, "params": old}])
-
-    def move_node(self, id, x, y) -> tuple[list, list]:
-        attrs = self.node(id)
-        x, y = _finite_number(x, "x"), _finite_number(y, "y")
-        old = {"type": "move_node", "id": id, "x": attrs["x"], "y": attrs["y"]}
-        attrs["x"], attrs["y"] = x, y
-        return [{"type": "move_node", "id": id, "x": x, "y": y}], [old]
-
-    def set_output(self, id) -> tuple[list, list]:
-        if id is not None:
-            self.node(id)
-        old = self.output
-        self.output = id
-        self._backward_dirty()
-        return [{"type": "set_output", "id": id}], [{"type": "set_output", "id": old}]
-
-    def set_trainable(self, id, trainable) -> tuple[list, list]:
-        attrs = self.node(id)
-        if not isinstance(trainable, bool):
-            raise GraphError(f"trainable of {id!r}: must be true or false")
-        if trainable and attrs["op"] != "input":
-            raise GraphError(f"{id!r} is a '{attrs['op']}' node; only input nodes can be trainable parameters")
-        old = bool(attrs.get("trainable"))
-        if trainable:
-            attrs["trainable"] = True
-        else:
-            attrs.pop("trainable", None)
-        return ([{"type": "set_trainable", "id": id, "trainable": trainable}],
-                [{"type": "set_trainable", "id": id, "trainable": old}])
-
-    def set_learning_rate(self, value) -> tuple[list, list]:
-        if value is not None and document.learning_rate_problem(value):
-            raise GraphError(f"learning rate: {document.learning_rate_problem(value)}")
-        old = self.learning_rate
-        self.learning_rate = None if value is None else float(value)
-        return ([{"type": "set_learning_rate", "value": self.learning_rate}],
-                [{"type": "set_learning_rate", "value": old}])
-
-    def set_title(self, title) -> tuple[list, list]:
-        if not isinstance(title, str) or len(title) > 500:
-            raise GraphError("title: must be text of at most 500 characters")
-        old, self.title = self.title, title
-        return [{"type": "set_title", "title": title}], [{"type": "set_title", "title": old}]
-
-    _OPS = {"add_node": add_node, "remove_node": remove_node, "connect": connect,
-            "disconnect": disconnect, "set_value": set_value, "set_label": set_label,
-            "set_params": set_params, "move_node": move_node, "set_output": set_output,
-            "set_trainable": set_trainable, "set_learning_rate": set_learning_rate, "set_title": set_title}
-
-    def _wire(self, source, target, port):
-        self.g.add_edge(source, target, key=port)
-        self._wired[(target, port)] = source
-        ports = self._inputs.get(target)
-        if ports is None:  # (not setdefault: its default would be built for every edge)
-            ports = self._inputs[target] = [None] * OPS[self.g.nodes[target]["op"]].arity
-        ports[port] = source
-
-    def _unwire(self, target, port):
-        source = self._wired.pop((target, port))
-        self.g.remove_edge(source, target, key=port)
-        self._inputs[target][port] = None
 
     def _structure_changed(self):
         self._plan = None
