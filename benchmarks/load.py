@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -64,11 +65,21 @@ def percentile(xs, q):
     return xs[min(len(xs) - 1, int(round(q / 100 * (len(xs) - 1))))]
 
 
-def run_class(urls, n_clients, n_steps, seconds):
+def cpu_seconds(pid) -> float:
+    """User + system CPU time of a process, from /proc (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def run_class(urls, pids, n_clients, n_steps, seconds):
     """One scenario; ``urls`` are the server processes, clients spread over them."""
     made = post(urls[0], "/api/graphs", chain_doc(n_steps))
     gid, token = made["id"], token_of(made)
-    listeners = [Listener(urls[k % len(urls)], gid, token, k) for k in range(n_clients)]
+    listeners = []
+    for k in range(n_clients):
+        listeners.append(Listener(urls[k % len(urls)], gid, token, k))
+        if (k + 1) % 25 == 0:
+            print(f"  {k + 1} clients joined", file=sys.stderr, flush=True)
     teacher = listeners[0].sio
 
     # the baseline: a join round trip, the cheapest acked request
@@ -78,6 +89,7 @@ def run_class(urls, n_clients, n_steps, seconds):
         teacher.call("join", {"graph_id": gid, "token": token, "client": "listener-0000"}, timeout=10)
         base.append(time.perf_counter() - t0)
 
+    print("  stepping", file=sys.stderr, flush=True)
     # steps: one at a time, waiting until every screen has it (bounded by a timeout)
     deliveries, lasts = [], []
     for s in range(1, n_steps + 1):
@@ -93,6 +105,7 @@ def run_class(urls, n_clients, n_steps, seconds):
         deliveries += arrived
         lasts.append(max(arrived))
 
+    print("  editing", file=sys.stderr, flush=True)
     # edits: EDITORS clients edit as fast as their acks return, for `seconds`
     for lst in listeners:
         lst.versions.clear()
@@ -109,6 +122,7 @@ def run_class(urls, n_clients, n_steps, seconds):
             count[e] += 1
             k += 1
     t0 = time.perf_counter()
+    server_cpu0, client_cpu0 = sum(cpu_seconds(p) for p in pids), time.process_time()
     threads = [threading.Thread(target=edit, args=(e,)) for e in range(EDITORS)]
     for t in threads:
         t.start()
@@ -119,14 +133,24 @@ def run_class(urls, n_clients, n_steps, seconds):
     deadline = time.time() + 20
     while any(len(lst.versions) < total for lst in listeners) and time.time() < deadline:
         time.sleep(0.01)
+    server_cpu = sum(cpu_seconds(p) for p in pids) - server_cpu0
+    client_cpu = time.process_time() - client_cpu0
+    print("  checking delivery", file=sys.stderr, flush=True)
     lost = sum(total - len(lst.versions) for lst in listeners)
     out_of_order = sum(lst.versions != sorted(lst.versions) for lst in listeners)
-    for lst in listeners:
-        lst.sio.disconnect()
+    # python-socketio's disconnect() can wait on a busy client: do it in the
+    # background, bounded; the servers are stopped right after anyway.
+    closing = [threading.Thread(target=lst.sio.disconnect, daemon=True) for lst in listeners]
+    for t in closing:
+        t.start()
+    for t in closing:
+        t.join(0.2)
     return {"baseline": statistics.median(base), "median": statistics.median(deliveries),
             "p99": percentile(deliveries, 99), "last_median": statistics.median(lasts),
             "last_p99": percentile(lasts, 99), "edits_per_s": total / elapsed, "edits": total,
-            "lost": lost, "out_of_order": out_of_order}
+            "lost": lost, "out_of_order": out_of_order,
+            "server_ms_per_edit": 1000 * server_cpu / max(total, 1),
+            "client_ms_per_edit": 1000 * client_cpu / max(total, 1)}
 
 
 def chain_doc(n):
@@ -177,7 +201,7 @@ def main():
     data = tempfile.mkdtemp(prefix="gradcanvas-load-")
     proc, url = start_server(*flags, data_dir=data)
     try:
-        rows.append(("1 process", run_class([url], args.clients, args.steps, args.seconds)))
+        rows.append(("1 process", run_class([url], [proc.pid], args.clients, args.steps, args.seconds)))
     finally:
         stop([proc])
 
@@ -185,8 +209,8 @@ def main():
     data = tempfile.mkdtemp(prefix="gradcanvas-load-")
     servers = [start_server(*flags, "--message-queue", redis_url, data_dir=data) for _ in range(2)]
     try:
-        rows.append(("2 processes + Redis", run_class([u for _, u in servers], args.clients, args.steps,
-                                                      args.seconds)))
+        rows.append(("2 processes + Redis", run_class([u for _, u in servers], [p.pid for p, _ in servers],
+                                                      args.clients, args.steps, args.seconds)))
     finally:
         stop([p for p, _ in servers] + [redis_proc])
 
@@ -194,12 +218,19 @@ def main():
     print(f"\n{args.clients} clients on one graph, loopback; {args.steps} steps; edits for {args.seconds:g} s "
           f"by {EDITORS} editors\n")
     print("| setup | join round trip (baseline) | step → each client, median / p99 | step → all clients, "
-          "median / p99 | median ÷ baseline | edits/s | patches lost | out of order |")
+          "median / p99 | median ÷ baseline | edits/s | patches lost | clients that got patches out of order* |")
     print("|---|---|---|---|---|---|---|---|")
+    after = ("\n*Through Redis, two processes' broadcasts can interleave; every patch carries its version "
+             "and the editor applies them in version order.")
     for name, r in rows:
         print(f"| {name} | {ms(r['baseline'])} ms | {ms(r['median'])} / {ms(r['p99'])} ms | "
               f"{ms(r['last_median'])} / {ms(r['last_p99'])} ms | {r['median'] / r['baseline']:.1f}× | "
               f"{r['edits_per_s']:.0f} ({r['edits']} edits) | {r['lost']} | {r['out_of_order']} |")
+    print(after)
+    print("\n| setup | server CPU per edit (all deliveries) | this script's 100 clients' CPU per edit |")
+    print("|---|---|---|")
+    for name, r in rows:
+        print(f"| {name} | {r['server_ms_per_edit']:.1f} ms | {r['client_ms_per_edit']:.1f} ms |")
 
 
 if __name__ == "__main__":
