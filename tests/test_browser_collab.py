@@ -15,9 +15,9 @@ import urllib.request
 import pytest
 from playwright.sync_api import expect
 
-from server.examples import example_doc
 
 from conftest import EDIT_URLS, editor_url, post_json
+from pages import drag, node, snap, wait_ready, wait_snap, watch
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -36,41 +36,11 @@ def server_doc(base: str, graph_id: str) -> dict:
         return json.loads(resp.read())
 
 
-def watch(page) -> list:
-    errors = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    return errors
-
-
 def open_page(page, url: str) -> list:
     errors = watch(page)
     page.goto(url)
-    page.wait_for_function("() => window.gradcanvas && window.gradcanvas.snapshot().connected")
-    page.eval_on_selector('[data-testid="speed"]', "e => { e.value = 10; e.dispatchEvent(new Event('input')); }")
+    wait_ready(page, ready=None)  # a viewer's page too
     return errors
-
-
-def snap(page) -> dict:
-    return page.evaluate("window.gradcanvas.snapshot()")
-
-
-def wait_snap(page, condition: str, timeout: float = 10_000) -> dict:
-    page.wait_for_function(f"() => {{ const s = window.gradcanvas.snapshot(); return {condition}; }}",
-                           timeout=timeout)
-    return snap(page)
-
-
-def node(s: dict, node_id: str) -> dict:
-    return next(n for n in s["nodes"] if n["id"] == node_id)
-
-
-def drag(page, start, end, steps: int = 8):
-    page.mouse.move(*start)
-    page.mouse.down()
-    page.mouse.move(start[0] + 6, start[1] + 6, steps=2)
-    page.mouse.move(*end, steps=steps)
-    page.mouse.up()
 
 
 def move_node(page, node_id: str, dx: float, dy: float):

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import editor_url, post_json
+from pages import DOUGHNUT, click, drag, new_graph, node, open_editor, snap, wait_snap
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -23,75 +23,15 @@ DOCS = (Path(__file__).resolve().parent.parent / "docs" if os.environ.get("GRADC
 
 EMPTY = {"format": "gradcanvas", "version": 1, "title": "t", "nodes": [], "edges": []}
 
-DOUGHNUT = {
-    "format": "gradcanvas", "version": 1, "title": "Doughnut shopping",
-    "nodes": [
-        {"id": "doughnut", "op": "input", "value": 100, "label": "doughnut", "x": 60, "y": 60},
-        {"id": "count", "op": "input", "value": 2, "label": "count", "x": 60, "y": 220},
-        {"id": "m1", "op": "mul", "x": 280, "y": 120},
-        {"id": "tax", "op": "input", "value": 1.1, "label": "tax", "x": 280, "y": 300},
-        {"id": "m2", "op": "mul", "x": 500, "y": 180},
-    ],
-    "edges": [
-        {"source": "doughnut", "target": "m1", "port": 0},
-        {"source": "count", "target": "m1", "port": 1},
-        {"source": "m1", "target": "m2", "port": 0},
-        {"source": "tax", "target": "m2", "port": 1},
-    ],
-    "output": "m2",
-}
-
-
 # -- helpers ------------------------------------------------------------------------------
-
-def new_graph(base: str, doc: dict) -> str:
-    """A new graph on the live server; its id (conftest remembers its edit link)."""
-    return post_json(base + "/api/graphs", doc)["id"]
-
-
-def open_editor(page, base: str, graph_id: str, speed: int = 10):
-    """Open the editor, wait for the join, and set the step speed (10 = fastest)."""
-    errors = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.goto(editor_url(base, graph_id))
-    page.wait_for_function("() => window.gradcanvas && window.gradcanvas.snapshot().connected")
-    page.locator('[data-testid="palette-mul"]').wait_for()
-    page.eval_on_selector('[data-testid="speed"]',
-                          f"e => {{ e.value = {speed}; e.dispatchEvent(new Event('input')); }}")
-    return errors
-
-
-def snap(page) -> dict:
-    return page.evaluate("window.gradcanvas.snapshot()")
-
-
-def wait_snap(page, condition: str, timeout: float = 10_000):
-    """Wait until the JS expression `condition` over the snapshot `s` holds; returns the snapshot."""
-    page.wait_for_function(f"() => {{ const s = window.gradcanvas.snapshot(); return {condition}; }}",
-                           timeout=timeout)
-    return snap(page)
-
 
 def settled(page, condition: str = "true", timeout: float = 10_000):
     """Wait for the condition with no step animation left to play."""
     return wait_snap(page, f"!s.animating && ({condition})", timeout)
 
 
-def node(s: dict, node_id: str) -> dict:
-    return next(n for n in s["nodes"] if n["id"] == node_id)
-
-
 def edge(s: dict, source: str, target: str, port: int) -> dict:
     return next(e for e in s["edges"] if (e["source"], e["target"], e["port"]) == (source, target, port))
-
-
-def drag(page, start, end, steps: int = 8):
-    page.mouse.move(*start)
-    page.mouse.down()
-    page.mouse.move(start[0] + 6, start[1] + 6, steps=2)
-    page.mouse.move(*end, steps=steps)
-    page.mouse.up()
 
 
 def canvas_origin(page):
@@ -129,10 +69,6 @@ def edit_input(page, node_id: str, value: str, label: str | None = None):
         page.locator('[data-testid="edit-label"]').fill(label)
     page.keyboard.press("Enter")
     return wait_snap(page, f"s.version > {s['version']}")
-
-
-def click(page, testid: str):
-    page.locator(f'[data-testid="{testid}"]').click()
 
 
 # -- building and running a graph by hand ---------------------------------------------------

@@ -20,7 +20,8 @@ from PIL import Image, ImageChops, ImageStat
 
 from server.examples import example_doc
 
-from conftest import editor_url, post_json
+import pages
+from pages import new_graph, snap
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -30,18 +31,10 @@ OUT = Path("/tmp")
 
 # -- helpers ------------------------------------------------------------------------------
 
-def open_editor(page, base: str, graph_id: str):
-    errors = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(editor_url(base, graph_id))
-    page.wait_for_function("() => window.gradcanvas && window.gradcanvas.snapshot().connected")
-    page.locator('[data-testid="export-svg"]').wait_for(state="attached")  # the formats arrived
-    page.eval_on_selector('[data-testid="speed"]', "e => { e.value = 10; e.dispatchEvent(new Event('input')); }")
-    return errors
-
-
-def snap(page) -> dict:
-    return page.evaluate("window.gradcanvas.snapshot()")
+def open_editor(page, base: str, graph_id: str) -> list:
+    """The editor, ready once the export formats have arrived; only uncaught errors count."""
+    return pages.open_editor(page, base, graph_id, console=False, ready='[data-testid="export-svg"]',
+                             state="attached")
 
 
 def run_backward(page) -> dict:
@@ -59,11 +52,6 @@ def open_menu(page):
 def http_get(url: str) -> bytes:
     with urllib.request.urlopen(url, timeout=60) as resp:
         return resp.read()
-
-
-def new_graph(base: str, doc: dict) -> str:
-    """A new graph on the live server; its id (conftest remembers its edit link)."""
-    return post_json(base + "/api/graphs", doc)["id"]
 
 
 def http_import(base: str, name: str, data: bytes, content_type: str) -> tuple[int, dict]:

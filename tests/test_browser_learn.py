@@ -12,7 +12,8 @@ import pytest
 from server.examples import example_doc
 from server.session import Sessions
 
-from conftest import editor_url, post_json
+from conftest import post_json
+from pages import click, node, open_editor, snap, wait_snap
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -28,35 +29,6 @@ def post(url: str, body=None) -> dict:
 def example(base: str, name: str) -> str:
     """A fresh copy of an example on the live server; its id."""
     return post(f"{base}/api/examples/{name}")["id"]
-
-
-def open_editor(page, base: str, graph_id: str) -> list:
-    errors = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.goto(editor_url(base, graph_id))
-    page.wait_for_function("() => window.gradcanvas && window.gradcanvas.snapshot().connected")
-    page.locator('[data-testid="palette-mul"]').wait_for()
-    page.eval_on_selector('[data-testid="speed"]', "e => { e.value = 10; e.dispatchEvent(new Event('input')); }")
-    return errors
-
-
-def snap(page) -> dict:
-    return page.evaluate("window.gradcanvas.snapshot()")
-
-
-def wait_snap(page, condition: str, timeout: float = 10_000) -> dict:
-    page.wait_for_function(f"() => {{ const s = window.gradcanvas.snapshot(); return {condition}; }}",
-                           timeout=timeout)
-    return snap(page)
-
-
-def node(s: dict, node_id: str) -> dict:
-    return next(n for n in s["nodes"] if n["id"] == node_id)
-
-
-def click(page, testid: str):
-    page.locator(f'[data-testid="{testid}"]').click()
 
 
 def step_to(page, phase: str, step: int) -> dict:

@@ -13,76 +13,23 @@ import pytest
 
 from server.examples import example_doc
 
+import pages
+from pages import DOUGHNUT, new_graph, node, snap, wait_ready, wait_snap
+
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 DOUGHNUT_FORMULA = ["doughnut = 100", "count = 2", "tax = 1.1", "price = doughnut * count * tax"]
 
-DOUGHNUT = {
-    "format": "gradcanvas", "version": 1, "title": "Doughnut shopping",
-    "nodes": [
-        {"id": "doughnut", "op": "input", "value": 100, "label": "doughnut", "x": 60, "y": 60},
-        {"id": "count", "op": "input", "value": 2, "label": "count", "x": 60, "y": 220},
-        {"id": "m1", "op": "mul", "x": 280, "y": 120},
-        {"id": "tax", "op": "input", "value": 1.1, "label": "tax", "x": 280, "y": 300},
-        {"id": "m2", "op": "mul", "x": 500, "y": 180},
-    ],
-    "edges": [
-        {"source": "doughnut", "target": "m1", "port": 0},
-        {"source": "count", "target": "m1", "port": 1},
-        {"source": "m1", "target": "m2", "port": 0},
-        {"source": "tax", "target": "m2", "port": 1},
-    ],
-    "output": "m2",
-}
-
-
 # -- helpers ------------------------------------------------------------------------------
 
-EDIT_PATHS: dict[str, str] = {}   # graph id → its edit link: the bare /g/<id> may be read-only
-
-
-def new_graph(base: str, doc: dict) -> str:
-    req = urllib.request.Request(base + "/api/graphs", data=json.dumps(doc).encode(), method="POST",
-                                 headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=10) as resp:
-        assert resp.status == 201
-        reply = json.loads(resp.read())
-    EDIT_PATHS[reply["id"]] = reply.get("edit_url") or f"/g/{reply['id']}"
-    return reply["id"]
+def open_editor(page, base: str, graph_id: str) -> list:
+    """The editor, ready; only uncaught errors count here (a refused request logs a console error)."""
+    return pages.open_editor(page, base, graph_id, console=False)
 
 
 def get_json(url: str):
     with urllib.request.urlopen(url, timeout=10) as resp:
         return json.loads(resp.read())
-
-
-def wait_ready(page):
-    """The page has joined its graph and loaded the op list; steps play at full speed."""
-    page.wait_for_function("() => window.gradcanvas && window.gradcanvas.snapshot().connected")
-    page.locator('[data-testid="palette-mul"]').wait_for()
-    page.eval_on_selector('[data-testid="speed"]', "e => { e.value = 10; e.dispatchEvent(new Event('input')); }")
-
-
-def open_editor(page, base: str, graph_id: str) -> list:
-    errors = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(base + EDIT_PATHS[graph_id])
-    wait_ready(page)
-    return errors
-
-
-def snap(page) -> dict:
-    return page.evaluate("window.gradcanvas.snapshot()")
-
-
-def wait_snap(page, condition: str, timeout: float = 10_000) -> dict:
-    page.wait_for_function(f"() => {{ const s = window.gradcanvas.snapshot(); return {condition}; }}",
-                           timeout=timeout)
-    return snap(page)
-
-
-def node(s: dict, node_id: str) -> dict:
-    return next(n for n in s["nodes"] if n["id"] == node_id)
 
 
 def by_label(s: dict, label: str) -> dict:
