@@ -132,11 +132,9 @@ class GraphSession:
     def edit(self, ops, client: str = "", kind: str = "edit") -> tuple[list, int]:
         """Apply a batch atomically and commit it; returns (applied ops, new version)."""
         with self.lock:
-            changes, version = self._commit(ops, client, kind)
-            if any(op["type"] not in KEEPS_LOSSES for op in changes):
-                self.losses = []
-                self._save_shared(losses=True)
-            return changes, version
+            # Any edit but a move, a label or a learning setting starts a new loss curve.
+            return self._commit(ops, client, kind,
+                                lambda changes: [] if any(op["type"] not in KEEPS_LOSSES for op in changes) else None)
 
     def update(self, count=1, client: str = "") -> tuple[list, int, list[float]]:
         """``count`` gradient-descent steps as one edit; returns (ops, version, losses so far)."""
@@ -144,11 +142,9 @@ class GraphSession:
             self.sync()
             start = learning.loss(self.graph)
             ops, losses = learning.train(self.graph, count)
-            changes, version = self._commit(ops, client, "edit")
-            if not self.losses:
-                self.losses = [start]
-            self.losses = (self.losses + losses)[-MAX_LOSS_POINTS:]
-            self._save_shared(losses=True)
+            # (self.losses as of the commit: another process may have added to it)
+            changes, version = self._commit(ops, client, "edit",
+                                            lambda _: ((self.losses or [start]) + losses)[-MAX_LOSS_POINTS:])
             return changes, version, self.losses
 
     def undo(self, client: str) -> tuple[list, int]:
@@ -174,12 +170,11 @@ class GraphSession:
                     changes, inverse = self.graph.apply_batch(batch)
                 except GraphError as err:
                     raise GraphError(f"cannot {kind}: the graph changed since ({err})", err.problems) from None
-                version = self._append(db, kind, changes, inverse, client, changes)
+                version = self._append(db, kind, changes, inverse, client)
                 if kind == "undo":  # the row keeps what redo re-applies and what undo takes back
                     self.store.mark(db, self.id, row.version, "undone", undone_at=version, ops=inverse)
                 else:
                     self.store.mark(db, self.id, row.version, "done", inverse=inverse)
-            self._after_edit(changes)
             return changes, version
 
     def history(self, client: str) -> dict:
@@ -189,35 +184,49 @@ class GraphSession:
         can_undo, can_redo = self.store.can_undo_redo(self.id, client)
         return {"can_undo": can_undo, "can_redo": can_redo}
 
-    def _commit(self, ops, client: str, kind: str) -> tuple[list, int]:
+    def _commit(self, ops, client: str, kind: str, losses_after=None) -> tuple[list, int]:
+        """Apply and log a batch. ``losses_after(changes)`` is the new loss curve, or None to keep it."""
         if self.store is None:
             changes, _ = self.graph.apply_batch(ops)
             self.version += 1
-            self._after_edit(changes)
+            self._after_edit(changes, losses_after)
             return changes, self.version
         with self.store.write() as db:
             self.sync(db)
             changes, inverse = self.graph.apply_batch(ops)
-            self._append(db, kind, changes, inverse, client, changes)
-        self._after_edit(changes)
+            self._append(db, kind, changes, inverse, client, losses_after)
         return changes, self.version
 
-    def _append(self, db, kind, changes, inverse, client, _) -> int:
-        """Log the applied batch inside the transaction; on failure put the graph back."""
+    def _append(self, db, kind, changes, inverse, client, losses_after=None) -> int:
+        """Log the applied batch, and the cursor and loss curve it leaves, in one transaction.
+
+        On failure the graph is put back, and the session's state is unchanged.
+        """
+        version = self.version
+        cursor, losses = self.cursor, self.losses
         try:
             version = self.store.append(db, self.id, self.version, kind, changes, inverse, client,
                                         document=self.graph.to_dict)
+            structural, new_losses = self._after_edit(changes, losses_after)
+            self.store.save_shared(db, self.id, cursor=self.cursor.to_dict() if structural else None,
+                                   losses=new_losses)
         except BaseException:
             self.graph.apply_batch(inverse)
+            self.cursor, self.losses = cursor, losses
             raise
         self.version = version
         return version
 
-    def _after_edit(self, changes):
+    def _after_edit(self, changes, losses_after=None) -> tuple[bool, list | None]:
+        """The session's own state after a batch; returns (structural?, the new loss curve or None)."""
         self._steps = None
-        if any(op["type"] in STRUCTURAL for op in changes):
+        structural = any(op["type"] in STRUCTURAL for op in changes)
+        if structural:
             self.cursor = Cursor()
-            self._save_shared(cursor=True)
+        new_losses = losses_after(changes) if losses_after else None
+        if new_losses is not None:
+            self.losses = new_losses
+        return structural, new_losses
 
     # -- sharing state with other processes ----------------------------------------
     def sync(self, db=None):

@@ -328,10 +328,6 @@ class SQLiteStore(Store):
         if losses is not None:
             db.execute("UPDATE graphs SET losses=? WHERE id=?", (json.dumps(losses), graph_id))
 
-    def shared(self, graph_id) -> tuple[dict | None, list | None]:
-        row = self.db.execute("SELECT cursor, losses FROM graphs WHERE id=?", (graph_id,)).fetchone()
-        return (json.loads(row[0]) if row[0] else None, json.loads(row[1]) if row[1] else None)
-
 
 def _edit_row(r) -> EditRow:
     return EditRow(version=r["version"], kind=r["kind"], ops=json.loads(r["ops"]), inverse=json.loads(r["inverse"]),

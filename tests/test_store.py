@@ -131,3 +131,23 @@ def test_deleted_graphs_are_purged_after_the_retention_time(store):
     with pytest.raises(StoreError, match="no deleted graph"):
         store.restore(s.id)
     assert store.edits_since(s.id, 0) == []  # its log went with it
+
+
+def test_an_edit_and_the_cursor_it_resets_are_one_transaction(tmp_path, monkeypatch):
+    store = SQLiteStore.in_dir(tmp_path)
+    s = Sessions(store=store).create(example_doc("doughnut"))
+    s.step("forward", 2)
+    assert store.get(s.id).cursor["step"] == 2
+
+    def broken(*a, **k):
+        raise sqlite3.OperationalError("disk I/O error")
+    monkeypatch.setattr(store, "save_shared", broken)
+    with pytest.raises(sqlite3.OperationalError):
+        s.edit([{"type": "remove_node", "id": "m2"}], "c-12345678")
+    # nothing of it happened: not the edit, not the cursor reset, in memory or on disk
+    assert "m2" in s.graph.g and s.version == 0 and s.cursor.step == 2
+    assert store.get(s.id).version == 0 and store.edits_since(s.id, 0) == []
+    monkeypatch.undo()
+    s.edit([{"type": "remove_node", "id": "m2"}], "c-12345678")
+    row = store.get(s.id)
+    assert row.version == 1 and row.cursor["phase"] == "idle"
