@@ -31,8 +31,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from server.document import Limits  # noqa: E402
-from server.graph import ComputationGraph  # noqa: E402
+from server.engine.document import Limits  # noqa: E402
+from server.engine.graph import ComputationGraph  # noqa: E402
 
 BINARY = ("add", "mul", "sub")
 UNARY = ("tanh", "sigmoid", "neg")

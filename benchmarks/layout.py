@@ -1,4 +1,4 @@
-"""Auto-layout time (server/layout.py) against loading the same document, in one run.
+"""Auto-layout time (server/teaching/layout.py) against loading the same document, in one run.
 
 Run: .venv/bin/python benchmarks/layout.py
 """
@@ -13,10 +13,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from graphs import layered_dag  # noqa: E402
-from server.document import Limits  # noqa: E402
-from server.formula import parse_formula  # noqa: E402
-from server.graph import ComputationGraph  # noqa: E402
-from server.layout import layout  # noqa: E402
+from server.engine.document import Limits  # noqa: E402
+from server.teaching.formula import parse_formula  # noqa: E402
+from server.engine.graph import ComputationGraph  # noqa: E402
+from server.teaching.layout import layout  # noqa: E402
 
 
 def best(fn, repeat=5):

@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import socketio  # noqa: E402
 
-from server.examples import example_doc  # noqa: E402
+from server.teaching.examples import example_doc  # noqa: E402
 from tests.conftest import free_port, start_server  # noqa: E402
 
 EDITORS = 4

@@ -27,8 +27,8 @@ from playwright.sync_api import sync_playwright  # noqa: E402
 
 import roundtrip  # noqa: E402
 from graphs import layered_dag  # noqa: E402
-from server.app import create_app  # noqa: E402
-from server.serve import run  # noqa: E402
+from server.web.app import create_app  # noqa: E402
+from server.web.serve import run  # noqa: E402
 from tests.conftest import CHROMIUM, free_port  # noqa: E402
 
 SIZES = (100, 1_000, 2_000, 10_000)

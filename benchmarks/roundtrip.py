@@ -17,9 +17,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import socketio  # noqa: E402
 
 from graphs import layered_dag  # noqa: E402
-from server.app import create_app  # noqa: E402
-from server.realtime import socketio as server_socketio  # noqa: E402
-from server.serve import run  # noqa: E402
+from server.web.app import create_app  # noqa: E402
+from server.web.realtime import socketio as server_socketio  # noqa: E402
+from server.web.serve import run  # noqa: E402
 from tests.conftest import free_port  # noqa: E402
 
 

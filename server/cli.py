@@ -6,8 +6,8 @@ import json
 import sys
 from pathlib import Path
 
-from .document import GraphError, Limits, jsonable
-from .graph import ComputationGraph
+from .engine.document import GraphError, Limits, jsonable
+from .engine.graph import ComputationGraph
 
 
 def _load(path: str, limits: Limits = Limits()) -> ComputationGraph:
@@ -53,7 +53,7 @@ def cmd_export(args) -> int:
 
 
 def cmd_new(args) -> int:
-    from .formula import parse_formula
+    from .teaching.formula import parse_formula
     source = args.formula
     path = Path(source)
     if "\n" not in source and len(source) < 4096 and path.suffix in (".txt", ".py", ".gc", "") and path.is_file():
@@ -69,8 +69,8 @@ def cmd_new(args) -> int:
 
 
 def cmd_check(args) -> int:
-    from .display import fmt
-    from .gradcheck import check_gradients
+    from .engine.display import fmt
+    from .teaching.gradcheck import check_gradients
     graph = _load(args.file, _limits(args))
     checks = check_gradients(graph, args.output)
     print(f"{'input':<16} {'value':>10} {'backprop':>12} {'numeric':>12} {'rel. error':>10}  result")
@@ -86,7 +86,7 @@ def cmd_check(args) -> int:
 
 
 def cmd_serve(args) -> int:
-    from .serve import serve  # imported here so that `eval` never loads Flask
+    from .web.serve import serve  # imported here so that `eval` never loads Flask
     return serve(args)
 
 

@@ -21,7 +21,7 @@ CHROMIUM = os.environ.get("GRADCANVAS_CHROMIUM", "/usr/bin/chromium")
 
 @pytest.fixture
 def app(tmp_path):
-    from server.app import create_app
+    from server.web.app import create_app
     app = create_app({"TESTING": True, "DATA_DIR": str(tmp_path / "data")})
     yield app
     app.extensions["gradcanvas.store"].close()
@@ -40,7 +40,7 @@ def runner(app):
 @pytest.fixture
 def socket_client(app):
     """A factory of Socket.IO test clients bound to ``app`` (no network)."""
-    from server.realtime import socketio
+    from server.web.realtime import socketio
     made = []
 
     def make():

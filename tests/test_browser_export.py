@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageChops, ImageStat
 
-from server.examples import example_doc
+from server.teaching.examples import example_doc
 
 import pages
 from pages import new_graph, snap

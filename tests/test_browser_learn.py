@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from server.examples import example_doc
-from server.session import Sessions
+from server.teaching.examples import example_doc
+from server.service.session import Sessions
 
 from conftest import post_json
 from pages import click, node, open_editor, snap, wait_snap

@@ -11,7 +11,7 @@ import urllib.request
 
 import pytest
 
-from server.examples import example_doc
+from server.teaching.examples import example_doc
 
 import pages
 from pages import DOUGHNUT, new_graph, node, snap, wait_ready, wait_snap

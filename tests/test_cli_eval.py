@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-EXAMPLES = ROOT / "server" / "examples"
+EXAMPLES = ROOT / "server" / "teaching" / "examples"
 CONSOLE_SCRIPT = Path(sys.executable).parent / "gradcanvas"
 
 

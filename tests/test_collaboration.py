@@ -1,8 +1,8 @@
 """Several clients on one graph: ordering, conflicts, convergence, undo/redo, re-join, viewers, limits."""
 import pytest
 
-from server.examples import example_doc
-from server.graph import ComputationGraph
+from server.teaching.examples import example_doc
+from server.engine.graph import ComputationGraph
 
 
 @pytest.fixture
@@ -162,8 +162,8 @@ def test_rejoining_client_gets_the_patches_it_missed(socket_client, graph):
 
 
 def test_rejoining_too_far_behind_gets_the_whole_graph(socket_client, graph, monkeypatch):
-    import server.events
-    monkeypatch.setattr(server.events, "MAX_MISSED", 2)
+    import server.web.events
+    monkeypatch.setattr(server.web.events, "MAX_MISSED", 2)
     a = Replica(socket_client, graph, "alice-0001")
     for v in range(3):
         a.edit([{"type": "move_node", "id": "m1", "x": v, "y": 0}], version=v)

@@ -3,7 +3,7 @@ import math
 
 import pytest
 
-from server.display import MINUS, fmt, fmt_operand
+from server.engine.display import MINUS, fmt, fmt_operand
 
 
 def test_minus_is_the_typographic_minus_sign():

@@ -6,10 +6,10 @@ import math
 
 import pytest
 
-from server import document
-from server.document import GraphError, Limits, jsonable, loads
-from server.examples import NAMES, example_doc, list_examples
-from server.graph import ComputationGraph
+from server.engine import document
+from server.engine.document import GraphError, Limits, jsonable, loads
+from server.teaching.examples import NAMES, example_doc, list_examples
+from server.engine.graph import ComputationGraph
 
 
 def doc(nodes, edges=(), output=None, **extra):

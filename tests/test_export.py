@@ -7,11 +7,11 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from server.examples import example_doc
+from server.teaching.examples import example_doc
 from server.export import FORMATS, ExportOptions, export
 from server.export.embed import document_from_file
-from server.document import GraphError
-from server.graph import ComputationGraph
+from server.engine.document import GraphError
+from server.engine.graph import ComputationGraph
 
 SVG = "{http://www.w3.org/2000/svg}"
 EXAMPLES = ["doughnut", "doughnut_cupcake"]
@@ -55,7 +55,7 @@ def test_svg_values_and_grads_can_be_left_out():
 
 
 def test_svg_current_state_shows_only_what_the_cursor_revealed():
-    from server.view import Cursor
+    from server.engine.visible import Cursor
     g = graph()
     svg = export(g, "svg", ExportOptions(state="current"), Cursor("forward", 4, 5))
     black = texts_by_colour(svg)["#111"]
@@ -134,7 +134,7 @@ def test_python_export_prints_the_engines_numbers(name, tmp_path):
 
 def test_python_export_reads_like_the_book():
     py = export(graph(), "py").decode()
-    assert "from server.layers import MulLayer" in py
+    assert "from server.engine.layers import MulLayer" in py
     assert "m1 = m1_layer.forward(doughnut, count)" in py
     assert "d_m1, d_tax = m2_layer.backward(d_m2)" in py
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from server.examples import example_doc
+from server.teaching.examples import example_doc
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -87,12 +87,12 @@ def run_cli(*args, **kw):
 def test_cli_export_writes_each_format(tmp_path):
     for fmt in ("svg", "dot", "tikz", "py", "json", "png"):
         out = tmp_path / f"d.{fmt}"
-        r = run_cli("export", "server/examples/doughnut.json", "--format", fmt, "-o", str(out))
+        r = run_cli("export", "server/teaching/examples/doughnut.json", "--format", fmt, "-o", str(out))
         assert r.returncode == 0, r.stderr
         assert out.stat().st_size > 100
     svg = (tmp_path / "d.svg").read_text()
     assert ">2.2<" in svg
-    r = run_cli("export", "server/examples/doughnut.json", "--format", "svg", "--no-grads")
+    r = run_cli("export", "server/teaching/examples/doughnut.json", "--format", "svg", "--no-grads")
     assert r.returncode == 0 and b">2.2<" not in r.stdout and b">220<" in r.stdout
 
 

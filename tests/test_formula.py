@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from server.document import GraphError
-from server.formula import parse_formula
-from server.graph import ComputationGraph
+from server.engine.document import GraphError
+from server.teaching.formula import parse_formula
+from server.engine.graph import ComputationGraph
 
 ROOT = Path(__file__).resolve().parent.parent
 DOUGHNUT = "doughnut = 100\ncount = 2\ntax = 1.1\nprice = doughnut * count * tax\n"
@@ -109,7 +109,7 @@ def test_long_chain_within_limits_builds_without_recursion():
 
 
 def test_formula_node_limit():
-    from server.document import Limits
+    from server.engine.document import Limits
     with pytest.raises(GraphError, match="more than 10 nodes"):
         parse_formula("x = 1\ny = " + " + ".join(["x"] * 20), limits=Limits(max_nodes=10))
 

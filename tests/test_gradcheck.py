@@ -5,11 +5,11 @@ from pathlib import Path
 
 import pytest
 
-from server.examples import NAMES, example_doc
-from server.formula import parse_formula
-from server.graph import ComputationGraph
-from server.gradcheck import check_gradients
-from server.layers import MulLayer
+from server.teaching.examples import NAMES, example_doc
+from server.teaching.formula import parse_formula
+from server.engine.graph import ComputationGraph
+from server.teaching.gradcheck import check_gradients
+from server.engine.layers import MulLayer
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -50,12 +50,12 @@ def test_gradient_check_leaves_the_graph_unchanged():
 
 
 def test_cli_check_exit_codes(tmp_path, monkeypatch):
-    r = subprocess.run([sys.executable, "-m", "server.cli", "check", "server/examples/doughnut_cupcake.json"],
+    r = subprocess.run([sys.executable, "-m", "server.cli", "check", "server/teaching/examples/doughnut_cupcake.json"],
                        cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert r.returncode == 0 and r.stdout.count("pass") == 5
     broken = tmp_path / "sitecustomize.py"  # break MulLayer inside the subprocess
-    broken.write_text("import server.layers as L\nL.MulLayer.backward = lambda self, d: (d * self.x, d * self.y)\n")
-    r = subprocess.run([sys.executable, "-m", "server.cli", "check", "server/examples/doughnut.json"],
+    broken.write_text("import server.engine.layers as L\nL.MulLayer.backward = lambda self, d: (d * self.x, d * self.y)\n")
+    r = subprocess.run([sys.executable, "-m", "server.cli", "check", "server/teaching/examples/doughnut.json"],
                        cwd=ROOT, capture_output=True, text=True, timeout=60,
                        env={"PYTHONPATH": f"{tmp_path}:{ROOT}"})
     assert r.returncode == 2 and "FAIL" in r.stderr and "fail" in r.stdout

@@ -5,12 +5,12 @@ import math
 
 import pytest
 
-import server.layers  # noqa: F401
-from server.display import fmt
-from server.document import GraphError
-from server.examples import NAMES, example_doc
-from server.graph import ComputationGraph
-from server.layers import AddLayer, MulLayer, NegLayer
+import server.engine.layers  # noqa: F401
+from server.engine.display import fmt
+from server.engine.document import GraphError
+from server.teaching.examples import NAMES, example_doc
+from server.engine.graph import ComputationGraph
+from server.engine.layers import AddLayer, MulLayer, NegLayer
 
 
 def doc(nodes, edges, output=None):
@@ -201,7 +201,7 @@ def test_set_params_on_an_op_without_parameters_is_refused_and_changes_nothing()
 
 
 def test_adding_a_node_beyond_the_limit_is_refused():
-    from server.document import Limits
+    from server.engine.document import Limits
     g = ComputationGraph.from_dict(example_doc("doughnut"), Limits(max_nodes=5))
     before = snapshot(g)
     with pytest.raises(GraphError, match="limit"):

@@ -1,7 +1,7 @@
 """LaTeX for the explanation panel: the book's rules, typeset-ready and injection-safe."""
-from server.examples import example_doc
-from server.latex import rule_latex, to_latex
-from server.session import Sessions
+from server.teaching.examples import example_doc
+from server.engine.latex import rule_latex, to_latex
+from server.service.session import Sessions
 
 
 def test_mul_rule_as_latex():

@@ -5,11 +5,11 @@ import random
 
 import pytest
 
-import server.layers  # noqa: F401  (importing the package fills the registry)
-from server.graph import ComputationGraph
-from server.layers import (AddLayer, DivLayer, ExpLayer, LogLayer, MulLayer, NegLayer,
+import server.engine.layers  # noqa: F401  (importing the package fills the registry)
+from server.engine.graph import ComputationGraph
+from server.engine.layers import (AddLayer, DivLayer, ExpLayer, LogLayer, MulLayer, NegLayer,
                            PowLayer, ReluLayer, SigmoidLayer, SubLayer, TanhLayer)
-from server.registry import OPS, describe_ops, get_op
+from server.engine.registry import OPS, describe_ops, get_op
 
 
 def doc(nodes, edges, output=None):
@@ -197,7 +197,7 @@ def test_describe_ops_serves_every_op_with_its_rules_written_per_port():
 
 
 def test_registering_a_name_twice_is_refused():
-    from server.registry import register
+    from server.engine.registry import register
     with pytest.raises(ValueError, match="registered twice"):
         register("add", symbol="+", title="Add again", ports=("x", "y"),
                  rule=("dout", "dout"), numbers=("{dout}", "{dout}"))(type("Again", (), {}))

@@ -3,8 +3,8 @@ import random
 
 import pytest
 
-from server.formula import parse_formula
-from server.layout import LAYER_GAP, layout
+from server.teaching.formula import parse_formula
+from server.teaching.layout import LAYER_GAP, layout
 
 NODE_W, NODE_H = 200, 60  # generous: an input box with a long name, an op circle and its label
 
@@ -66,7 +66,7 @@ def count_crossings(doc):
 
 
 def test_barycentre_sweeps_reduce_crossings():
-    import server.layout as lay
+    import server.teaching.layout as lay
     doc = random_doc(120, seed=3)
     saved = lay.SWEEPS
     try:

@@ -3,12 +3,12 @@ import math
 
 import pytest
 
-from server.document import GraphError, validate
-from server.examples import example_doc
-from server.gradcheck import check_gradients
-from server.graph import ComputationGraph
-from server.learning import MAX_UPDATES, loss, train, update_ops
-from server.session import GraphSession
+from server.engine.document import GraphError, validate
+from server.teaching.examples import example_doc
+from server.teaching.gradcheck import check_gradients
+from server.engine.graph import ComputationGraph
+from server.teaching.learning import MAX_UPDATES, loss, train, update_ops
+from server.service.session import GraphSession
 
 from conftest import editor_join
 

@@ -1,7 +1,7 @@
 """HTTP and socket endpoints of the learning features: formula, gradient check, tidy layout."""
 import pytest
 
-from server.examples import example_doc
+from server.teaching.examples import example_doc
 
 from conftest import editor_join
 

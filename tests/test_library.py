@@ -1,7 +1,7 @@
 """The library over HTTP, and who may open, change or merely view a graph."""
 import pytest
 
-from server.examples import example_doc
+from server.teaching.examples import example_doc
 
 
 @pytest.fixture

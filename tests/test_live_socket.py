@@ -3,7 +3,7 @@ import threading
 
 import socketio
 
-from server.examples import example_doc
+from server.teaching.examples import example_doc
 
 from conftest import edit_token
 

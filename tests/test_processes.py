@@ -11,7 +11,7 @@ import urllib.request
 import pytest
 import socketio
 
-from server.examples import example_doc
+from server.teaching.examples import example_doc
 
 from conftest import edit_token, free_port, post_json, start_server
 

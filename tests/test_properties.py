@@ -11,11 +11,11 @@ import math
 
 from hypothesis import assume, given, settings, strategies as st
 
-import server.layers  # noqa: F401
-from server.document import GraphError
-from server.examples import example_doc
-from server.graph import ComputationGraph
-from server.registry import OPS
+import server.engine.layers  # noqa: F401
+from server.engine.document import GraphError
+from server.teaching.examples import example_doc
+from server.engine.graph import ComputationGraph
+from server.engine.registry import OPS
 
 SETTINGS = settings(max_examples=100, deadline=None)
 

@@ -1,7 +1,7 @@
 """Socket.IO protocol tests with socketio.test_client: no network, real handlers."""
 import pytest
 
-from server.examples import example_doc
+from server.teaching.examples import example_doc
 
 from conftest import editor_join
 

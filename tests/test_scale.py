@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from server.document import Limits
-from server.graph import ComputationGraph
+from server.engine.document import Limits
+from server.engine.graph import ComputationGraph
 
 N = 10 ** 6
 

@@ -3,10 +3,10 @@ import sqlite3
 
 import pytest
 
-from server.document import GraphError
-from server.examples import example_doc
-from server.session import Sessions
-from server.store import MIGRATIONS, SNAPSHOT_EVERY, SQLiteStore, StoreError
+from server.engine.document import GraphError
+from server.teaching.examples import example_doc
+from server.service.session import Sessions
+from server.store.sqlite import MIGRATIONS, SNAPSHOT_EVERY, SQLiteStore, StoreError
 
 
 @pytest.fixture

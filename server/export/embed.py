@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 import json
 
-from ..document import GraphError, Limits, loads, validate
+from ..engine.document import GraphError, Limits, loads, validate
 
 NS = "https://gradcanvas.invalid/ns/document/1"
 PNG_KEY = "gradcanvas"

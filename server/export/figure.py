@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..registry import OPS
-from ..view import Cursor, full_cursor, node_symbol, pass_orders, visible_state
+from ..engine.registry import OPS
+from ..engine.visible import Cursor, full_cursor, node_symbol, pass_orders, visible_state
 
 
 @dataclass(frozen=True)

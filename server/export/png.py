@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 
-from ..document import GraphError
+from ..engine.document import GraphError
 from .embed import png_with_document
 from .svg import render as render_svg
 

@@ -1,6 +1,6 @@
 """Python: a runnable script in the style of the book's buy_apple.py.
 
-It builds the layers from ``server.layers``, calls forward and backward in the
+It builds the layers from ``server.engine.layers``, calls forward and backward in the
 engine's order (so fan-out accumulates in the same order and every printed
 float is the engine's, to the last digit) and prints every value and gradient.
 """
@@ -9,8 +9,8 @@ from __future__ import annotations
 import keyword
 import re
 
-from ..document import GraphError
-from ..registry import OPS
+from ..engine.document import GraphError
+from ..engine.registry import OPS
 
 
 def identifiers(ids) -> dict[str, str]:
@@ -29,7 +29,7 @@ def identifiers(ids) -> dict[str, str]:
 
 
 def render(fig) -> str:
-    from ..graph import ComputationGraph
+    from ..engine.graph import ComputationGraph
     graph = ComputationGraph.from_dict(fig.document)
     plan = graph.plan
     graph._require_complete(plan)
@@ -41,9 +41,9 @@ def render(fig) -> str:
                       if OPS[graph.g.nodes[n]["op"]].arity})
     title = " ".join((fig.title or "gradcanvas graph").split())  # one comment line, whatever the title holds
     lines = [f"# {title}: exported from gradcanvas.",
-             "# Forward and backward through the layers of server.layers, as in the book's buy_apple.py."]
+             "# Forward and backward through the layers of server.engine.layers, as in the book's buy_apple.py."]
     if classes:
-        lines.append(f"from server.layers import {', '.join(classes)}")
+        lines.append(f"from server.engine.layers import {', '.join(classes)}")
     lines += ["", "# inputs"]
     for i in plan.leaves:
         lines.append(f"{name[ids[i]]} = {graph.g.nodes[ids[i]]['value']!r}")

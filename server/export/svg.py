@@ -105,7 +105,7 @@ def _labels(out, curve, value_text, grad_text):
 
 def render(fig, current: str | None = None) -> str:
     """The SVG text. ``current`` names a node to highlight, as the canvas does mid-step."""
-    from ..registry import OPS
+    from ..engine.registry import OPS
     exts = {n["id"]: _ext(n) for n in fig.nodes}
     nodes = {n["id"]: n for n in fig.nodes}
     arity = {n["id"]: OPS[n["op"]].arity for n in fig.nodes}

@@ -10,7 +10,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from .document import GraphError
+from ..engine.document import GraphError
 
 COLOURS = ["#d62728", "#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#e377c2", "#8c564b"]
 PRESENCE_INTERVAL_S = 0.05   # at most 20 presence messages a second per connection

@@ -9,8 +9,8 @@ from flask import Blueprint, Response, current_app, jsonify, request
 
 from .access import browser_id, created, links, require_edit
 from .api import error, session_or_404, sessions
-from .document import GraphError
-from .export import ExportOptions, export
+from ..engine.document import GraphError
+from ..export import ExportOptions, export
 from .realtime import socketio
 
 bp = Blueprint("library", __name__, url_prefix="/api/graphs")

@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from .document import GraphError
+from ..engine.document import GraphError
 
 SNAPSHOT_EVERY = 50      # versions between document snapshots
 BUSY_TIMEOUT_MS = 10_000

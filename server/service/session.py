@@ -11,12 +11,12 @@ import json
 import secrets
 import threading
 
-from . import learning
-from .display import fmt
-from .document import GraphError, Limits, jsonable
-from .graph import ComputationGraph
-from .store import Store, StoreError
-from .view import Cursor, pass_orders, visible_state, wire_event
+from ..teaching import learning
+from ..engine.display import fmt
+from ..engine.document import GraphError, Limits, jsonable
+from ..engine.graph import ComputationGraph
+from ..store.sqlite import Store, StoreError
+from ..engine.visible import Cursor, pass_orders, visible_state, wire_event
 
 # Edits of these types change what the steps are, so they reset the cursor.
 STRUCTURAL = {"add_node", "remove_node", "connect", "disconnect", "set_params", "set_output"}
@@ -122,7 +122,7 @@ class GraphSession:
 
     def tidy_ops(self) -> list[dict]:
         """move_node ops that lay the graph out afresh (server/layout.py)."""
-        from .layout import layout
+        from ..teaching.layout import layout
         doc = layout(self.graph.to_dict())
         now = self.graph.g.nodes
         return [{"type": "move_node", "id": n["id"], "x": n["x"], "y": n["y"]} for n in doc["nodes"]

@@ -10,8 +10,8 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass
 
-from .display import fmt
-from .graph import ComputationGraph
+from ..engine.display import fmt
+from ..engine.graph import ComputationGraph
 
 EPS_CBRT = 6.055454452393343e-06  # (2.2e-16) ** (1/3)
 REL_TOL = 1e-5

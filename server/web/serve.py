@@ -7,7 +7,7 @@ import webbrowser
 from werkzeug.serving import WSGIRequestHandler
 
 from .app import create_app
-from .examples import example_doc
+from ..teaching.examples import example_doc
 from .realtime import socketio
 
 

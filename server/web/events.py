@@ -12,7 +12,7 @@ from flask_socketio import join_room
 
 from .access import role_for
 
-from .document import GraphError
+from ..engine.document import GraphError
 from .realtime import socketio
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 
 from .access import browser_id, created, page_role
-from .document import GraphError
-from .examples import example_doc
+from ..engine.document import GraphError
+from ..teaching.examples import example_doc
 
 bp = Blueprint("pages", __name__)
 

@@ -8,9 +8,9 @@ from flask import Blueprint, current_app, jsonify, request, send_file
 
 from .api import session_or_404
 from .access import created
-from .document import GraphError
-from .export import FORMATS, ExportOptions, export
-from .export.embed import document_from_file
+from ..engine.document import GraphError
+from ..export import FORMATS, ExportOptions, export
+from ..export.embed import document_from_file
 
 bp = Blueprint("files", __name__, url_prefix="/api/graphs")
 
@@ -88,7 +88,7 @@ def import_file():
 @bp.post("/<graph_id>/png")
 def embed_png(graph_id):
     """The editor's own PNG (canvas.toBlob at 2×) comes back with the document inside."""
-    from .export.embed import PNG_SIGNATURE, png_with_document
+    from ..export.embed import PNG_SIGNATURE, png_with_document
     session = session_or_404(graph_id)
     data = request.get_data()
     if not data.startswith(PNG_SIGNATURE):

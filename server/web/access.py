@@ -17,7 +17,7 @@ from pathlib import Path
 
 from flask import current_app, session as cookie
 
-from .document import GraphError
+from ..engine.document import GraphError
 
 
 def role_for(session, token) -> str:

@@ -15,9 +15,9 @@ from __future__ import annotations
 import ast
 import math
 
-from .document import FORMAT, VERSION, GraphError, Limits
+from ..engine.document import FORMAT, VERSION, GraphError, Limits
 from .layout import layout
-from .registry import OPS
+from ..engine.registry import OPS
 
 MAX_CHARS = 100_000
 

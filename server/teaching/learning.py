@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import math
 
-from .display import fmt
-from .document import DEFAULT_LEARNING_RATE, GraphError
-from .graph import ComputationGraph
+from ..engine.display import fmt
+from ..engine.document import DEFAULT_LEARNING_RATE, GraphError
+from ..engine.graph import ComputationGraph
 
 MAX_UPDATES = 1000  # per request: a runaway loop stays bounded
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, jsonify, make_response, request
 
 from .access import created
-from .document import GraphError, loads
-from .examples import example_doc, list_examples
-from .registry import describe_ops
+from ..engine.document import GraphError, loads
+from ..teaching.examples import example_doc, list_examples
+from ..engine.registry import describe_ops
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -37,7 +37,7 @@ def ops():
 
 @bp.get("/formats")
 def formats():
-    from .export import FORMATS
+    from ..export import FORMATS
     return jsonify([{"name": f.name, "title": f.title, "extension": f.extension} for f in FORMATS.values()])
 
 
@@ -69,7 +69,7 @@ def create_graph():
 @bp.post("/formula")
 def from_formula():
     """A new graph from a formula: {text, title?} → 201 {id}; 400 with line and column."""
-    from .formula import parse_formula
+    from ..teaching.formula import parse_formula
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or not isinstance(body.get("text"), str):
         return error("send JSON {\"text\": \"a = 2\\nb = a * a\"}", 400)
@@ -84,7 +84,7 @@ def from_formula():
 @bp.get("/graphs/<graph_id>/check")
 def gradient_check(graph_id):
     """Backprop beside central differences for every input: the "Check gradients" panel."""
-    from .gradcheck import check_gradients
+    from ..teaching.gradcheck import check_gradients
     session = session_or_404(graph_id)
     try:
         with session.lock:

@@ -5,14 +5,14 @@ from pathlib import Path
 
 from flask import Flask
 
-from .document import Limits
+from ..engine.document import Limits
 from .realtime import socketio
 from .access import secret_key
 from .clients import Clients
-from .session import Sessions
-from .store import SQLiteStore, default_data_dir
+from ..service.session import Sessions
+from ..store.sqlite import SQLiteStore, default_data_dir
 
-HERE = Path(__file__).resolve().parent
+HERE = Path(__file__).resolve().parent.parent  # the server package
 
 
 def _folder(name: str) -> str:
