@@ -33,11 +33,6 @@ def client(app):
 
 
 @pytest.fixture
-def runner(app):
-    return app.test_cli_runner()
-
-
-@pytest.fixture
 def socket_client(app):
     """A factory of Socket.IO test clients bound to ``app`` (no network)."""
     from server.web.realtime import socketio
@@ -70,6 +65,14 @@ def _fast_websocket_close():
     websocket.WebSocket.close = original
 
 
+def sent(outcome, event: str | None = None) -> list[dict]:
+    """What a service call queued for its room (the payloads of ``event`` messages, or all)."""
+    messages = []
+    if outcome.outbox is not None:
+        outcome.outbox.drain(messages.append)
+    return [m.payload for m in messages if event is None or m.event == event]
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -89,7 +92,8 @@ def start_server(*extra_args, env=None, data_dir=None, port=None):
     # Read the server's log all the time: a full pipe (64 KB, some 800 requests) blocks
     # the server's next log write, and with it every request. The tail is kept for errors.
     log = collections.deque(maxlen=200)
-    threading.Thread(target=lambda: log.extend(proc.stdout), daemon=True).start()
+    reader = threading.Thread(target=lambda: log.extend(proc.stdout), daemon=True)
+    reader.start()
     deadline = time.time() + 20
     while time.time() < deadline:
         try:
@@ -97,9 +101,9 @@ def start_server(*extra_args, env=None, data_dir=None, port=None):
             return proc, url
         except OSError:
             if proc.poll() is not None:
-                time.sleep(0.2)  # let the reader take the last lines
+                reader.join(timeout=5)  # the pipe is at its end: the reader has the last lines
                 raise RuntimeError("server exited: " + b"".join(log).decode(errors="replace"))
-            time.sleep(0.1)
+            time.sleep(0.1)  # between two tries
     proc.kill()
     raise RuntimeError("server did not start within 20 s")
 
@@ -153,6 +157,29 @@ def create_graph(live_server):
     def create(doc):
         return post_json(live_server + "/api/graphs", doc)["id"]
     return create
+
+
+@pytest.fixture
+def editors(browser, live_server):
+    """A factory of `Editor` pages (tests/pages.py) on the live server, each in a browser
+    context of its own (its own cookies, so edit grants, and its own localStorage, so client
+    id): ``editors(console=True, **context options)``. Closes every context it made."""
+    from pages import Editor
+    made = []
+
+    def make(console: bool = True, **options):
+        context = browser.new_context(**{"viewport": {"width": 1280, "height": 720}, **options})
+        made.append(context)
+        return Editor(context.new_page(), live_server, console=console)
+    yield make
+    for context in made:
+        context.close()
+
+
+@pytest.fixture
+def editor(editors):
+    """One `Editor` page in a fresh browser context, closed after the test."""
+    return editors()
 
 
 @pytest.fixture(scope="session")
