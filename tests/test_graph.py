@@ -499,16 +499,19 @@ def test_forward_steps_of_the_doughnut_carry_each_value_with_its_arithmetic():
     assert order.index("m2") > max(order.index("m1"), order.index("tax"))
 
 
-def test_backward_steps_of_the_doughnut_carry_dout_and_edge_gradients():
+def test_backward_steps_of_the_doughnut_carry_dout_as_grad_and_edge_gradients():
     events = list(example("doughnut").backward_steps())
     assert [e["node"] for e in events][:2] == ["m2", "m1"]
     by_node = {e["node"]: e for e in events}
-    assert by_node["m2"]["dout"] == 1 and by_node["m1"]["dout"] == pytest.approx(1.1)
+    assert by_node["m2"]["grad"] == 1 and by_node["m1"]["grad"] == pytest.approx(1.1)
+    assert not any("dout" in e for e in events)  # grad is the node's dout; no second copy
     edge_grads = {(e["source"], e["target"]): e["grad"] for ev in events for e in ev["edges"]}
     assert edge_grads == pytest.approx({("m1", "m2"): 1.1, ("tax", "m2"): 200,
                                         ("doughnut", "m1"): 2.2, ("count", "m1"): 110})
     rules = [r["text"] for r in by_node["m1"]["rules"]]
     assert rules == ["dx = dout · y = 1.1 × 2 = 2.2", "dy = dout · x = 1.1 × 100 = 110"]
+    # a rule's port is the port index, as in edges; its name is beside it
+    assert [(r["port"], r["port_name"]) for r in by_node["m1"]["rules"]] == [(0, "x"), (1, "y")]
     assert "dx = dout · y = 1.1 × 2 = 2.2" in by_node["m1"]["text"]
     assert by_node["m2"]["text"].startswith("∂L/∂m2 = 1")
     assert by_node["doughnut"]["text"] == "∂L/∂doughnut = 2.2"
@@ -518,7 +521,7 @@ def test_backward_steps_of_the_doughnut_carry_dout_and_edge_gradients():
 def test_backward_step_at_a_fan_out_shows_the_sum_of_what_arrives():
     events = {e["node"]: e for e in example("x_times_x").backward_steps()}
     x = events["x"]
-    assert x["dout"] == 7
+    assert x["grad"] == 7
     assert sorted(t["grad"] for t in x["dout_terms"]) == [1, 3, 3]
     assert x["text"].startswith("dout = 3 + 3 + 1 = 7")
     assert "sum of the 3 gradients" in x["text"]

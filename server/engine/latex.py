@@ -8,12 +8,21 @@ from __future__ import annotations
 
 import re
 
-SYMBOLS = {"·": r"\cdot", "×": r"\times", "÷": r"\div", "−": "-", "σ": r"\sigma", "∞": r"\infty",
+from .registry import OPS
+
+# The arithmetic characters of the rules' and numbers' texts; op symbols come
+# from the registry (OpSpec.latex), so a new op brings its own.
+SYMBOLS = {"·": r"\cdot", "×": r"\times", "÷": r"\div", "−": "-", "∞": r"\infty",
            "²": "^{2}", "=": "=", "+": "+", "-": "-", "/": "/", "(": "(", ")": ")", "[": "[", "]": "]",
            ">": ">", "<": "<", ",": ","}
 ESCAPE = {"\\": r"\backslash ", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "#": r"\#", "_": r"\_",
           "%": r"\%", "~": r"\sim ", "^": r"\hat{}"}
-TOKEN = re.compile(r"(?P<num>\d+(?:\.\d+)?(?:e[−-]?\d+)?)|(?P<word>(?![σ])[^\W\d]\w*)|(?P<pow>\^)|(?P<space>\s+)|(?P<other>.)")
+TOKEN = re.compile(r"(?P<num>\d+(?:\.\d+)?(?:e[−-]?\d+)?)|(?P<word>[^\W\d]\w*)|(?P<sup>\^)|(?P<space>\s+)|(?P<other>.)")
+
+
+def op_symbols() -> dict[str, str]:
+    """Each op symbol that has a LaTeX form: {"σ": r"\\sigma", "×": r"\\times", …}."""
+    return {spec.symbol: spec.latex for spec in OPS.values() if spec.symbol and spec.latex is not None}
 
 
 def _name(word: str) -> str:
@@ -34,6 +43,7 @@ def _number(text: str) -> str:
 def to_latex(text: str) -> str:
     """Plain arithmetic from the engine, as LaTeX."""
     out = []
+    ops = op_symbols()
     tokens = list(TOKEN.finditer(text.replace("²", "^2")))
     i = 0
     while i < len(tokens):
@@ -42,8 +52,8 @@ def to_latex(text: str) -> str:
         if kind == "num":
             out.append(_number(m.group()))
         elif kind == "word":
-            out.append(_name(m.group()))
-        elif kind == "pow":
+            out.append(ops.get(m.group()) or _name(m.group()))
+        elif kind == "sup":
             # x^(p−1) → x^{(p-1)}; x^2 → x^{2}
             j = i + 1
             if j < len(tokens) and tokens[j].group() == "(":
@@ -66,7 +76,7 @@ def to_latex(text: str) -> str:
             out.append(" ")
         else:
             ch = m.group()
-            out.append(SYMBOLS.get(ch, ESCAPE.get(ch, ch)))
+            out.append(ops.get(ch) or SYMBOLS.get(ch, ESCAPE.get(ch, ch)))
         i += 1
     return _join(out).strip()
 
@@ -101,9 +111,9 @@ def head_latex(head: dict) -> str:
     return " = ".join(parts)
 
 
-def rule_latex(port: str, rule: str, numbers: str, grad_text: str) -> str:
-    """∂L/∂x = rule = numbers = result."""
-    parts = [partial(port), to_latex(rule), to_latex(numbers)]
+def rule_latex(port_name: str, rule: str, numbers: str, grad_text: str) -> str:
+    """∂L/∂x = rule = numbers = result, for the port named ``port_name``."""
+    parts = [partial(port_name), to_latex(rule), to_latex(numbers)]
     if numbers != grad_text:
         parts.append(to_latex(grad_text))
     return " = ".join(parts)

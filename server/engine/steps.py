@@ -39,13 +39,15 @@ def forward_text(graph, node_id: str, inputs: list, value) -> str:
     srcs = graph._inputs[node_id]
     names = [name_of(graph, s) for s in srcs]
     nums = [fmt_operand(v) for v in inputs]
-    if spec.name == "pow":
-        p = fmt_operand(attrs["params"]["exponent"])
-        sym, num = f"{names[0]}^{p}", f"{nums[0]}^{p}"
-    elif spec.arity == 2:
+    if spec.notation == "power":  # x^2: the right side is the op's one param
+        (param,) = spec.params
+        p = fmt_operand(attrs["params"][param])
+        sym, num = f"{names[0]}{spec.symbol}{p}", f"{nums[0]}{spec.symbol}{p}"
+    elif spec.notation == "infix":
         sym, num = f"{names[0]} {spec.symbol} {names[1]}", f"{nums[0]} {spec.symbol} {nums[1]}"
-    else:  # the call's own parentheses are enough: log(−1), not log((−1))
-        sym, num = f"{spec.symbol}({names[0]})", f"{spec.symbol}({fmt(inputs[0])})"
+    else:  # call or prefix: the call's own parentheses are enough: log(−1), not log((−1))
+        sym = f"{spec.symbol}({', '.join(names)})"
+        num = f"{spec.symbol}({', '.join(fmt(v) for v in inputs)})"
     return f"{me} = {sym} = {num} = {fmt(value)}"
 
 
@@ -120,13 +122,14 @@ def backward_steps(graph, output=None):
                 text = f"d{port} = {spec.rule[p]} = {numbers}"
                 if numbers != fmt(g):
                     text += f" = {fmt(g)}"
-                rules.append({"port": port, "rule": spec.rule[p], "numbers": numbers, "grad": g, "text": text})
+                rules.append({"port": p, "port_name": port, "rule": spec.rule[p], "numbers": numbers,
+                              "grad": g, "text": text})
                 edges.append({"source": graph._inputs[nid][p], "target": nid, "port": p, "grad": g})
                 lines.append(text)
             if spec.note:
                 lines.append(spec.note)
         event = {"phase": "backward", "index": k + 1, "total": len(order), "node": nid, "op": attrs["op"],
-                 "dout": dout, "dout_terms": terms, "grad": dout, "edges": edges, "rules": rules,
+                 "dout_terms": terms, "grad": dout, "edges": edges, "rules": rules,
                  "text": "\n".join(lines)}
         if head is not None:
             event["head"] = head

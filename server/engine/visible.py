@@ -43,11 +43,8 @@ def full_cursor(graph: ComputationGraph) -> Cursor:
 
 
 def node_symbol(attrs: dict) -> str:
-    """The symbol drawn in a node; pow shows its exponent: '^2'."""
-    spec = OPS[attrs["op"]]
-    if spec.name == "pow":
-        return "^" + fmt(attrs["params"]["exponent"])
-    return spec.symbol
+    """The symbol drawn in a node, with its params filled in: '^2' (see OpSpec.display)."""
+    return OPS[attrs["op"]].display_symbol(attrs.get("params"))
 
 
 def _num(x):
@@ -129,7 +126,7 @@ def wire_event(event: dict) -> dict:
     if "head" in out:
         out["head"] = {**out["head"], "latex": head_latex(out["head"])}
     for rule in out.get("rules", ()):
-        rule["latex"] = rule_latex(rule["port"], rule["rule"], rule["numbers"], fmt(rule["grad"]))
+        rule["latex"] = rule_latex(rule["port_name"], rule["rule"], rule["numbers"], fmt(rule["grad"]))
     if "value" in out:
         out["value_text"] = fmt(out["value"])
         out["value"] = jsonable(out["value"])
@@ -137,7 +134,6 @@ def wire_event(event: dict) -> dict:
     if "grad" in out:
         out["grad_text"] = fmt(out["grad"])
         out["grad"] = jsonable(out["grad"])
-        out["dout"] = jsonable(out["dout"])
     for key in ("edges", "dout_terms", "rules"):
         if key in out:
             items = []

@@ -20,7 +20,7 @@ class ExportOptions:
 class Figure:
     title: str
     document: dict               # the graph's document, embedded in SVG/PNG for re-import
-    nodes: list = field(default_factory=list)   # {id, op, name, symbol, x, y, input, output, value_text, value, grad}
+    nodes: list = field(default_factory=list)   # {id, op, params, name, symbol, x, y, input, output, value_text}
     edges: list = field(default_factory=list)   # {source, target, port, value, grad, value_text, grad_text}
     options: ExportOptions = ExportOptions()
     values: dict = field(default_factory=dict)  # raw floats, every computable node
@@ -43,7 +43,8 @@ def build_figure(graph, options: ExportOptions = ExportOptions(), cursor: Cursor
         spec = OPS[attrs["op"]]
         symbol = node_symbol(attrs)
         fig.nodes.append({
-            "id": nid, "op": spec.name, "name": attrs.get("label") or nid, "label": attrs.get("label"),
+            "id": nid, "op": spec.name, "params": dict(attrs.get("params", {})),
+            "name": attrs.get("label") or nid, "label": attrs.get("label"),
             "symbol": symbol,
             "x": attrs["x"], "y": attrs["y"], "input": spec.arity == 0,
             "output": nid == state["output"],

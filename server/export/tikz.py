@@ -1,8 +1,12 @@
 """TikZ: a standalone LaTeX picture at the editor's positions, black values above, gray grads below."""
 from __future__ import annotations
 
+from ..engine.registry import OPS
+
 SCALE = 0.02  # 50 editor pixels per centimetre
 
+# Escapes for text (titles, names, numbers); an op's own symbol comes from the
+# registry (OpSpec.tikz / .latex), so a new op brings its own.
 SPECIAL = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "#": r"\#",
            "_": r"\_", "%": r"\%", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
            "<": r"\textless{}", ">": r"\textgreater{}", "\n": " ", "\r": " ",
@@ -38,7 +42,9 @@ def render(fig) -> str:
             out.append(rf"\node[inp] ({node_name(i)}) at ({x:.3f},{y:.3f}) {{{label}}};")
         else:
             style = "op, output" if n["output"] else "op"
-            out.append(rf"\node[{style}] ({node_name(i)}) at ({x:.3f},{y:.3f}) {{{tex(n['symbol'])}}};")
+            symbol = OPS[n["op"]].tikz_symbol(n["params"])
+            symbol = tex(n["symbol"]) if symbol is None else symbol
+            out.append(rf"\node[{style}] ({node_name(i)}) at ({x:.3f},{y:.3f}) {{{symbol}}};")
     for e in fig.edges:
         s, t = node_name(index[e["source"]]), node_name(index[e["target"]])
         bend = " [bend left=18]" if e["port"] == 0 and _shared(fig, e) else (

@@ -6,9 +6,10 @@
     price = doughnut * count * tax
 
 Numeric literals become input nodes, assigned names become labels, and the
-last assignment (or a final bare expression) is the output. Operators and
-function names come from the op registry. Anything else is refused with its
-line, column and reason, and no graph is made.
+last assignment (or a final bare expression) is the output. Operators,
+function names and their arities come from the op registry (``OpSpec.operator``,
+``.call``, ``.notation``). Anything else is refused with its line, column and
+reason, and no graph is made.
 """
 from __future__ import annotations
 
@@ -21,12 +22,27 @@ from ..engine.registry import OPS
 
 MAX_CHARS = 100_000
 
-BINARY = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div"}
+# Python's own operator grammar; which op (if any) each one builds is the registry's.
+PY_BINARY = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**", ast.Mod: "%",
+             ast.FloorDiv: "//", ast.MatMult: "@", ast.LShift: "<<", ast.RShift: ">>",
+             ast.BitOr: "|", ast.BitXor: "^", ast.BitAnd: "&"}
+PY_UNARY = {ast.USub: "-", ast.Invert: "~", ast.Not: "not"}
+COUNT = {0: "no", 1: "one", 2: "two", 3: "three"}
 
 
 def functions() -> dict[str, str]:
-    """Callable names: every one-input op of the registry (exp, log, sigmoid, relu, tanh, …)."""
-    return {name: name for name, spec in OPS.items() if spec.arity == 1 and not spec.params and name != "neg"}
+    """Callable names → op: every op of the registry with a call form (exp, log, max, …)."""
+    return {spec.call: name for name, spec in OPS.items() if spec.call}
+
+
+def binary_operators() -> dict[str, str]:
+    """Python operator → op, for infix ops (``+`` → add) and power ops (``**`` → pow)."""
+    return {spec.operator: name for name, spec in OPS.items() if spec.notation in ("infix", "power")}
+
+
+def unary_operators() -> dict[str, str]:
+    """Python unary operator → op: ``-`` → neg."""
+    return {spec.operator: name for name, spec in OPS.items() if spec.notation == "prefix"}
 
 
 class FormulaError(GraphError):
@@ -46,6 +62,8 @@ class _Builder:
         self.limits = limits
         self.counts: dict[str, int] = {}
         self.funcs = functions()
+        self.binary = binary_operators()
+        self.unary = unary_operators()
 
     def fail(self, node, reason: str):
         raise FormulaError(f"{_where(node)}: {reason}")
@@ -65,7 +83,7 @@ class _Builder:
         self.edges.append({"source": source, "target": target, "port": port})
 
     def constant(self, node) -> float:
-        """A numeric literal, possibly negated: the exponent of ** must be one."""
+        """A numeric literal, possibly negated: the right side of ** must be one."""
         sign = 1.0
         while isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
             sign *= -1.0 if isinstance(node.op, ast.USub) else 1.0
@@ -89,26 +107,31 @@ class _Builder:
                 self.fail(node, f"name {node.id!r} is not defined (assign it on an earlier line)")
             return []
         if isinstance(node, ast.BinOp):
-            if isinstance(node.op, ast.Pow):
+            op = self.binary.get(PY_BINARY.get(type(node.op)))
+            if op is None:
+                self.fail(node, f"the operator {type(node.op).__name__} is not supported; use {' '.join(self.binary)}")
+            spec = OPS[op]
+            if spec.notation == "power":  # x ** 2: the right side is the op's one param, a constant
                 if self.constant(node.right) is None:
-                    self.fail(node.right, "the exponent of ** must be a constant number, like x ** 2")
+                    (param,) = spec.params
+                    self.fail(node.right, f"the {param} of {spec.operator} must be a constant number, "
+                                          f"like x {spec.operator} 2")
                 return [node.left]
-            if type(node.op) not in BINARY:
-                self.fail(node, f"the operator {type(node.op).__name__} is not supported; use + - * / **")
             return [node.left, node.right]
         if isinstance(node, ast.UnaryOp):
             if isinstance(node.op, ast.USub) and self.constant(node) is not None:
                 return []  # -3 is a number, not neg(3)
-            if isinstance(node.op, (ast.UAdd, ast.USub)):
+            if isinstance(node.op, ast.UAdd) or PY_UNARY.get(type(node.op)) in self.unary:
                 return [node.operand]
             self.fail(node, f"the operator {type(node.op).__name__} is not supported")
         if isinstance(node, ast.Call):
             if not isinstance(node.func, ast.Name) or node.func.id not in self.funcs:
                 name = node.func.id if isinstance(node.func, ast.Name) else ast.unparse(node.func)[:40]
                 self.fail(node, f"unknown function {name!r}; functions: {', '.join(self.funcs)}")
-            if node.keywords or len(node.args) != 1:
-                self.fail(node, f"{node.func.id}() takes exactly one argument")
-            return [node.args[0]]
+            n = OPS[self.funcs[node.func.id]].arity
+            if node.keywords or len(node.args) != n or any(isinstance(a, ast.Starred) for a in node.args):
+                self.fail(node, f"{node.func.id}() takes exactly {COUNT.get(n, n)} argument{'s' * (n != 1)}")
+            return list(node.args)
         kind = {ast.Attribute: "attributes", ast.Subscript: "subscripts", ast.Lambda: "lambdas",
                 ast.Compare: "comparisons", ast.BoolOp: "boolean operators", ast.IfExp: "conditionals",
                 ast.List: "lists", ast.Tuple: "tuples", ast.Dict: "dicts", ast.Set: "sets",
@@ -126,11 +149,12 @@ class _Builder:
                 return self.new(node, "input", value=self.constant(node))
             if isinstance(node.op, ast.UAdd):
                 return args[0]
-            op, params = "neg", {}
-        elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow):
-            op, params = "pow", {"params": {"exponent": self.constant(node.right)}}
+            op, params = self.unary[PY_UNARY[type(node.op)]], {}
         elif isinstance(node, ast.BinOp):
-            op, params = BINARY[type(node.op)], {}
+            op, params = self.binary[PY_BINARY[type(node.op)]], {}
+            if OPS[op].notation == "power":
+                (param,) = OPS[op].params
+                params = {"params": {param: self.constant(node.right)}}
         else:
             op, params = self.funcs[node.func.id], {}
         nid = self.new(node, op, **params)

@@ -208,11 +208,11 @@ export class ExplainPanel {
           if (line && !ruleTexts.has(line) && line !== note) box.append(el('span', 'rule', line));
         }
       }
-      rules.forEach((r, p) => {
-        const src = node && m.edgeInto(node.id, p);
+      rules.forEach((r) => {
+        const src = node && m.edgeInto(node.id, r.port);
         const srcNode = src && m.nodes.get(src.source);
-        const via = srcNode && m.name(srcNode) !== r.port ? ` (${r.port}: ${m.name(srcNode)})` : '';
-        let text = `∂L/∂${r.port} = ${r.rule} = ${r.numbers}`;
+        const via = srcNode && m.name(srcNode) !== r.port_name ? ` (${r.port_name}: ${m.name(srcNode)})` : '';
+        let text = `∂L/∂${r.port_name} = ${r.rule} = ${r.numbers}`;
         if (r.grad_text != null && r.grad_text !== r.numbers) text += ` = ${r.grad_text}`;
         box.append(this.line(r.latex, text, via ? el('span', 'note', via) : null));
       });

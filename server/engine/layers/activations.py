@@ -6,7 +6,7 @@ from ..registry import register
 
 @register("sigmoid", symbol="σ", title="Sigmoid", ports=("x",),
           rule=("dout · (1 − out) · out",), numbers=("{dout} × (1 − {out}) × {out}",),
-          note="backward needs only the forward output")
+          note="backward needs only the forward output", latex=r"\sigma", order=90)
 class SigmoidLayer:
     __slots__ = ("out",)
 
@@ -30,7 +30,9 @@ class SigmoidLayer:
 
 @register("relu", symbol="ReLU", title="ReLU", ports=("x",),
           rule=("dout · [x > 0]",), numbers=("{dout} × [{x} > 0]",),
-          note="dout passes where x > 0 and stops elsewhere; at x = 0 we send 0")
+          note="dout passes where x > 0 and stops elsewhere; at x = 0 we send 0",
+          kink=lambda x: (x > 0) - (x < 0), kink_note="relu's input is at 0 here, where its slope jumps",
+          order=100)
 class ReluLayer:
     __slots__ = ("x",)
 
@@ -49,7 +51,7 @@ class ReluLayer:
 
 @register("tanh", symbol="tanh", title="Tanh", ports=("x",),
           rule=("dout · (1 − out²)",), numbers=("{dout} × (1 − {out}²)",),
-          note="backward needs only the forward output")
+          note="backward needs only the forward output", order=110)
 class TanhLayer:
     __slots__ = ("out",)
 

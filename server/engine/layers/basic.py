@@ -4,7 +4,8 @@ import math
 from ..registry import register
 
 
-@register("input", symbol="", title="Input", note="an input holds a value; its gradient is ∂L/∂input")
+@register("input", symbol="", title="Input", note="an input holds a value; its gradient is ∂L/∂input",
+          order=0)
 class InputLayer:
     """A leaf: the engine reads its value from the node, so there is nothing to compute."""
     __slots__ = ()
@@ -12,7 +13,7 @@ class InputLayer:
 
 @register("add", symbol="+", title="Add", ports=("x", "y"),
           rule=("dout", "dout"), numbers=("{dout}", "{dout}"),
-          note="dout passes through unchanged")
+          note="dout passes through unchanged", notation="infix", operator="+", order=10)
 class AddLayer:
     __slots__ = ()
 
@@ -31,7 +32,8 @@ class AddLayer:
 
 @register("mul", symbol="×", title="Multiply", ports=("x", "y"),
           rule=("dout · y", "dout · x"), numbers=("{dout} × {y}", "{dout} × {x}"),
-          note="the inputs swap: each gets dout times the other")
+          note="the inputs swap: each gets dout times the other",
+          notation="infix", operator="*", latex=r"\times", order=20)
 class MulLayer:
     __slots__ = ("x", "y")
 
@@ -53,7 +55,7 @@ class MulLayer:
 
 @register("sub", symbol="−", title="Subtract", ports=("x", "y"),
           rule=("dout", "−dout"), numbers=("{dout}", "−{dout}"),
-          note="x gets dout, y gets −dout")
+          note="x gets dout, y gets −dout", notation="infix", operator="-", latex="-", order=30)
 class SubLayer:
     __slots__ = ()
 
@@ -73,7 +75,8 @@ class SubLayer:
 @register("div", symbol="÷", title="Divide", ports=("x", "y"),
           rule=("dout / y", "−dout · x / y²"),
           numbers=("{dout} ÷ {y}", "−{dout} × {x} ÷ {y}²"),
-          note="d(x/y)/dx = 1/y and d(x/y)/dy = −x/y²")
+          note="d(x/y)/dx = 1/y and d(x/y)/dy = −x/y²",
+          notation="infix", operator="/", latex=r"\div", order=40)
 class DivLayer:
     __slots__ = ("x", "y")
 
@@ -98,7 +101,8 @@ class DivLayer:
 
 
 @register("neg", symbol="−", title="Negate", ports=("x",),
-          rule=("−dout",), numbers=("−{dout}",), note="the gradient changes sign")
+          rule=("−dout",), numbers=("−{dout}",), note="the gradient changes sign",
+          notation="prefix", operator="-", latex="-", order=50)
 class NegLayer:
     __slots__ = ()
 
