@@ -1,5 +1,7 @@
-"""A million-node chain: loaded, evaluated forward and backward, with nothing recursing."""
-import gc
+"""Deep and wide graphs: a chain evaluated with nothing recursing, and a wide graph
+recomputed in one pass. How fast the engine is at 10^4 to 10^6 nodes is measured by
+benchmarks/chain.py and benchmarks/engine.py, which print tables; these tests check
+behaviour."""
 import inspect
 import sys
 import time
@@ -9,56 +11,45 @@ import pytest
 from server.engine.document import Limits
 from server.engine.graph import ComputationGraph
 
-N = 10 ** 6
+N = 10 ** 4
 
 
 def add_chain(n: int, x0: float, c: float) -> dict:
     """x0 → (+c) → (+c) → … : n nodes in all; every add also reads the constant c (fan-out n−2)."""
-    gc.disable()  # building millions of dicts: skip the collector's repeated full scans
-    try:
-        nodes = [{"id": "c", "op": "input", "value": c}, {"id": "n0", "op": "input", "value": x0}]
-        nodes += [{"id": f"n{k}", "op": "add"} for k in range(1, n - 1)]
-        edges = []
-        for k in range(1, n - 1):
-            edges.append({"source": f"n{k - 1}", "target": f"n{k}", "port": 0})
-            edges.append({"source": "c", "target": f"n{k}", "port": 1})
-        return {"format": "gradcanvas", "version": 1, "nodes": nodes, "edges": edges, "output": f"n{n - 2}"}
-    finally:
-        gc.enable()
+    nodes = [{"id": "c", "op": "input", "value": c}, {"id": "n0", "op": "input", "value": x0}]
+    nodes += [{"id": f"n{k}", "op": "add"} for k in range(1, n - 1)]
+    edges = []
+    for k in range(1, n - 1):
+        edges.append({"source": f"n{k - 1}", "target": f"n{k}", "port": 0})
+        edges.append({"source": "c", "target": f"n{k}", "port": 1})
+    return {"format": "gradcanvas", "version": 1, "nodes": nodes, "edges": edges, "output": f"n{n - 2}"}
 
 
-@pytest.mark.slow
-def test_a_million_node_chain_evaluates_forward_and_backward_without_recursion():
+def test_a_chain_far_deeper_than_the_recursion_limit_loads_and_evaluates_forward_and_backward():
     doc = add_chain(N, x0=0.5, c=1.0)
     last = f"n{N - 2}"
-    # Far below the chain's depth: any recursion over the graph would raise RecursionError.
+    # 200 frames above this one, while the chain is 10,000 nodes deep: any recursion over
+    # the graph (loading, ordering, forward, backward, re-evaluating) raises RecursionError.
     limit = sys.getrecursionlimit()
     sys.setrecursionlimit(len(inspect.stack(0)) + 200)
     try:
-        t0 = time.perf_counter()
-        g = ComputationGraph.from_dict(doc, Limits(max_nodes=N, max_bytes=10 ** 9))
-        t1 = time.perf_counter()
+        g = ComputationGraph.from_dict(doc, Limits(max_nodes=N))
         values = g.forward()
         grads = g.backward()
-        t2 = time.perf_counter()
         g.set_value("c", 2.0)  # every add is downstream of c: all of them run again
         again = g.forward()[last]
-        t3 = time.perf_counter()
+        round_trip = ComputationGraph.from_dict(g.to_dict(), Limits(max_nodes=N)).forward()[last]
     finally:
         sys.setrecursionlimit(limit)
-    print(f"\n{N:,} nodes: from_dict {t1 - t0:.1f} s, forward+backward {t2 - t1:.1f} s, "
-          f"set_value+forward {t3 - t2:.1f} s")
 
     assert len(g) == N and len(values) == N
     assert values[last] == 0.5 + (N - 2) * 1.0  # exact: sums of 1.0 stay integers in a float
-    assert values["n1"] == 1.5 and values["n500000"] == 500000.5
+    assert values["n1"] == 1.5 and values["n5000"] == 5000.5
     assert grads[last] == 1.0
     assert grads["n0"] == 1.0 and grads["n1"] == 1.0
     assert grads["c"] == N - 2  # one gradient of 1 from each of the N−2 adds, accumulated
-    assert again == 0.5 + (N - 2) * 2.0
+    assert again == round_trip == 0.5 + (N - 2) * 2.0
     assert g.faults() == {}
-    # Generous: a quadratic step would take hours at this size, a linear one takes seconds.
-    assert t3 - t0 < 600
 
 
 def wide_sum(width: int) -> dict:
