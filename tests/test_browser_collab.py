@@ -386,12 +386,13 @@ FAKE_IO = """async () => {
   window.__replies = [];
   window.__fake = { sent, calls, handlers, sock };
   const { Connection } = await import('/static/js/socket.js');
-  const record = (name) => (msg) => calls.push([name, msg && msg.version]);
-  window.__conn = new Connection('g1', {
-    onJoin: record('join'), onPatch: record('patch'), onStep: record('step'), onState: record('state'),
-    onStatus: () => {}, onError: record('error'), onQueue: (n) => calls.push(['queue', n]),
-    onQueuedRefused: (q, error) => calls.push(['refused', error]),
-  }, { token: 'tok' });
+  window.__conn = new Connection('g1', { token: 'tok' });
+  window.__conn.subscribe((kind, msg) => {
+    if (['join', 'patch', 'step', 'state', 'error'].includes(kind)) calls.push([kind, msg && msg.version]);
+    else if (kind === 'queue') calls.push(['queue', msg]);
+    else if (kind === 'queued_refused') calls.push(['refused', msg.error]);
+  });
+  window.__conn.open();
   return true;
 }"""
 

@@ -1,11 +1,15 @@
 // Edit and step requests: what the interaction and the toolbar ask of the server.
-// Nothing here changes the model: the server's `patch`/`step`/`state` broadcasts do.
+// An edit is one change, {type: 'connect', …}; a batch of them goes in one `edit`
+// request (the wire's field is `ops`). Nothing here changes the server data: the
+// server's `patch`/`step`/`state` broadcasts do.
 import { cornerFor } from './geometry.js';
 const INPUT_NAMES = ['x', 'y', 'z', 'w', 'b', 'a', 'c', 'u', 'v'];
 
 export class Actions {
-  constructor(model, connection, showError) {
-    this.model = model;
+  /** data: the server data (versions, ids); ui: the selection; connection: where requests go. */
+  constructor({ data, ui, connection, showError }) {
+    this.data = data;
+    this.ui = ui;
     this.conn = connection;
     this.showError = showError;
   }
@@ -22,16 +26,17 @@ export class Actions {
     }
   }
 
-  async edit(ops) {
-    if (!ops.length) return null;
-    // The model's version moves only with the patches, applied in order (socket.js): an ack
+  /** Send a batch of edits, made against the version this page has. */
+  async edit(edits) {
+    if (!edits.length) return null;
+    // The data's version moves only with the patches, applied in order (socket.js): an ack
     // can overtake its own patch when they come through different server processes.
-    return this.send('edit', { version: this.model.version, ops });
+    return this.send('edit', { version: this.data.version, ops: edits });
   }
 
   /** A fresh readable id: inputs get x, y, z, …; ops get mul1, mul2, … */
   newId(op) {
-    const taken = this.model.nodes;
+    const taken = this.data.nodes;
     if (op === 'input') {
       const free = INPUT_NAMES.find((n) => !taken.has(n));
       if (free) return free;
@@ -42,7 +47,7 @@ export class Actions {
   /** Add an `op` node centred on world point `at`. */
   addNode(op, at) {
     const node = { id: this.newId(op), op };
-    const corner = cornerFor(this.model, node, at);
+    const corner = cornerFor(this.data, node, at);
     node.x = Math.round(corner.x);
     node.y = Math.round(corner.y);
     return this.edit([{ type: 'add_node', node }]);
@@ -58,24 +63,24 @@ export class Actions {
 
   /** Delete the selected nodes, or disconnect the selected edge. */
   deleteSelection() {
-    const sel = this.model.selection;
+    const sel = this.ui.selection;
     if (sel.edge) {
-      const e = this.model.edgeByKey(sel.edge);
+      const e = this.data.edgeByKey(sel.edge);
       if (e) return this.edit([{ type: 'disconnect', target: e.target, port: e.port }]);
     }
-    const ids = [...sel.nodes].filter((id) => this.model.nodes.has(id));
+    const ids = [...sel.nodes].filter((id) => this.data.nodes.has(id));
     return this.edit(ids.map((id) => ({ type: 'remove_node', id })));
   }
 
   /** Commit an inline edit: {label?, value?, params?} for node `id`; only what changed is sent. */
-  updateNode(id, { label, value, params }) {
-    const node = this.model.nodes.get(id);
+  changeNode(id, { label, value, params }) {
+    const node = this.data.nodes.get(id);
     if (!node) return null;
-    const ops = [];
-    if (label !== undefined && (label || null) !== (node.label || null)) ops.push({ type: 'set_label', id, label: label || null });
-    if (value !== undefined && value !== node.value) ops.push({ type: 'set_value', id, value });
-    if (params && Object.keys(params).length) ops.push({ type: 'set_params', id, params });
-    return this.edit(ops);
+    const edits = [];
+    if (label !== undefined && (label || null) !== (node.label || null)) edits.push({ type: 'set_label', id, label: label || null });
+    if (value !== undefined && value !== node.value) edits.push({ type: 'set_value', id, value });
+    if (params && Object.keys(params).length) edits.push({ type: 'set_params', id, params });
+    return this.edit(edits);
   }
 
   setOutput(id) { return this.edit([{ type: 'set_output', id }]); }
@@ -84,8 +89,8 @@ export class Actions {
 
   reset() { return this.send('reset', {}); }
 
-  /** `count` gradient-descent updates of the trainable inputs, done by the server as one edit. */
-  update(count = 1) { return this.send('update', { count }); }
+  /** `count` gradient-descent steps of the trainable inputs, done by the server as one edit (socket event `update`). */
+  train(count = 1) { return this.send('update', { count }); }
 }
 
 /** Read what a person typed as a number; anything else is sent as typed so the server explains. */

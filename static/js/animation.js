@@ -11,12 +11,11 @@ export function stepDuration(speed) {
 }
 
 export class Animator {
-  constructor(model, getSpeed) {
-    this.model = model;
-    this.getSpeed = getSpeed;
+  /** scene: the data as drawn (for the edges' curves); data: revealed at each step's end; ui: the step playing. */
+  constructor({ scene, data, ui, getSpeed }) {
+    Object.assign(this, { scene, data, ui, getSpeed });
     this.queue = [];
     this.playing = null;     // {event, start, duration}
-    this.onStart = () => {};
   }
 
   get busy() { return this.playing !== null || this.queue.length > 0; }
@@ -29,12 +28,11 @@ export class Animator {
   clear() {
     this.queue = [];
     this.playing = null;
-    this.model.playing = null;
-    this.model.markDirty();
+    if (this.ui.playing) this.ui.setPlaying(null);
   }
 
   curves(event) {
-    const m = this.model;
+    const m = this.scene;
     const curves = (event.edges || []).map((se) => {
       const e = m.edgeInto(se.target, se.port);
       return e && edgeCurve(m, e);
@@ -51,20 +49,16 @@ export class Animator {
     if (this.playing && now - this.playing.start >= this.playing.duration) {
       const ev = this.playing.event;
       this.playing = null;
-      this.model.playing = null;
-      this.model.applyStep(ev);
+      this.data.applyStep(ev);
+      this.ui.setPlaying(null);
     }
     if (!this.playing && this.queue.length) {
       const event = this.queue.shift();
       const full = stepDuration(this.getSpeed());
       const duration = this.curves(event).length ? full : full * 0.4;
       this.playing = { event, start: now, duration };
-      this.model.current = { phase: event.phase, node: event.node, event };
-      this.model.playing = event;
-      this.model.markDirty();
-      this.onStart(event);
+      this.ui.setPlaying(event);
     }
-    if (this.playing) this.model.markDirty('overlay');
     return this.playing !== null;
   }
 

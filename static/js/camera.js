@@ -1,11 +1,13 @@
 // The camera: world ↔ screen (CSS pixels of the canvas), like LiteGraph's DragAndScale.
 // screen = (world + offset) * scale
+// The view store: panBy, zoomAt and fit notify ('camera') through the one Store mechanism.
+import { Store } from './store.js';
 
 export const MIN_SCALE = 0.1;
 export const MAX_SCALE = 4;
 
 export function createCamera() {
-  const cam = {
+  const cam = Object.assign(new Store(), {
     offset: { x: 0, y: 0 },
     scale: 1,
 
@@ -21,6 +23,7 @@ export function createCamera() {
     panBy(dx, dy) {
       cam.offset.x += dx / cam.scale;
       cam.offset.y += dy / cam.scale;
+      cam.notify('camera');
     },
 
     /** Zoom by `factor`, keeping the world point under `screenPt` where it is. */
@@ -30,6 +33,7 @@ export function createCamera() {
       const after = cam.toWorld(screenPt);
       cam.offset.x += after.x - before.x;
       cam.offset.y += after.y - before.y;
+      cam.notify('camera');
     },
 
     /** Show world `bounds` {minX, minY, maxX, maxY} inside `viewport` {w, h} with a margin. */
@@ -44,6 +48,7 @@ export function createCamera() {
       const cy = (bounds.minY + bounds.maxY) / 2;
       cam.offset.x = viewport.w / 2 / cam.scale - cx;
       cam.offset.y = viewport.h / 2 / cam.scale - cy;
+      cam.notify('camera');
     },
 
     /** The world rectangle visible in a viewport {w, h}. */
@@ -52,6 +57,6 @@ export function createCamera() {
       const b = cam.toWorld({ x: viewport.w, y: viewport.h });
       return { minX: a.x, minY: a.y, maxX: b.x, maxY: b.y };
     },
-  };
+  });
   return cam;
 }

@@ -2,21 +2,12 @@
 // params) and the node search box (double-click on empty canvas).
 import { nodeExtent } from './geometry.js';
 import { parseNumber } from './actions.js';
+import { el } from './dom.js';
 import { t } from './i18n.js';
 import { localName } from './localname.js';
 
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (k === 'dataset') Object.assign(node.dataset, v);
-    else if (k in node && k !== 'list') node[k] = v;
-    else node.setAttribute(k, v);
-  }
-  node.append(...children);
-  return node;
-}
-
 export class Editors {
+  /** model: the server data as drawn (ui.js sceneView): a dragged node's editor opens where it is shown. */
   constructor({ host, model, camera, actions, focusCanvas }) {
     Object.assign(this, { host, model, camera, actions, focusCanvas });
     this.open = null;   // the element showing, if any
@@ -37,20 +28,20 @@ export class Editors {
     this.close();
     const isInput = this.model.isInput(node);
     const fields = [];
-    const labelIn = el('input', { type: 'text', value: node.label || '', placeholder: node.id, dataset: { testid: 'edit-label' } });
+    const labelIn = el('input', { type: 'text', value: node.label || '', placeholder: node.id, testid: 'edit-label' });
     let valueIn = null;
     if (isInput) {
-      valueIn = el('input', { type: 'text', inputMode: 'decimal', value: node.value == null ? '' : String(node.value), dataset: { testid: 'edit-value' } });
+      valueIn = el('input', { type: 'text', inputmode: 'decimal', value: node.value == null ? '' : String(node.value), testid: 'edit-value' });
       fields.push(el('label', {}, t('editors.value'), valueIn));
     }
     fields.push(el('label', {}, t('editors.label'), labelIn));
     const paramIns = {};
     for (const [name, v] of Object.entries(node.params || {})) {
-      paramIns[name] = el('input', { type: 'text', value: String(v), dataset: { testid: `edit-param-${name}` } });
+      paramIns[name] = el('input', { type: 'text', value: String(v), testid: `edit-param-${name}` });
       fields.push(el('label', {}, localName(`param.${name}`, name), paramIns[name]));
     }
-    const box = el('form', { className: 'inline-editor', dataset: { testid: 'inline-editor' } },
-      ...fields, el('p', { className: 'hint' }, t('editors.hint')));
+    const box = el('form', { class: 'inline-editor', testid: 'inline-editor' },
+      ...fields, el('p', { class: 'hint' }, t('editors.hint')));
     const { hh } = nodeExtent(this.model, node);
     this.place(box, this.camera.toScreen({ x: node.x, y: node.y + 2 * hh + 6 }));
     const commit = () => {
@@ -64,7 +55,7 @@ export class Editors {
       change.params = params;
       this.close();
       this.focusCanvas();
-      this.actions.updateNode(node.id, change);
+      this.actions.changeNode(node.id, change);
     };
     box.addEventListener('submit', (e) => { e.preventDefault(); commit(); });
     box.addEventListener('keydown', (e) => {
@@ -82,9 +73,9 @@ export class Editors {
   openSearch(screen, world) {
     this.close();
     const ops = [...this.model.ops.values()].map((o) => ({ ...o, shown: localName(`op.${o.name}`, o.title) }));
-    const input = el('input', { type: 'search', placeholder: t('editors.search'), dataset: { testid: 'node-search-input' } });
+    const input = el('input', { type: 'search', placeholder: t('editors.search'), testid: 'node-search-input' });
     const list = el('ul', { role: 'listbox' });
-    const box = el('div', { className: 'node-search', dataset: { testid: 'node-search' } }, input, list);
+    const box = el('div', { class: 'node-search', testid: 'node-search' }, input, list);
     let matches = [], active = 0;
     const render = () => {
       const q = input.value.trim().toLowerCase();
@@ -93,7 +84,7 @@ export class Editors {
       active = Math.min(active, Math.max(0, matches.length - 1));
       list.replaceChildren(...matches.map((o, i) => {
         const li = el('li', { role: 'option', dataset: { op: o.name, testid: `node-search-op-${o.name}` } },
-          el('span', { className: 'sym' }, o.symbol || '▭'), o.shown);
+          el('span', { class: 'sym' }, o.symbol || '▭'), o.shown);
         li.setAttribute('aria-selected', String(i === active));
         li.addEventListener('pointerdown', (e) => { e.preventDefault(); choose(o); });
         return li;

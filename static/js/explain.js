@@ -4,18 +4,12 @@
 // Each line of maths is the server's: its LaTeX is typeset by KaTeX (loaded once,
 // lazily, from static/vendor/katex/) and its plain text stays beside it for screen
 // readers, and in view if KaTeX cannot load. Nothing here computes or builds maths.
-import { language, onLanguageChange, t } from './i18n.js';
+import { el } from './dom.js';
+import { language, t } from './i18n.js';
 
 const KATEX_JS = '/static/vendor/katex/katex.min.js';
 const KATEX_CSS = '/static/vendor/katex/katex.min.css';
 const COPIED_MS = 1500;
-
-function el(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text != null) node.textContent = text;
-  return node;
-}
 
 /** A server string shown in English as the server sent it, and from the catalogue in other languages. */
 function localized(key, english, vars) {
@@ -89,6 +83,7 @@ export async function copyText(text) {
 }
 
 export class ExplainPanel {
+  /** model: the server data as drawn, with the selection and the step shown (ui.js sceneView). */
   constructor(root, model) {
     this.root = root;
     this.heading = root.querySelector('h2');
@@ -100,10 +95,9 @@ export class ExplainPanel {
       const button = e.target.closest('[data-testid="copy-latex"]');
       if (button) this.copy(button.closest('.line').dataset.latex);
     });
-    onLanguageChange(() => this.update());
   }
 
-  update() {
+  refresh() {
     const m = this.model;
     if (this.heading) this.heading.textContent = t('explain.heading');
     const parts = [];
@@ -114,7 +108,7 @@ export class ExplainPanel {
       const node = m.nodes.get(id);
       if (node) parts.push(...this.nodeInfo(node));
     }
-    if (m.outputError) parts.push(el('p', 'node-error', m.outputError));
+    if (m.outputError) parts.push(el('p', { class: 'node-error' }, m.outputError));
     this.body.replaceChildren(...parts);
   }
 
@@ -123,15 +117,15 @@ export class ExplainPanel {
     const ok = await copyText(latex);
     this.copied = { latex, ok };
     clearTimeout(this.copiedTimer);
-    this.copiedTimer = setTimeout(() => { this.copied = null; this.update(); }, COPIED_MS);
-    this.update();
+    this.copiedTimer = setTimeout(() => { this.copied = null; this.refresh(); }, COPIED_MS);
+    this.refresh();
   }
 
   idle() {
     const m = this.model;
     const { phase } = m.shown.cursor;
-    if (!m.nodes.size) return [el('p', 'note', t('explain.empty'))];
-    if (phase === 'idle') return [el('p', 'note', t('explain.idle'))];
+    if (!m.nodes.size) return [el('p', { class: 'note' }, t('explain.empty'))];
+    if (phase === 'idle') return [el('p', { class: 'note' }, t('explain.idle'))];
     return [];
   }
 
@@ -140,25 +134,25 @@ export class ExplainPanel {
    * or the plain text when KaTeX is unavailable; then `extra` nodes and a copy button.
    */
   line(latex, text, ...extra) {
-    const line = el('span', 'rule line');
+    const line = el('span', { class: 'rule line' });
     line.dataset.testid = 'explain-line';
-    const math = el('span', 'math');
+    const math = el('span', { class: 'math' });
     const html = katexHtml(latex);
     if (html) {
-      const typeset = el('span', 'typeset');
+      const typeset = el('span', { class: 'typeset' });
       typeset.setAttribute('aria-hidden', 'true');
       typeset.innerHTML = html;      // KaTeX's own markup for the server's LaTeX (names are escaped there)
-      math.append(typeset, el('span', 'plain sr-only', text));
+      math.append(typeset, el('span', { class: 'plain sr-only' }, text));
       line.classList.add('katex-line');
     } else {
-      math.append(el('span', 'plain', text));
-      if (latex && katexState === 'none') loadKatex().then(() => this.model.markDirty('panels'), () => {});
+      math.append(el('span', { class: 'plain' }, text));
+      if (latex && katexState === 'none') loadKatex().then(() => this.refresh(), () => {});
     }
     line.append(math, ...extra.filter(Boolean));
     if (latex) {
       line.dataset.latex = latex;
       const copied = this.copied && this.copied.latex === latex;
-      const button = el('button', 'copy-latex', copied ? t(this.copied.ok ? 'explain.copied' : 'explain.copy_failed') : t('explain.copy_latex'));
+      const button = el('button', { class: 'copy-latex' }, copied ? t(this.copied.ok ? 'explain.copied' : 'explain.copy_failed') : t('explain.copy_latex'));
       button.type = 'button';
       button.dataset.testid = 'copy-latex';
       button.title = t('explain.copy_latex.title');
@@ -179,7 +173,7 @@ export class ExplainPanel {
       const from = ev.dout_terms && ev.dout_terms[0] && m.nodes.get(ev.dout_terms[0].target);
       if (from) words = t('explain.head.arriving', { name: m.name(from) });
     }
-    return el('span', 'note', ` (${words})`);
+    return el('span', { class: 'note' }, ` (${words})`);
   }
 
   step(ev) {
@@ -187,12 +181,12 @@ export class ExplainPanel {
     const node = m.nodes.get(ev.node);
     const spec = m.spec(ev.op);
     const who = node ? m.name(node) : ev.node;
-    const wrap = el('div', ev.phase);
+    const wrap = el('div', { class: ev.phase });
     wrap.dataset.phase = ev.phase;
     const phase = t(ev.phase === 'forward' ? 'explain.forward' : 'explain.backward');
-    wrap.append(el('p', `step-title phase-${ev.phase}`,
+    wrap.append(el('p', { class: `step-title phase-${ev.phase}` },
       `${phase} ${ev.index} / ${ev.total} · ${who}${spec && spec.symbol ? ` (${spec.symbol})` : ''}`));
-    const box = el('div', 'formula');
+    const box = el('div', { class: 'formula' });
     box.dataset.testid = 'explain-formula';
     if (ev.phase === 'forward') {
       box.append(this.line(ev.latex, ev.text));
@@ -205,7 +199,7 @@ export class ExplainPanel {
         box.append(this.line(ev.head.latex, ev.head.text, this.headNote(ev)));
       } else {  // an event without its head's maths: its text lines as they are
         for (const line of String(ev.text || '').split('\n')) {
-          if (line && !ruleTexts.has(line) && line !== note) box.append(el('span', 'rule', line));
+          if (line && !ruleTexts.has(line) && line !== note) box.append(el('span', { class: 'rule' }, line));
         }
       }
       rules.forEach((r) => {
@@ -214,12 +208,12 @@ export class ExplainPanel {
         const via = srcNode && m.name(srcNode) !== r.port_name ? ` (${r.port_name}: ${m.name(srcNode)})` : '';
         let text = `∂L/∂${r.port_name} = ${r.rule} = ${r.numbers}`;
         if (r.grad_text != null && r.grad_text !== r.numbers) text += ` = ${r.grad_text}`;
-        box.append(this.line(r.latex, text, via ? el('span', 'note', via) : null));
+        box.append(this.line(r.latex, text, via ? el('span', { class: 'note' }, via) : null));
       });
       wrap.append(box);
-      if (note) wrap.append(el('p', 'note', localized(`note.${ev.op}`, note)));
+      if (note) wrap.append(el('p', { class: 'note' }, localized(`note.${ev.op}`, note)));
     }
-    if (ev.fault) wrap.append(el('p', 'node-error', ev.fault));
+    if (ev.fault) wrap.append(el('p', { class: 'node-error' }, ev.fault));
     return [wrap];
   }
 
@@ -228,15 +222,15 @@ export class ExplainPanel {
     const spec = m.spec(node.op);
     const out = [];
     const dl = el('dl');
-    const row = (k, v) => { if (v != null && v !== '') dl.append(el('dt', null, t(`explain.row.${k}`)), el('dd', null, v)); };
+    const row = (k, v) => { if (v != null && v !== '') dl.append(el('dt', {}, t(`explain.row.${k}`)), el('dd', {}, v)); };
     row('node', m.name(node));
     row('op', spec ? localized(`op.${node.op}`, spec.title) : node.op);
     if (spec) spec.rule.forEach((r) => row('rule', r));
     row('value', m.isInput(node) ? m.shown.inputText[node.id] : m.shown.valueText[node.id]);
     row('grad', m.shown.gradText[node.id]);
     out.push(dl);
-    if (m.errors[node.id]) out.push(el('p', 'node-error', m.errors[node.id]));
-    else if (m.affected.has(node.id)) out.push(el('p', 'node-error', t('explain.affected')));
+    if (m.errors[node.id]) out.push(el('p', { class: 'node-error' }, m.errors[node.id]));
+    else if (m.affected.has(node.id)) out.push(el('p', { class: 'node-error' }, t('explain.affected')));
     return out;
   }
 }

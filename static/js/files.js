@@ -54,7 +54,8 @@ function download(href, name = '') {
 }
 
 /**
- * A copy of the model for export drawing: nothing selected, and values or gradients
+ * A copy of the model as drawn (server data seen through the UI state, ui.js sceneView)
+ * for export drawing: nothing selected, and values or gradients
  * left out when the options say so. Node objects are shared (read only); edges are
  * copied because their texts live on them.
  */
@@ -68,6 +69,7 @@ function exportModel(model, { values, grads }) {
   m.errors = model.errors;
   m.affected = model.affected;
   m.current = model.current;
+  m.selection = { nodes: new Set(), edge: null };  // a figure shows nothing selected
   m.shown = {
     ...s,
     values: values ? s.values : {}, valueText: values ? s.valueText : {},

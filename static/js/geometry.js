@@ -35,8 +35,9 @@ export const inputValueFont = `13px ${FONT}`;
 // -- cached shapes --------------------------------------------------------------------
 // A node's shape is recomputed only when a field it is computed from changes, and an
 // edge's curve only when one of its ends' shapes or its bend does. The keys are the
-// fields themselves, not a version number: interaction.js moves dragged nodes by
-// setting x and y directly. Cached shapes are frozen; they are shared with every caller.
+// fields themselves, not a version number: the drag preview (ui.js sceneView) moves
+// its copies of dragged nodes by setting x and y directly. Cached shapes are frozen;
+// they are shared with every caller.
 const extents = new WeakMap();    // node object → its extent
 const curves = new WeakMap();     // edge object → {s, t, bend, list, curve, box}
 
@@ -137,8 +138,8 @@ export function edgeGeometry(model, edge) {
 // -- the scene index ------------------------------------------------------------------
 // What a frame needs to cull thousands of items: every node's and edge's shape in
 // parallel arrays, their bounds in flat typed arrays. Checked once a frame by comparing
-// each node with the fields its shape was made from (interaction moves nodes without
-// telling the model); only the moved nodes and their edges are recomputed. A new edge
+// each node with the fields its shape was made from (the drag preview moves its node copies
+// without notifying); only the moved nodes and their edges are recomputed. A new edge
 // list, op table or node set rebuilds it.
 
 class SceneIndex {

@@ -1,18 +1,12 @@
 // The "Check gradients" panel: for every input, backprop's gradient beside a central
 // difference, from GET /api/graphs/<id>/check. Every number is the server's *_text
 // string; the browser only lays them out. While open, the check runs again after an edit.
+import { el } from './dom.js';
 import { onLanguageChange, t } from './i18n.js';
 
 const MARKS = { pass: '✓', fail: '✗', 'not differentiable': '⚠' };
 const COLUMNS = ['input', 'value', 'backprop', 'numeric', 'rel_error', 'result'];
 const WATCH_MS = 400;   // how often an open panel looks for a new graph version
-
-function el(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text != null) node.textContent = text;
-  return node;
-}
 
 export class CheckPanel {
   constructor(panel, { button, model, graphId }) {
@@ -32,23 +26,16 @@ export class CheckPanel {
   }
 
   build() {
-    const head = el('header', 'check-head');
-    this.heading = el('h2');
-    this.heading.id = 'check-heading';
-    this.rerun = el('button', 'check-rerun');
-    this.rerun.type = 'button';
-    this.rerun.dataset.testid = 'check-rerun';
+    const head = el('header', { class: 'check-head' });
+    this.heading = el('h2', { id: 'check-heading' });
+    this.rerun = el('button', { class: 'check-rerun', type: 'button', testid: 'check-rerun' });
     this.rerun.addEventListener('click', () => this.run());
-    this.closeBtn = el('button', 'check-close', '×');
-    this.closeBtn.type = 'button';
-    this.closeBtn.dataset.testid = 'check-close';
+    this.closeBtn = el('button', { class: 'check-close', type: 'button', testid: 'check-close' }, '×');
     this.closeBtn.addEventListener('click', () => { this.close(); this.button.focus(); });
     head.append(this.heading, this.rerun, this.closeBtn);
-    this.intro = el('p', 'check-intro');
-    this.summary = el('p', 'check-summary');
-    this.summary.dataset.testid = 'check-summary';
-    this.summary.setAttribute('aria-live', 'polite');
-    this.table = el('table', 'check-table');
+    this.intro = el('p', { class: 'check-intro' });
+    this.summary = el('p', { class: 'check-summary', testid: 'check-summary', 'aria-live': 'polite' });
+    this.table = el('table', { class: 'check-table' });
     this.thead = el('thead');
     this.tbody = el('tbody');
     this.table.append(this.thead, this.tbody);
@@ -103,7 +90,7 @@ export class CheckPanel {
     this.closeBtn.title = t('check.close');
     this.intro.textContent = t('check.intro');
     const tr = el('tr');
-    tr.append(...COLUMNS.map((c) => el('th', `col-${c}`, t(`check.${c}`))));
+    tr.append(...COLUMNS.map((c) => el('th', { class: `col-${c}` }, t(`check.${c}`))));
     this.thead.replaceChildren(tr);
 
     this.panel.setAttribute('aria-busy', String(this.running));
@@ -130,14 +117,14 @@ export class CheckPanel {
     tr.dataset.node = r.node;
     tr.dataset.status = r.status;
     const node = this.model.nodes.get(r.node);
-    const name = el('td', 'col-input', (node && node.label) || r.node);
+    const name = el('td', { class: 'col-input' }, (node && node.label) || r.node);
     const cells = [r.value_text, r.backprop_text, r.numeric_text, r.rel_error_text].map((text, i) => {
-      const td = el('td', `num col-${COLUMNS[i + 1]}`, text);
+      const td = el('td', { class: `num col-${COLUMNS[i + 1]}` }, text);
       return td;
     });
-    const result = el('td', `col-result status-${r.status.replace(/\s+/g, '-')}`);
-    result.append(el('span', 'mark', MARKS[r.status] || '?'), ' ', el('span', 'status-text', t(`check.status.${r.status}`)));
-    if (r.note) result.append(el('span', 'note', r.note));
+    const result = el('td', { class: `col-result status-${r.status.replace(/\s+/g, '-')}` });
+    result.append(el('span', { class: 'mark' }, MARKS[r.status] || '?'), ' ', el('span', { class: 'status-text' }, t(`check.status.${r.status}`)));
+    if (r.note) result.append(el('span', { class: 'note' }, r.note));
     tr.append(name, ...cells, result);
     return tr;
   }

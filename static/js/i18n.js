@@ -2,6 +2,7 @@
 // The default is the browser's language; the header switch changes it and
 // remembers the choice. Math (values, gradients, rules) is the server's and
 // is the same in every language.
+import { Store } from './store.js';
 
 const STORAGE_KEY = 'gradcanvas.lang';
 export const LANGUAGES = { en: 'English', ko: '한국어' };
@@ -460,7 +461,7 @@ function initial() {
 }
 
 let current = initial();
-const listeners = new Set();
+const changes = new Store();  // notifies ('language', lang)
 
 export function language() { return current; }
 
@@ -486,8 +487,8 @@ export function setLanguage(lang) {
   try { localStorage.setItem(STORAGE_KEY, lang); } catch { /* not remembered */ }
   document.documentElement.lang = lang;
   translate();
-  for (const fn of listeners) fn(lang);
+  changes.notify('language', lang);
 }
 
 /** Call `fn(lang)` after every language change (to redraw canvas text, rebuild panels). */
-export function onLanguageChange(fn) { listeners.add(fn); return () => listeners.delete(fn); }
+export function onLanguageChange(fn) { return changes.subscribe((kind, lang) => fn(lang)); }

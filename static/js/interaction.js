@@ -4,23 +4,28 @@
 //   any  → pinching (a second pointer) → idle
 // A press becomes a drag only after DRAG_THRESHOLD CSS pixels of movement.
 // Read-only (a view link): no gesture edits; dragging anywhere pans, clicks still select.
+// Gestures change only the UI state (selection, hover, wire, box, the drag preview) and
+// the camera; edits go to the server through `actions`. Screen points are read against
+// the canvas's getBoundingClientRect() taken fresh at each press, double-click, wheel and
+// hover move (a cached rect goes stale when the header changes height).
+import { isTyping } from './dom.js';
 import { edgeAt, inputPorts, nodeAt, nodesInRect, outputPort, portAt } from './geometry.js';
 import { edgeKey } from './state.js';
 
 export const DRAG_THRESHOLD = 4;
 const CURSORS = { idle: 'default', pressed: 'default', panning: 'grabbing', draggingNodes: 'move', wiring: 'crosshair', boxSelecting: 'crosshair', pinching: 'grabbing' };
 
-const isTyping = (el) => el && (el.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(el.tagName));
-
 export class Interaction {
-  /** view: {rect} with the canvas's cached client rect; editors: {openNodeEditor, openSearch, close}. */
-  constructor({ canvas, model, camera, actions, view, editors }) {
-    Object.assign(this, { canvas, model, camera, actions, view, editors });
+  /**
+   * scene: the server data as drawn (ui.js sceneView), for hit tests; ui: the UI state;
+   * editors: {openNodeEditor, openSearch, close}.
+   */
+  constructor({ canvas, scene, ui, camera, actions, editors }) {
+    Object.assign(this, { canvas, scene, ui, camera, actions, editors });
     this.mode = { name: 'idle' };
     this.pointers = new Map();     // pointerId → screen point
     this.spaceHeld = false;
-    this.readOnly = false;         // set for viewers: the server would refuse every edit anyway
-    this.ui = { hoverNode: null, hoverPort: null, wire: null, box: null };  // read by the overlay renderer
+    this.rect = canvas.getBoundingClientRect();  // refreshed at each press, double-click, wheel, hover
     this.bind();
   }
 
@@ -42,10 +47,13 @@ export class Interaction {
   setMode(mode) {
     this.mode = mode;
     this.canvas.style.cursor = this.spaceHeld && mode.name === 'idle' ? 'grab' : CURSORS[mode.name];
-    this.model.markDirty('overlay');
   }
 
-  screen(e) { return { x: e.clientX - this.view.rect.left, y: e.clientY - this.view.rect.top }; }
+  /** The event's point in canvas CSS pixels; `fresh` reads where the canvas is now. */
+  screen(e, fresh = false) {
+    if (fresh) this.rect = this.canvas.getBoundingClientRect();
+    return { x: e.clientX - this.rect.left, y: e.clientY - this.rect.top };
+  }
 
   tol(px) { return px / this.camera.scale; }
 
@@ -53,7 +61,7 @@ export class Interaction {
   down(e) {
     this.canvas.focus({ preventScroll: true });
     this.editors.close();
-    const s = this.screen(e);
+    const s = this.screen(e, true);
     this.pointers.set(e.pointerId, s);
     try { this.canvas.setPointerCapture(e.pointerId); } catch { /* a pointer that is already gone */ }
     if (this.pointers.size === 2) { this.startPinch(); return; }
@@ -65,21 +73,21 @@ export class Interaction {
     }
     if (e.button !== 0) return;
     const w = this.camera.toWorld(s);
-    const port = this.readOnly ? null : portAt(this.model, w, this.tol(9), ['output']);
+    const port = this.ui.readOnly ? null : portAt(this.scene, w, this.tol(9), ['output']);
     if (port) {
-      const from = outputPort(this.model, port.node);
-      this.ui.wire = { source: port.node.id, from, to: w, target: null };
+      const from = outputPort(this.scene, port.node);
+      this.ui.setWire({ source: port.node.id, from, to: w, target: null });
       this.setMode({ name: 'wiring' });
       return;
     }
-    const node = nodeAt(this.model, w);
-    const edge = node ? null : edgeAt(this.model, w, this.tol(6));
+    const node = nodeAt(this.scene, w);
+    const edge = node ? null : edgeAt(this.scene, w, this.tol(6));
     const kind = node ? 'node' : edge ? 'edge' : 'background';
     this.setMode({ name: 'pressed', kind, node, edge, start: s, shift: e.shiftKey });
   }
 
   move(e) {
-    const s = this.screen(e);
+    const s = this.screen(e, this.mode.name === 'idle');
     if (this.pointers.has(e.pointerId)) this.pointers.set(e.pointerId, s);
     const m = this.mode;
     const w = this.camera.toWorld(s);
@@ -91,14 +99,10 @@ export class Interaction {
       case 'panning':
         this.camera.panBy(s.x - m.last.x, s.y - m.last.y);
         m.last = s;
-        this.model.markDirty('scene', 'overlay');
         break;
       case 'draggingNodes': this.dragNodes(m, w); break;
       case 'wiring': this.dragWire(w); break;
-      case 'boxSelecting':
-        this.ui.box.x1 = w.x; this.ui.box.y1 = w.y;
-        this.model.markDirty('overlay');
-        break;
+      case 'boxSelecting': this.ui.setBox({ ...this.ui.box, x1: w.x, y1: w.y }); break;
       case 'pinching': this.pinch(); break;
       default: break;
     }
@@ -119,9 +123,9 @@ export class Interaction {
       case 'draggingNodes': this.dropNodes(m); break;
       case 'wiring': this.dropWire(); break;
       case 'boxSelecting': {
-        const hits = nodesInRect(this.model, this.ui.box).map((n) => n.id);
-        this.model.select(hits, { add: true });
-        this.ui.box = null;
+        const hits = nodesInRect(this.scene, this.ui.box).map((n) => n.id);
+        this.ui.setBox(null);
+        this.ui.select(hits, { add: true });
         break;
       }
       default: break;
@@ -132,102 +136,99 @@ export class Interaction {
   /** Leave any gesture without sending anything; dragged nodes go back. */
   abort() {
     const m = this.mode;
-    if (m.name === 'draggingNodes') {
-      for (const [id, o] of m.origins) this.model.withNode(id, (n) => { n.x = o.x; n.y = o.y; });
-      this.model.markDirty('scene');
-    }
-    this.ui.wire = null; this.ui.box = null;
+    if (m.name === 'draggingNodes') this.ui.dropPreview([...m.origins.keys()]);
+    if (this.ui.wire) this.ui.setWire(null);
+    if (this.ui.box) this.ui.setBox(null);
     this.setMode({ name: 'idle' });
   }
 
   // -- transitions ----------------------------------------------------------------------
   startDrag(m, s) {
     const startWorld = this.camera.toWorld(m.start);
-    if (m.kind === 'node' && !this.readOnly) {
-      const sel = this.model.selection.nodes;
-      if (!sel.has(m.node.id)) this.model.select([m.node.id], { add: m.shift });
-      const origins = new Map([...sel].map((id) => {
-        const n = this.model.nodes.get(id);
+    if (m.kind === 'node' && !this.ui.readOnly) {
+      const sel = this.ui.selection.nodes;
+      if (!sel.has(m.node.id)) this.ui.select([m.node.id], { add: m.shift });
+      const origins = new Map([...sel].filter((id) => this.scene.nodes.has(id)).map((id) => {
+        const n = this.scene.nodes.get(id);
         return [id, { x: n.x, y: n.y }];
       }));
       this.setMode({ name: 'draggingNodes', origins, startWorld });
       this.dragNodes(this.mode, this.camera.toWorld(s));
     } else if (m.kind === 'background' && m.shift) {
-      this.ui.box = { x0: startWorld.x, y0: startWorld.y, x1: startWorld.x, y1: startWorld.y };
+      this.ui.setBox({ x0: startWorld.x, y0: startWorld.y, x1: startWorld.x, y1: startWorld.y });
       this.setMode({ name: 'boxSelecting' });
     } else {
       this.setMode({ name: 'panning', last: m.start });
-      this.move({ pointerId: -1, clientX: s.x + this.view.rect.left, clientY: s.y + this.view.rect.top });
+      this.move({ pointerId: -1, clientX: s.x + this.rect.left, clientY: s.y + this.rect.top });
     }
   }
 
   click(m) {
     if (m.kind === 'node') {
-      if (m.shift) this.model.toggle(m.node.id); else this.model.select([m.node.id]);
+      if (m.shift) this.ui.toggle(m.node.id); else this.ui.select([m.node.id]);
     } else if (m.kind === 'edge') {
-      this.model.selectEdge(edgeKey(m.edge.target, m.edge.port));
+      this.ui.selectEdge(edgeKey(m.edge.target, m.edge.port));
     } else if (!m.shift) {
-      this.model.clearSelection();
+      this.ui.clearSelection();
     }
   }
 
+  /** The dragged nodes are shown where the pointer puts them (the UI's drag preview). */
   dragNodes(m, w) {
     const dx = w.x - m.startWorld.x, dy = w.y - m.startWorld.y;
-    for (const [id, o] of m.origins) this.model.withNode(id, (n) => { n.x = o.x + dx; n.y = o.y + dy; });
-    this.model.markDirty('scene', 'overlay');
+    this.ui.preview(new Map([...m.origins].map(([id, o]) => [id, { x: o.x + dx, y: o.y + dy }])));
   }
 
+  /** Send the move; the preview stays until the server's patch moves them (or refuses). */
   async dropNodes(m) {
     const moves = [];
     for (const [id, o] of m.origins) {
-      const n = this.model.nodes.get(id);
-      if (n && (n.x !== o.x || n.y !== o.y)) moves.push({ id, x: n.x, y: n.y });
+      const p = this.ui.moved.get(id);
+      if (p && (p.x !== o.x || p.y !== o.y)) moves.push({ id, x: Math.round(p.x), y: Math.round(p.y) });
     }
-    if (!moves.length) return;
+    const ids = [...m.origins.keys()];
+    if (!moves.length) { this.ui.dropPreview(ids); return; }
+    this.ui.preview(new Map(moves.map((p) => [p.id, p])));  // where the server will put them
     const ack = await this.actions.moveNodes(moves);
-    if (!ack) {  // refused: put them back where the server has them
-      for (const [id, o] of m.origins) this.model.withNode(id, (n) => { n.x = o.x; n.y = o.y; });
-      this.model.markDirty('scene');
-    }
+    // refused: back where the server has them; done and its patch already here (or none came): the server's
+    if (!ack || (!ack.queued && this.scene.version >= ack.version)) this.ui.dropPreview(ids);
   }
 
   dragWire(w) {
-    const wire = this.ui.wire;
-    wire.to = w;
-    let target = portAt(this.model, w, this.tol(14), ['input']);
+    const wire = { ...this.ui.wire, to: w };
+    let target = portAt(this.scene, w, this.tol(14), ['input']);
     if (target && target.node.id === wire.source) target = null;
     if (!target) {  // over a node's body: its nearest input port
-      const n = nodeAt(this.model, w);
+      const n = nodeAt(this.scene, w);
       if (n && n.id !== wire.source) {
-        const ports = inputPorts(this.model, n);
+        const ports = inputPorts(this.scene, n);
         let best = -1, bestD = Infinity;
         ports.forEach((p, i) => { const d = Math.hypot(p.x - w.x, p.y - w.y); if (d < bestD) { bestD = d; best = i; } });
         if (best >= 0) target = { node: n, kind: 'input', port: best };
       }
     }
     wire.target = target;
-    this.model.markDirty('overlay');
+    this.ui.setWire(wire);
   }
 
   dropWire() {
     const { source, target } = this.ui.wire;
-    this.ui.wire = null;
+    this.ui.setWire(null);
     if (target) this.actions.connect(source, target.node.id, target.port);
   }
 
   // -- hover, pinch, wheel, keys, double-click ---------------------------------------------
   hover(w) {
-    const port = this.readOnly ? null : portAt(this.model, w, this.tol(9));
-    const node = port ? null : nodeAt(this.model, w);
+    const port = this.ui.readOnly ? null : portAt(this.scene, w, this.tol(9));
+    const node = port ? null : nodeAt(this.scene, w);
     this.setHover(node, port);
   }
 
   setHover(node, port) {
     const samePort = (a, b) => a === b || (a && b && a.node === b.node && a.kind === b.kind && a.port === b.port);
     if (this.ui.hoverNode === node && samePort(this.ui.hoverPort, port)) return;
-    this.ui.hoverNode = node; this.ui.hoverPort = port;
+    this.ui.setHover(node, port);
     this.canvas.style.cursor = port ? 'crosshair' : node ? 'pointer' : (this.spaceHeld ? 'grab' : 'default');
-    this.model.markDirty('overlay');
   }
 
   pinchGeometry() {
@@ -237,7 +238,6 @@ export class Interaction {
 
   startPinch() {
     if (this.mode.name !== 'idle' && this.mode.name !== 'pressed') this.abort();
-    this.ui.wire = null; this.ui.box = null;
     this.setMode({ name: 'pinching', ...this.pinchGeometry() });
   }
 
@@ -248,15 +248,13 @@ export class Interaction {
     this.camera.panBy(g.mid.x - m.mid.x, g.mid.y - m.mid.y);
     this.camera.zoomAt(g.mid, g.dist / m.dist);
     m.dist = g.dist; m.mid = g.mid;
-    this.model.markDirty('scene', 'overlay');
   }
 
   wheel(e) {
     e.preventDefault();
-    const s = this.screen(e);
+    const s = this.screen(e, true);
     const k = e.deltaMode === 1 ? 16 : 1;  // lines → pixels
     this.camera.zoomAt(s, Math.exp(-e.deltaY * k * (e.ctrlKey ? 0.01 : 0.0015)));
-    this.model.markDirty('scene', 'overlay');
   }
 
   keydown(e) {
@@ -264,21 +262,21 @@ export class Interaction {
     if (e.key === ' ') {
       if (e.target === this.canvas || e.target === document.body) e.preventDefault();
       if (!this.spaceHeld) { this.spaceHeld = true; if (this.mode.name === 'idle') this.canvas.style.cursor = 'grab'; }
-    } else if ((e.key === 'Delete' || e.key === 'Backspace') && !this.readOnly) {
+    } else if ((e.key === 'Delete' || e.key === 'Backspace') && !this.ui.readOnly) {
       e.preventDefault();
       this.actions.deleteSelection();
     } else if (e.key === 'Escape') {
-      if (this.mode.name !== 'idle') this.abort(); else this.model.clearSelection();
+      if (this.mode.name !== 'idle') this.abort(); else this.ui.clearSelection();
     }
   }
 
   dblclick(e) {
-    if (this.readOnly) return;
-    const s = this.screen(e);
+    if (this.ui.readOnly) return;
+    const s = this.screen(e, true);
     const w = this.camera.toWorld(s);
-    const node = nodeAt(this.model, w);
-    if (node) { this.model.select([node.id]); this.editors.openNodeEditor(node); return; }
-    if (edgeAt(this.model, w, this.tol(6))) return;
+    const node = nodeAt(this.scene, w);
+    if (node) { this.ui.select([node.id]); this.editors.openNodeEditor(node); return; }
+    if (edgeAt(this.scene, w, this.tol(6))) return;
     this.editors.openSearch(s, w);
   }
 }

@@ -1,31 +1,22 @@
 // The learning panel: which inputs are trainable parameters, the learning rate,
-// the Update buttons (socket `update`: p ← p − lr·grad, done by the server) and
-// the loss after each update, as text and as a small chart. Every number shown
+// the Update buttons (train: socket `update`, p ← p − lr·grad, done by the server) and
+// the loss after each training step, as text and as a small chart. Every number shown
 // is the server's (state.learning); the chart only places those numbers on a plot.
 import { parseNumber } from './actions.js';
-import { onLanguageChange, t } from './i18n.js';
-
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (k === 'class') node.className = v;
-    else if (k === 'testid') node.dataset.testid = v;
-    else node.setAttribute(k, v);
-  }
-  node.append(...children);
-  return node;
-}
+import { el } from './dom.js';
+import { language, t } from './i18n.js';
 
 const PAD = { left: 30, right: 12, top: 12, bottom: 30 };
 const INK = '#111', PAPER = '#fff', MUTED = '#777', LINE = '#d0d0d0', ACCENT = '#1f6feb';
 const FONT = '11px "Noto Sans CJK KR", "Noto Sans", system-ui, sans-serif';
 
 export class LearnPanel {
+  /** model: the server data as drawn, with the selection (ui.js sceneView). */
   constructor(root, { model, actions }) {
     this.root = root;
     this.model = model;
     this.actions = actions;
-    this.busy = false;            // an update request is on its way
+    this.busy = false;            // a training request is on its way
     this.hadTrainable = null;     // open the details when parameters appear, close them when none are left
     this.chartKey = '';           // what the chart was last drawn from
 
@@ -40,15 +31,15 @@ export class LearnPanel {
     this.params = el('ul', { class: 'learn-params', testid: 'trainable-list' });
     this.rateLabel = el('span');
     this.rate = el('input', { type: 'text', inputmode: 'decimal', size: '8', spellcheck: 'false', testid: 'learning-rate' });
-    this.updateOne = el('button', { type: 'button', testid: 'update' });
-    this.updateMany = el('button', { type: 'button', testid: 'update-20' }, '×20');
+    this.trainOne = el('button', { type: 'button', testid: 'update' });
+    this.trainMany = el('button', { type: 'button', testid: 'update-20' }, '×20');
     this.lossLabel = el('span');
     this.loss = el('output', { class: 'learn-loss', testid: 'loss' });
     this.chart = el('canvas', { class: 'loss-chart', testid: 'loss-chart', 'data-points': '0', role: 'img' });
     this.details = el('details', { class: 'learn-details', testid: 'learn-details' },
       this.summary, this.rule, this.params,
       el('div', { class: 'learn-row' }, el('label', {}, this.rateLabel, ' ', this.rate)),
-      el('div', { class: 'learn-row learn-buttons' }, this.updateOne, this.updateMany),
+      el('div', { class: 'learn-row learn-buttons' }, this.trainOne, this.trainMany),
       el('p', { class: 'learn-row' }, this.lossLabel, ' ', this.loss),
       this.chart);
     root.replaceChildren(this.heading, this.toggle, this.hint, this.details);
@@ -59,11 +50,10 @@ export class LearnPanel {
       if (e.key === 'Enter') { e.preventDefault(); this.setRate(); }
       if (e.key === 'Escape') { this.rate.value = this.model.learning.learningRateText ?? ''; this.rate.blur(); }
     });
-    this.updateOne.addEventListener('click', () => this.runUpdate(1));
-    this.updateMany.addEventListener('click', () => this.runUpdate(20));
+    this.trainOne.addEventListener('click', () => this.train(1));
+    this.trainMany.addEventListener('click', () => this.train(20));
     this.details.addEventListener('toggle', () => this.drawChart());
     new ResizeObserver(() => { this.chartKey = ''; this.drawChart(); }).observe(this.chart);
-    onLanguageChange(() => { this.chartKey = ''; this.update(); });
   }
 
   /** The one selected input node, if exactly one node is selected and it is an input. */
@@ -78,7 +68,7 @@ export class LearnPanel {
     const node = this.selectedInput();
     if (!node) return;
     await this.actions.edit([{ type: 'set_trainable', id: node.id, trainable: on }]);
-    this.update();  // a refusal leaves the box as the server has it
+    this.refresh();  // a refusal leaves the box as the server has it
   }
 
   async setRate() {
@@ -90,19 +80,20 @@ export class LearnPanel {
     if (document.activeElement !== this.rate) this.rate.value = this.model.learning.learningRateText ?? '';
   }
 
-  async runUpdate(count) {
+  /** `count` gradient-descent steps, done by the server. */
+  async train(count) {
     if (this.busy) return;
     this.busy = true;
-    this.update();
+    this.refresh();
     try {
-      await this.actions.update(count);
+      await this.actions.train(count);
     } finally {
       this.busy = false;
-      this.update();
+      this.refresh();
     }
   }
 
-  update() {
+  refresh() {
     const m = this.model;
     const L = m.learning;
     const params = L.trainable.map((id) => m.nodes.get(id)).filter(Boolean);
@@ -134,24 +125,24 @@ export class LearnPanel {
     this.rateLabel.textContent = t('learn.rate');
     this.rate.title = t('learn.rate.title');
     if (document.activeElement !== this.rate) this.rate.value = L.learningRateText ?? '';
-    this.updateOne.textContent = t('learn.update');
-    this.updateOne.title = t('learn.update.title');
-    this.updateMany.title = t('learn.update20.title');
-    this.updateOne.disabled = this.updateMany.disabled = this.busy;
+    this.trainOne.textContent = t('learn.update');
+    this.trainOne.title = t('learn.update.title');
+    this.trainMany.title = t('learn.update20.title');
+    this.trainOne.disabled = this.trainMany.disabled = this.busy;
     this.lossLabel.textContent = t('learn.loss');
     this.loss.textContent = L.lossText ?? '—';
     this.chart.setAttribute('aria-label', t('learn.chart.label'));
     this.drawChart();
   }
 
-  /** The loss after each update, one point per entry of state.learning.losses. */
+  /** The loss after each training step, one point per entry of state.learning.losses. */
   drawChart() {
     const c = this.chart;
     const w = c.clientWidth, h = c.clientHeight;
     if (!w || !h || !this.details.open) return;
     const dpr = window.devicePixelRatio || 1;
     const losses = this.model.learning.losses;
-    const key = `${w}|${dpr}|${this.model.learning.lossText}|${losses.length}|${losses[losses.length - 1]}|${losses[0]}`;
+    const key = `${language()}|${w}|${dpr}|${this.model.learning.lossText}|${losses.length}|${losses[losses.length - 1]}|${losses[0]}`;
     if (key === this.chartKey) return;
     this.chartKey = key;
     c.width = Math.round(w * dpr);
@@ -186,7 +177,7 @@ export class LearnPanel {
       ctx.textAlign = 'left';
       ctx.fillText('0', x0, y1 + 3);
       ctx.textAlign = 'right';
-      ctx.fillText(String(n - 1), x1, y1 + 3);   // how many updates: a count, not a computed value
+      ctx.fillText(String(n - 1), x1, y1 + 3);   // how many training steps: a count, not a computed value
     }
     ctx.save();
     ctx.translate(11, (y0 + y1) / 2);

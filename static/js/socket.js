@@ -5,7 +5,13 @@
 // arrive out of order, so one that is ahead waits here until the gap fills; a gap
 // still open after GAP_WAIT_MS means a patch was lost, and the client re-joins
 // with `since` to get what it missed.
+//
+// What arrives is told through the one Store mechanism: subscribe((kind, detail) => …),
+// then open(). Kinds: join (the ack), patch, step, state (messages in order), status
+// ({status, detail}), error (text), history, presence, presence_leave, deleted,
+// queue (how many edits wait), queued_refused ({edit, error}).
 import { t } from './i18n.js';
+import { Store } from './store.js';
 
 const ACK_TIMEOUT_MS = 15000;
 const GAP_WAIT_MS = 2000;
@@ -34,17 +40,14 @@ function newId() {
 
 const jsonBytes = (value) => new TextEncoder().encode(JSON.stringify(value)).length;
 
-export class Connection {
+export class Connection extends Store {
   /**
-   * handlers: {onJoin(ack), onPatch(msg), onStep(msg), onState(msg), onStatus(status, detail),
-   *   onError(message), onHistory(history), onPresence(msg), onPresenceLeave(msg), onDeleted(msg),
-   *   onQueue(count), onQueuedRefused(edit, error)}; all but the first five optional.
-   * status is 'connecting' | 'connected' | 'reconnecting' (offline, or joining again) | 'deleted'.
    * options: {token, name}: the page's token (edit or view) and a display name.
+   * status is 'connecting' | 'connected' | 'reconnecting' (offline, or joining again) | 'deleted'.
    */
-  constructor(graphId, handlers, { token = '', name = null } = {}) {
+  constructor(graphId, { token = '', name = null } = {}) {
+    super();
     this.graphId = graphId;
-    this.h = handlers;
     this.token = token;
     this.name = name;
     this.client = clientId();
@@ -53,30 +56,36 @@ export class Connection {
     this.ahead = new Map();    // version → patch that came before its predecessor
     this.gapTimer = null;
     this.heldState = null;     // a `state` (after reset) that is ahead of the patches we have
-    this.queue = [];           // edits made while offline: [{ops, version}]
+    this.queue = [];           // edit batches made while offline: [{ops, version}] (the wire's names)
     this.flushing = false;
     this.resync = false;       // an offline edit was refused: re-join for the whole graph afterwards
     this.limits = null;        // from the join ack
     this.role = null;
     this.me = null;
     this.gone = false;         // the graph was deleted: stop
+    this.socket = null;
+  }
+
+  /** Open the socket: after everyone who listens has subscribed. */
+  open() {
     this.socket = window.io({ transports: ['websocket'] });
     const s = this.socket;
     s.on('connect', () => this.join());
     s.on('disconnect', () => { this.joined = false; this.status(this.gone ? 'deleted' : 'reconnecting'); });
     s.on('connect_error', () => this.status('reconnecting'));
     s.on('patch', (msg) => this.mine(msg) && this.patch(msg));
-    s.on('step', (msg) => this.mine(msg) && this.joined && this.h.onStep(msg));
+    s.on('step', (msg) => this.mine(msg) && this.joined && this.notify('step', msg));
     s.on('state', (msg) => this.mine(msg) && this.state_(msg));
-    s.on('presence', (msg) => this.mine(msg) && this.h.onPresence?.(msg));
-    s.on('presence_leave', (msg) => this.mine(msg) && this.h.onPresenceLeave?.(msg));
+    s.on('presence', (msg) => this.mine(msg) && this.notify('presence', msg));
+    s.on('presence_leave', (msg) => this.mine(msg) && this.notify('presence_leave', msg));
     s.on('deleted', (msg) => this.mine(msg) && this.deleted(msg));
-    this.status('connecting');
+    this.status(s.connected ? 'connected' : 'connecting');
+    return this;
   }
 
   mine(msg) { return msg && msg.graph_id === this.graphId; }
 
-  status(status, detail) { this.h.onStatus(status, detail); }
+  status(status, detail) { this.notify('status', { status, detail }); }
 
   /**
    * Join the graph's room. The first time, the ack carries the whole graph; on a
@@ -97,7 +106,7 @@ export class Connection {
       this.status('reconnecting', String(err.message || err));
       return;
     }
-    if (!ack.ok) { this.status('reconnecting', ack.error); this.h.onError(ack.error); return; }
+    if (!ack.ok) { this.status('reconnecting', ack.error); this.notify('error', ack.error); return; }
     this.limits = ack.limits || this.limits;
     this.role = ack.role || this.role;
     this.me = ack.me || this.me;
@@ -105,7 +114,7 @@ export class Connection {
     this.joined = true;
     this.heldState = null;
     this.clearGap();
-    this.h.onJoin(ack);  // (its history went to onHistory in send)
+    this.notify('join', ack);  // (its history was told in send)
     this.drain();
     this.status('connected');
     this.flush();
@@ -129,7 +138,7 @@ export class Connection {
     while ((next = this.ahead.get(this.version + 1))) {
       this.ahead.delete(next.version);
       this.version = next.version;
-      this.h.onPatch(next);
+      this.notify('patch', next);
     }
     const held = this.heldState;
     if (held && held.version <= this.version) { this.heldState = null; this.state_(held); }
@@ -147,7 +156,7 @@ export class Connection {
     if (!this.joined) return;  // the join ack brings a newer one
     if (typeof msg.version === 'number' && msg.version > this.version) { this.heldState = msg; return; }
     if (typeof msg.version === 'number' && msg.version < this.version) return;  // newer patches carry it
-    this.h.onState(msg);
+    this.notify('state', msg);
   }
 
   clearGap() {
@@ -158,9 +167,9 @@ export class Connection {
     this.gone = true;
     this.joined = false;
     this.queue = [];
-    this.h.onQueue?.(0);
+    this.notify('queue', 0);
     this.socket.disconnect();
-    this.h.onDeleted?.(msg);
+    this.notify('deleted', msg);
   }
 
   /** Refuse before sending what the server would refuse for its size (it closes the connection). */
@@ -178,12 +187,12 @@ export class Connection {
     return new Promise((resolve, reject) => {
       const big = this.tooBig(body);
       if (big) { reject(new Error(big)); return; }
-      if (!this.socket.connected) { reject(new Error('not connected to the server')); return; }
+      if (!this.socket || !this.socket.connected) { reject(new Error('not connected to the server')); return; }
       this.socket.timeout(ACK_TIMEOUT_MS).emit(event, body, (err, ack) => {
         if (err) reject(new Error(`no reply from the server to '${event}'`));
         else {
           const reply = ack || { ok: false, error: 'empty reply from the server' };
-          if (reply.history) this.h.onHistory?.(reply.history);
+          if (reply.history) this.notify('history', reply.history);
           resolve(reply);
         }
       });
@@ -202,15 +211,16 @@ export class Connection {
   }
 
   /**
-   * An edit batch made against `version`. Offline it is queued, and sent in order
-   * after the re-join; the promise then resolves to {ok: true, queued: true} at once.
+   * A batch of edits made against `version` (the wire calls them `ops`). Offline it is
+   * queued, and sent in order after the re-join; the promise then resolves to
+   * {ok: true, queued: true} at once.
    */
-  edit({ ops, version }) {
-    const big = this.tooBig({ graph_id: this.graphId, ops, version });
+  edit({ ops: edits, version }) {
+    const big = this.tooBig({ graph_id: this.graphId, ops: edits, version });
     if (big) return Promise.reject(new Error(big));
-    if (this.joined && !this.queue.length) return this.send('edit', { version, ops });
-    this.queue.push({ ops, version });
-    this.h.onQueue?.(this.queue.length);
+    if (this.joined && !this.queue.length) return this.send('edit', { version, ops: edits });
+    this.queue.push({ ops: edits, version });
+    this.notify('queue', this.queue.length);
     if (this.joined) this.flush();
     return Promise.resolve({ ok: true, queued: true });
   }
@@ -234,8 +244,8 @@ export class Connection {
           await new Promise((r) => setTimeout(r, 1000));
         }
         this.queue.shift();
-        this.h.onQueue?.(this.queue.length);
-        if (!ack.ok) { this.resync = true; this.h.onQueuedRefused?.(q, ack.error); }
+        this.notify('queue', this.queue.length);
+        if (!ack.ok) { this.resync = true; this.notify('queued_refused', { edit: q, error: ack.error }); }
       }
     } finally {
       this.flushing = false;

@@ -1,6 +1,9 @@
-// The graph model: plain JS objects that the server's messages update.
-// The renderer only reads it; interaction turns gestures into edit requests.
+// The server data: the graph as the server says it, changed ONLY by the server's
+// messages (the join ack, patches, `state` broadcasts and played `step` events) and
+// the op table it serves. It keeps the wire's names. Selection, hover, the step being
+// shown and read-only are the UI state's (ui.js); the camera is the view's (camera.js).
 // Values and gradients live ON the edge objects (like LiteGraph's link.data).
+import { Store } from './store.js';
 
 const IDLE = Object.freeze({ phase: 'idle', step: 0, total: 0 });
 
@@ -12,8 +15,9 @@ function newEdge(source, target, port) {
   return { source, target, port, value: null, grad: null, valueText: null, gradText: null };
 }
 
-export class GraphModel {
+export class GraphModel extends Store {
   constructor(graphId) {
+    super();
     this.graphId = graphId;
     this.title = '';
     this.version = 0;
@@ -28,11 +32,6 @@ export class GraphModel {
     this.outputError = null;
     this.totals = { forward: 0, backward: 0 };
     this.learning = emptyLearning();  // state.learning: rate, trainable ids, loss curve (server's)
-    this.current = null;         // the step last played or playing: {phase, node, event}
-    this.playing = null;         // the step event whose animation is running, if any
-    this.selection = { nodes: new Set(), edge: null };  // edge: edgeKey or null
-    this.dirty = { scene: true, overlay: true, panels: true };
-    this.listeners = new Set();
   }
 
   emptyShown() {
@@ -63,7 +62,7 @@ export class GraphModel {
   set edges(list) { this._edges = list; this._index = null; }
 
   index() {
-    if (!this._index) {
+    if (!this._index || this._index.edges !== this._edges) {  // (a scene view of this model shares it)
       const byKey = new Map(), pairs = new Map();
       for (const e of this._edges) {
         byKey.set(edgeKey(e.target, e.port), e);
@@ -72,7 +71,7 @@ export class GraphModel {
         pairs.get(pair).push(e);
       }
       for (const list of pairs.values()) list.sort((a, b) => a.port - b.port);
-      this._index = { byKey, pairs };
+      this._index = { edges: this._edges, byKey, pairs };
     }
     return this._index;
   }
@@ -84,19 +83,13 @@ export class GraphModel {
   /** Edges sharing both ends with `edge` (x*x feeds both ports of one mul), sorted by port. */
   siblings(edge) { return this.index().pairs.get(edgeKey(edge.source, edge.target)) || [edge]; }
 
-  // -- change notification --------------------------------------------------------
-  markDirty(...layers) {
-    for (const l of layers.length ? layers : ['scene', 'overlay', 'panels']) this.dirty[l] = true;
+  // -- server messages: each notifies once, (kind, detail) ---------------------------
+  /** GET /api/ops: the op table (op name → spec). */
+  setOps(ops) {
+    this.ops = new Map(ops.map((o) => [o.name, o]));
+    this.notify('ops');
   }
 
-  onChange(fn) { this.listeners.add(fn); return () => this.listeners.delete(fn); }
-
-  changed(kind) {
-    this.markDirty();
-    for (const fn of this.listeners) fn(kind);
-  }
-
-  // -- server messages -------------------------------------------------------------
   /** The join ack: {graph, version, state}. Replaces everything. */
   load({ graph, version, state }) {
     const retitled = (graph.title || '') !== this.title;
@@ -104,59 +97,55 @@ export class GraphModel {
     this.version = version;
     this.nodes = new Map(graph.nodes.map((n) => [n.id, { ...n }]));
     this.edges = graph.edges.map((e) => newEdge(e.source, e.target, e.port));
-    this.pruneSelection();
     this.applyVisible(state);
-    this.changed('load');
-    if (retitled) this.changed('title');
+    this.notify('load', { retitled });
   }
 
   /** A `patch` broadcast: {version, ops, state}. */
-  applyPatch({ version, ops, state }) {
+  applyPatch({ version, ops: edits, state }) {
     const title = this.title;
-    for (const op of ops) this.applyOp(op);
+    for (const edit of edits) this.applyEdit(edit);
     this.version = Math.max(this.version, version);
-    this.pruneSelection();
     this.applyVisible(state);
-    this.changed('patch');
-    if (this.title !== title) this.changed('title');
+    this.notify('patch', { edits, retitled: this.title !== title });
   }
 
   /** A re-join's ack: {missed: [{version, ops}], version, state}, the patches missed while away. */
   applyMissed({ missed, version, state }) {
     const title = this.title;
-    for (const m of missed) for (const op of m.ops) this.applyOp(op);
+    const edits = missed.flatMap((m) => m.ops);
+    for (const edit of edits) this.applyEdit(edit);
     this.version = version;
-    this.pruneSelection();
     this.applyVisible(state);
-    this.changed('patch');
-    if (this.title !== title) this.changed('title');
+    this.notify('patch', { edits, retitled: this.title !== title });
   }
 
-  applyOp(op) {
-    switch (op.type) {
-      case 'add_node': this.nodes.set(op.node.id, { ...op.node }); break;
+  /** One edit of a patch ({type: 'connect', …}), as the server applied it. */
+  applyEdit(edit) {
+    switch (edit.type) {
+      case 'add_node': this.nodes.set(edit.node.id, { ...edit.node }); break;
       case 'remove_node':
-        this.nodes.delete(op.id);
-        this.edges = this.edges.filter((e) => e.source !== op.id && e.target !== op.id);
+        this.nodes.delete(edit.id);
+        this.edges = this.edges.filter((e) => e.source !== edit.id && e.target !== edit.id);
         break;
-      case 'move_node': this.withNode(op.id, (n) => { n.x = op.x; n.y = op.y; }); break;
+      case 'move_node': this.withNode(edit.id, (n) => { n.x = edit.x; n.y = edit.y; }); break;
       case 'connect':
-        this.edges = [...this.edges.filter((e) => !(e.target === op.target && e.port === op.port)),
-          newEdge(op.source, op.target, op.port)];
+        this.edges = [...this.edges.filter((e) => !(e.target === edit.target && e.port === edit.port)),
+          newEdge(edit.source, edit.target, edit.port)];
         break;
       case 'disconnect':
-        this.edges = this.edges.filter((e) => !(e.target === op.target && e.port === op.port));
+        this.edges = this.edges.filter((e) => !(e.target === edit.target && e.port === edit.port));
         break;
-      case 'set_value': this.withNode(op.id, (n) => { n.value = op.value; }); break;
-      case 'set_label': this.withNode(op.id, (n) => { n.label = op.label || undefined; }); break;
-      case 'set_params': this.withNode(op.id, (n) => { n.params = { ...op.params }; }); break;
-      case 'set_output': this.output = op.id; break;
-      case 'set_trainable':  // the canvas marks parameters: the scene redraws (changed() marks every layer)
-        this.withNode(op.id, (n) => { if (op.trainable) n.trainable = true; else delete n.trainable; });
+      case 'set_value': this.withNode(edit.id, (n) => { n.value = edit.value; }); break;
+      case 'set_label': this.withNode(edit.id, (n) => { n.label = edit.label || undefined; }); break;
+      case 'set_params': this.withNode(edit.id, (n) => { n.params = { ...edit.params }; }); break;
+      case 'set_output': this.output = edit.id; break;
+      case 'set_trainable':  // the canvas marks parameters: the scene redraws (every change redraws it)
+        this.withNode(edit.id, (n) => { if (edit.trainable) n.trainable = true; else delete n.trainable; });
         break;
       case 'set_learning_rate': break;  // the rate shown is the state's learning.learning_rate_text
-      case 'set_title': this.title = op.title || ''; break;  // the page's title follows (a 'title' change)
-      default: console.warn('gradcanvas: unknown patch op', op);
+      case 'set_title': this.title = edit.title || ''; break;  // the page's title follows (a 'title' change)
+      default: console.warn('gradcanvas: unknown edit in a patch', edit);
     }
   }
 
@@ -169,7 +158,7 @@ export class GraphModel {
   applyState({ version, state }) {
     if (typeof version === 'number') this.version = Math.max(this.version, version);
     this.applyVisible(state);
-    this.changed('state');
+    this.notify('state');
   }
 
   /** The whole visible state: the server's word on what is revealed. */
@@ -201,9 +190,6 @@ export class GraphModel {
       learningRate: l.learning_rate ?? null, learningRateText: l.learning_rate_text ?? null,
       trainable: [...(l.trainable || [])], losses: (l.losses || []).map(Number), lossText: l.loss_text ?? null,
     } : emptyLearning();
-    const cur = this.shown.cursor;
-    if (cur.phase === 'idle') this.current = null;
-    else if (this.current && this.current.phase !== cur.phase) this.current = null;
   }
 
   /** Reveal one played `step` event: its node's value or grad, and its edges'. */
@@ -230,8 +216,7 @@ export class GraphModel {
       }
     }
     s.cursor = { ...IDLE, ...(ev.cursor || { phase: ev.phase, step: ev.index, total: ev.total }) };
-    this.current = { phase: ev.phase, node: ev.node, event: ev };
-    this.changed('step');
+    this.notify('step', ev);
   }
 
   clearRevealed({ values, grads }) {
@@ -242,38 +227,5 @@ export class GraphModel {
       if (values) { e.value = null; e.valueText = null; }
       if (grads) { e.grad = null; e.gradText = null; }
     }
-  }
-
-  // -- selection (local, never sent) ------------------------------------------------
-  select(ids, { add = false } = {}) {
-    if (!add) this.selection.nodes.clear();
-    for (const id of ids) this.selection.nodes.add(id);
-    this.selection.edge = null;
-    this.changed('selection');
-  }
-
-  toggle(id) {
-    const s = this.selection.nodes;
-    if (s.has(id)) s.delete(id); else s.add(id);
-    this.selection.edge = null;
-    this.changed('selection');
-  }
-
-  selectEdge(key) {
-    this.selection.nodes.clear();
-    this.selection.edge = key;
-    this.changed('selection');
-  }
-
-  clearSelection() {
-    if (!this.selection.nodes.size && !this.selection.edge) return;
-    this.selection.nodes.clear();
-    this.selection.edge = null;
-    this.changed('selection');
-  }
-
-  pruneSelection() {
-    for (const id of [...this.selection.nodes]) if (!this.nodes.has(id)) this.selection.nodes.delete(id);
-    if (this.selection.edge && !this.edgeByKey(this.selection.edge)) this.selection.edge = null;
   }
 }

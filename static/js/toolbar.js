@@ -1,18 +1,22 @@
-// The header: step buttons, speed, step counter, connection state, fit, tidy, delete, set output.
-import { onLanguageChange, t } from './i18n.js';
+// The header: the title, step buttons, speed, step counter, connection state, fit, tidy,
+// delete, set output. refresh() shows the data and UI state; main.js calls it when dirty.
+import { byTestId as $ } from './dom.js';
+import { t } from './i18n.js';
 
-const $ = (root, id) => root.querySelector(`[data-testid="${id}"]`);
+const STATUSES = ['connected', 'reconnecting', 'connecting'];
 
 export class Toolbar {
-  constructor(root, { actions, model, fitView }) {
+  constructor(root, { actions, data, ui, fitView }) {
     this.root = root;
-    this.model = model;
-    this.speedInput = $(root, 'speed');
-    this.counter = $(root, 'step-counter');
-    this.connection = $(root, 'connection-state');
-    this.deleteBtn = $(root, 'delete-selected');
-    this.outputBtn = $(root, 'set-output');
-    const on = (id, fn) => $(root, id).addEventListener('click', fn);
+    this.data = data;
+    this.ui = ui;
+    this.title = $('graph-title', root);
+    this.speedInput = $('speed', root);
+    this.counter = $('step-counter', root);
+    this.connection = $('connection-state', root);
+    this.deleteBtn = $('delete-selected', root);
+    this.outputBtn = $('set-output', root);
+    const on = (id, fn) => $(id, root).addEventListener('click', fn);
     on('step-forward', () => actions.step('forward', 1));
     on('step-backward', () => actions.step('backward', 1));
     on('run-forward', () => actions.step('forward', 'all'));
@@ -20,37 +24,44 @@ export class Toolbar {
     on('reset', () => actions.reset());
     on('fit-view', () => fitView());
     on('tidy', async () => {
-      // One edit of move_node ops; its patch comes before this ack, so the view fits the new layout.
+      // One edit batch of move_node edits; its patch comes before this ack, so the view fits the new layout.
       if (await actions.send('tidy', {})) fitView();
     });
     on('delete-selected', () => actions.deleteSelection());
     on('set-output', () => {
-      const [id] = model.selection.nodes;
+      const [id] = ui.selection.nodes;
       if (id) actions.setOutput(id);
     });
-    this.status = 'connecting';
-    onLanguageChange(() => { this.setConnection(this.status); this.update(); });
   }
 
   get speed() { return Number(this.speedInput.value); }
 
-  setConnection(status) {
-    this.status = status;
+  /** The connection's state (ui.status), in words. */
+  showConnection() {
+    const status = this.ui.status;
     this.connection.dataset.state = status;
-    this.connection.textContent = ['connected', 'reconnecting', 'connecting'].includes(status) ? t(`connection.${status}`) : status;
+    this.connection.textContent = STATUSES.includes(status) ? t(`connection.${status}`)
+      : status === 'deleted' ? t('collab.deleted_status') : status;
   }
 
-  /** Refresh from the model: the counter ("forward 3 / 7") and the selection buttons. */
-  update() {
+  /** The graph's title in the header and the tab (untitled: the catalogue's word). */
+  showTitle() {
+    const title = this.data.title;
+    if (title) { delete this.title.dataset.i18n; this.title.textContent = title; } else { this.title.dataset.i18n = 'header.untitled'; this.title.textContent = t('header.untitled'); }
+    document.title = `${title || t('header.untitled')} · gradcanvas`;
+  }
+
+  /** The counter ("forward 3 / 7") and the selection buttons. */
+  refresh() {
     // While a step animates, count it already: the counter matches the explanation.
-    const playing = this.model.playing;
-    const { phase, step, total } = (playing && playing.cursor) || this.model.shown.cursor;
+    const playing = this.ui.playing;
+    const { phase, step, total } = (playing && playing.cursor) || this.data.shown.cursor;
     this.counter.textContent = phase === 'idle' ? t('toolbar.idle') : t(`toolbar.counter.${phase}`, { step, total });
     this.counter.dataset.phase = phase;
-    const sel = this.model.selection;
+    const sel = this.ui.selection;
     this.deleteBtn.disabled = !sel.nodes.size && !sel.edge;
     this.outputBtn.disabled = sel.nodes.size !== 1;
     const [id] = sel.nodes;
-    this.outputBtn.textContent = t(id && id === this.model.output ? 'toolbar.is_output' : 'toolbar.set_output');
+    this.outputBtn.textContent = t(id && id === this.data.output ? 'toolbar.is_output' : 'toolbar.set_output');
   }
 }
