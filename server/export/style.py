@@ -1,42 +1,53 @@
-"""The figure's look, shared by the SVG exporter and mirrored from the canvas.
+"""The figure's look, shared by the SVG exporter and the canvas.
 
-These numbers are the canvas renderer's (static/js/geometry.js and renderer.js);
-tests/test_export_svg.py reads them out of the JS and fails if the two drift,
-so an exported SVG draws what the editor shows.
+The numbers live in one file, static/js/geometry.json, which the canvas
+(geometry.js, renderer.js) imports too, so an exported SVG draws what the
+editor shows; tests/test_geometry_shared.py fails if either side keeps its
+own copy.
 """
 from __future__ import annotations
 
+import json
 import math
 from functools import lru_cache
 from pathlib import Path
 
-OP_RADIUS = 26
-INPUT_H = 52
-INPUT_MIN_W = 84
-STUB = 80
-PORT_ANGLE = math.radians(38)
-SIBLING_GAP = 64
-VALUE_H, GRAD_H, ARROW_GAP, ARROW_HALF = 16, 15, 7, 12
 
-FONT_FAMILY = "'Noto Sans CJK KR', 'Noto Sans', system-ui, sans-serif"
-COLORS = {
-    "ink": "#111", "value": "#111", "grad": "#8a8a8a", "edge": "#222", "muted": "#777",
-    "error": "#c62828", "current": "rgba(255, 196, 0, 0.38)", "paper": "#fff", "port": "#999",
-}
+def _static() -> Path:
+    """Beside the package when installed from a wheel (server/static), else at the repository root."""
+    package = Path(__file__).resolve().parent.parent
+    inside = package / "static"
+    return inside if inside.is_dir() else package.parent / "static"
+
+
+GEOMETRY_FILE = _static() / "js" / "geometry.json"
+G = json.loads(GEOMETRY_FILE.read_text(encoding="utf-8"))
+
+OP_RADIUS = G["OP_RADIUS"]
+INPUT_H = G["INPUT_H"]
+INPUT_MIN_W = G["INPUT_MIN_W"]
+STUB = G["STUB"]
+PORT_ANGLE = math.radians(G["PORT_ANGLE_DEG"])
+SIBLING_GAP = G["SIBLING_GAP"]
+VALUE_H, GRAD_H, ARROW_GAP, ARROW_HALF = G["VALUE_H"], G["GRAD_H"], G["ARROW_GAP"], G["ARROW_HALF"]
+
+FONT_FAMILY = G["FONT"].replace('"', "'")  # single quotes: it goes in a double-quoted attribute
+COLORS = dict(G["COLORS"])
 # (weight, size) of each text, as the canvas sets ctx.font
-INPUT_NAME = (600, 14)
-INPUT_VALUE = (400, 13)
-VALUE = (500, 14)
-GRAD = (400, 13)
-LABEL = (400, 12)
+INPUT_NAME = tuple(G["FONTS"]["INPUT_NAME"])
+INPUT_VALUE = tuple(G["FONTS"]["INPUT_VALUE"])
+VALUE = tuple(G["FONTS"]["VALUE"])
+GRAD = tuple(G["FONTS"]["GRAD"])
+LABEL = tuple(G["FONTS"]["LABEL"])
+SYMBOL = [tuple(f) for f in G["FONTS"]["SYMBOL"]]  # one, two or three, more characters
 
 FONT_FILES = {"regular": "NotoSansCJK-Regular.ttc", "bold": "NotoSansCJK-Bold.ttc"}
 FONT_DIRS = ("/usr/share/fonts/opentype/noto", "/usr/share/fonts/truetype/noto")
 
 
 def symbol_font(sym: str) -> tuple[int, int]:
-    size = 22 if len(sym) <= 1 else 15 if len(sym) <= 3 else 12
-    return (400 if len(sym) <= 1 else 600, size)
+    """renderer.js symbolFont: large for one character, smaller up to three, smallest beyond."""
+    return SYMBOL[0 if len(sym) <= 1 else 1 if len(sym) <= 3 else 2]
 
 
 @lru_cache(maxsize=None)

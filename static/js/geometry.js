@@ -3,13 +3,19 @@
 // what is drawn is exactly what is clicked. A node's (x, y) is its top-left corner
 // (docs/format.md); `nodeExtent` gives its centre (cx, cy) and half sizes.
 
-export const OP_RADIUS = 26;
-export const INPUT_H = 52;
-export const INPUT_MIN_W = 84;
-export const STUB = 80;            // length of the output node's outgoing arrow
-export const FONT = '"Noto Sans CJK KR", "Noto Sans", system-ui, sans-serif';
-const PORT_ANGLE = (38 * Math.PI) / 180;
-const SIBLING_GAP = 64;           // spread of edges sharing source and target
+// The numbers are shared with the SVG export (server/export/style.py) through one file.
+import G from './geometry.json' with { type: 'json' };
+
+export { G };
+export const OP_RADIUS = G.OP_RADIUS;
+export const INPUT_H = G.INPUT_H;
+export const INPUT_MIN_W = G.INPUT_MIN_W;
+export const STUB = G.STUB;            // length of the output node's outgoing arrow
+export const FONT = G.FONT;
+const PORT_ANGLE = (G.PORT_ANGLE_DEG * Math.PI) / 180;
+const SIBLING_GAP = G.SIBLING_GAP;     // spread of edges sharing source and target
+/** The CSS font for a [weight, size] of geometry.json. */
+export const cssFont = ([weight, size]) => `${weight} ${size}px ${FONT}`;
 
 let measureCtx = null;
 const widths = new Map();         // font → (text → width)
@@ -29,8 +35,8 @@ export function textWidth(text, font) {
   return w;
 }
 
-export const inputNameFont = `600 14px ${FONT}`;
-export const inputValueFont = `13px ${FONT}`;
+export const inputNameFont = cssFont(G.FONTS.INPUT_NAME);
+export const inputValueFont = cssFont(G.FONTS.INPUT_VALUE);
 
 // -- cached shapes --------------------------------------------------------------------
 // A node's shape is recomputed only when a field it is computed from changes, and an

@@ -3,18 +3,15 @@
 // hover, moving tokens, others' pointers: overlay.js). Both are scaled by
 // devicePixelRatio. Reads the model only.
 import {
-  FONT, OP_RADIUS, bezierAt, bezierTangent, inputNameFont, inputValueFont,
+  FONT, G, OP_RADIUS, bezierAt, bezierTangent, cssFont, inputNameFont, inputValueFont,
   intersects, nodeExtent, outputStub, sceneIndex, textWidth,
 } from './geometry.js';
 
-export const COLORS = {
-  ink: '#111', value: '#111', grad: '#8a8a8a', edge: '#222', muted: '#777', accent: '#1f6feb',
-  error: '#c62828', current: 'rgba(255, 196, 0, 0.38)', paper: '#fff', port: '#999', ok: '#1e9e4a',
-};
+export const COLORS = G.COLORS;  // geometry.json, shared with the SVG export
 const TEXT_MIN_SCALE = 0.35;
-const valueFont = `500 14px ${FONT}`;
-const gradFont = `13px ${FONT}`;
-const opLabelFont = `12px ${FONT}`;
+const valueFont = cssFont(G.FONTS.VALUE);
+const gradFont = cssFont(G.FONTS.GRAD);
+const opLabelFont = cssFont(G.FONTS.LABEL);
 const LABEL_REACH = 30;  // how far an edge's labels may stand off its curve (world px)
 export const NODE_REACH = 24;   // how far ports, outlines and an op's label stick out of its bounds
 const CROWDED = 300;     // more edges on screen than this, and they are drawn one CSS pixel wide
@@ -128,7 +125,7 @@ export function labelAnchor(curve) {
   return { mid: bezierAt(curve, 0.5), dir: bezierTangent(curve, 0.5) };
 }
 
-const VALUE_H = 16, GRAD_H = 15, ARROW_GAP = 7, ARROW_HALF = 12;
+const { VALUE_H, GRAD_H, ARROW_GAP, ARROW_HALF } = G;
 
 /**
  * Where an edge's texts go (world coordinates): the value's box above the midpoint,
@@ -182,7 +179,7 @@ function opSymbol(model, node) {
   return model.shown.symbols[node.id] ?? (sym || node.op);  // the server writes "^2" for pow
 }
 
-const SYMBOL_FONTS = [`400 22px ${FONT}`, `600 15px ${FONT}`, `600 12px ${FONT}`];
+const SYMBOL_FONTS = G.FONTS.SYMBOL.map(cssFont);
 const symbolFont = (sym) => (sym.length <= 1 ? 0 : sym.length <= 3 ? 1 : 2);  // into SYMBOL_FONTS
 
 /** Nodes drawn one by one, over the batch: selected, failed, affected, or the output. */
