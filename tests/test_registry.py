@@ -12,7 +12,7 @@ import pytest
 
 import server.engine.layers  # noqa: F401  (fills the registry)
 from server.engine.graph import ComputationGraph
-from server.engine.registry import OPS, describe_ops
+from server.engine.registry import OPS, describe_ops, ops_markdown
 from server.engine.steps import substitute
 from server.engine.visible import wire_event
 from server.export import FORMATS, export
@@ -133,6 +133,18 @@ def test_no_module_outside_the_layers_names_an_op():
             if isinstance(node, ast.Constant) and node.value in names:
                 found.append(f"{path.relative_to(ROOT)}:{node.lineno}: {node.value!r}")
     assert found == []
+
+
+# -- docs/format.md lists the ops the registry has ------------------------------------
+def test_the_table_of_ops_in_docs_format_md_is_the_registrys():
+    """To update: paste ops_markdown() between the ops:begin and ops:end markers."""
+    text = (ROOT / "docs" / "format.md").read_text(encoding="utf-8")
+    table = re.search(r"<!-- ops:begin[^>]*-->\n(.*?)<!-- ops:end -->", text, re.S)
+    assert table, "docs/format.md has no <!-- ops:begin --> … <!-- ops:end --> section"
+    assert table.group(1) == ops_markdown(), "docs/format.md is out of date; paste:\n" + ops_markdown()
+    for name, spec in OPS.items():
+        row = next(line for line in table.group(1).splitlines() if line.startswith(f"| `{name}` |"))
+        assert all(f"`{p}`" in row for p in spec.ports), name
 
 
 # -- max: one new file, picked up everywhere -----------------------------------------

@@ -134,3 +134,31 @@ def get_op(name: str) -> OpSpec:
 
 def describe_ops() -> list[dict]:
     return [spec.describe() for spec in OPS.values()]
+
+
+def formula_form(spec: OpSpec) -> str | None:
+    """How a formula writes the op: 'x + y', '-x', 'x ** 2', 'max(x, y)'; None if it cannot."""
+    if spec.notation == "infix":
+        return f"{spec.ports[0]} {spec.operator} {spec.ports[1]}"
+    if spec.notation == "prefix":
+        return f"{spec.operator}{spec.ports[0]}"
+    if spec.notation == "power":
+        return f"{spec.ports[0]} {spec.operator} {next(iter(spec.params.values()))}"
+    if spec.call:
+        return f"{spec.call}({', '.join(spec.ports)})"
+    return None
+
+
+def ops_markdown() -> str:
+    """The table of ops in docs/format.md (tests/test_registry.py checks the file against it)."""
+    rows = ["| op | title | symbol | ports | in a formula | local rule per port | params |",
+            "|---|---|---|---|---|---|---|"]
+    for spec in OPS.values():
+        rules = "; ".join(f"d{p} = {r}" for p, r in zip(spec.ports, spec.rule)) or "—"
+        params = ", ".join(f"`{k}` = {v}" for k, v in spec.params.items()) or "—"
+        form = formula_form(spec)
+        form = f"`{form}`" if form else ("a number: `3`" if not spec.ports else "—")
+        rows.append(f"| `{spec.name}` | {spec.title} | {spec.symbol or '—'} | "
+                    f"{', '.join(f'{i} `{p}`' for i, p in enumerate(spec.ports)) or '—'} | "
+                    f"{form} | {rules} | {params} |")
+    return "\n".join(rows) + "\n"
