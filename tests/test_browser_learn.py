@@ -10,7 +10,9 @@ from __future__ import annotations
 import pytest
 
 from server.teaching.examples import example_doc
-from server.service.session import Sessions
+from server.service import Sessions
+
+from conftest import sent
 
 from conftest import post_json
 from pages import click, node, open_editor, snap, wait_snap
@@ -45,7 +47,7 @@ def step_to(page, phase: str, step: int) -> dict:
 
 def server_steps(name: str) -> list[dict]:
     """Every step event the server's code makes for an example, forward then backward."""
-    events, _, _ = Sessions().create(example_doc(name)).step("backward", "all")
+    events = sent(Sessions().create(example_doc(name)).step("backward", "all"), "step")
     return events
 
 

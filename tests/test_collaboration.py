@@ -162,8 +162,8 @@ def test_rejoining_client_gets_the_patches_it_missed(socket_client, graph):
 
 
 def test_rejoining_too_far_behind_gets_the_whole_graph(socket_client, graph, monkeypatch):
-    import server.web.events
-    monkeypatch.setattr(server.web.events, "MAX_MISSED", 2)
+    import server.service.graph
+    monkeypatch.setattr(server.service.graph, "MAX_MISSED", 2)
     a = Replica(socket_client, graph, "alice-0001")
     for v in range(3):
         a.edit([{"type": "move_node", "id": "m1", "x": v, "y": 0}], version=v)
@@ -193,14 +193,15 @@ def test_knowing_only_the_id_gives_the_read_only_view(socket_client, graph):
     bare = Replica(socket_client, graph, "someone-01", token="")
     assert bare.ack["ok"] and bare.ack["role"] == "view" and bare.ack["graph"]["nodes"]
     ack = bare.edit([{"type": "set_value", "id": "tax", "value": 2}])
-    assert ack == {"ok": False, "error": "this is a read-only view: you cannot edit this graph"}
+    assert ack == {"ok": False, "error": "this is a read-only view: you cannot edit this graph", "code": "forbidden"}
     assert graph.version == 0
 
 
 def test_a_wrong_token_is_refused(socket_client, graph):
     c = socket_client()
     ack = c.emit("join", {"graph_id": graph.id, "token": "guess"}, callback=True)
-    assert ack == {"ok": False, "error": "this link's token is not valid for this graph; ask for a new link"}
+    assert ack == {"ok": False, "error": "this link's token is not valid for this graph; ask for a new link",
+                   "code": "forbidden"}
 
 
 def test_edits_beyond_the_rate_limit_are_refused_not_dropped(app, socket_client, graph):

@@ -1,7 +1,9 @@
 """LaTeX for the explanation panel: the book's rules, typeset-ready and injection-safe."""
 from server.teaching.examples import example_doc
 from server.engine.latex import rule_latex, to_latex
-from server.service.session import Sessions
+from server.service import Sessions
+
+from conftest import sent
 
 
 def test_mul_rule_as_latex():
@@ -24,7 +26,7 @@ def test_labels_cannot_inject_commands():
 
 def test_step_events_carry_latex():
     session = Sessions().create(example_doc("doughnut"))
-    events, _, _ = session.step("backward", 2)
+    events = sent(session.step("backward", 2), "step")
     assert events[3]["latex"] == r"\mathrm{m1} = \mathrm{doughnut} \times \mathrm{count} = 100 \times 2 = 200"
     m1 = events[-1]
     assert m1["node"] == "m1"
@@ -39,7 +41,7 @@ def test_a_command_never_runs_into_the_letter_after_it():
 
 def test_backward_steps_carry_the_first_lines_maths_as_latex():
     session = Sessions().create(example_doc("x_times_x"))
-    events, _, _ = session.step("backward", "all")
+    events = sent(session.step("backward", "all"), "step")
     heads = {e["node"]: e["head"] for e in events if e["phase"] == "backward"}
     assert heads["x"]["kind"] == "sum" and heads["x"]["text"] == "dout = 3 + 3 + 1 = 7"
     assert heads["x"]["latex"] == r"\mathrm{dout} = 3 + 3 + 1 = 7"

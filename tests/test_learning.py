@@ -8,13 +8,13 @@ from server.teaching.examples import example_doc
 from server.teaching.gradcheck import check_gradients
 from server.engine.graph import ComputationGraph
 from server.teaching.learning import MAX_UPDATES, loss, train, update_ops
-from server.service.session import GraphSession
+from server.service import GraphService
 
 from conftest import editor_join
 
 
-def fit_session() -> GraphSession:
-    return GraphSession(ComputationGraph.from_dict(example_doc("one_neuron_fit")), "fit")
+def fit_session() -> GraphService:
+    return GraphService(ComputationGraph.from_dict(example_doc("one_neuron_fit")), "fit")
 
 
 def test_fit_example_marks_w_and_b_as_parameters_with_a_learning_rate():
@@ -23,10 +23,10 @@ def test_fit_example_marks_w_and_b_as_parameters_with_a_learning_rate():
     assert graph.to_dict()["learning_rate"] == 0.5
 
 
-def test_twenty_updates_lower_the_fit_loss_at_every_step():
+def test_twenty_training_steps_lower_the_fit_loss_at_every_step():
     session = fit_session()
     first = loss(session.graph)
-    _, _, losses = session.update(20)
+    losses = session.train(20).reply["losses"]
     assert len(losses) == 21 and losses[0] == pytest.approx(first)
     assert all(b < a for a, b in zip(losses, losses[1:])), losses
     assert losses[-1] < first / 100  # it visibly learns: 0.515 → about 0.001
@@ -54,7 +54,7 @@ def test_train_leaves_the_graph_unchanged_and_returns_net_values():
 def test_update_is_one_edit_that_an_inverse_undoes():
     session = fit_session()
     first = loss(session.graph)
-    _, version, _ = session.update(5)
+    version = session.train(5).reply["version"]
     assert version == 1 and loss(session.graph) < first
     session.graph.apply_batch([{"type": "set_value", "id": "w", "value": -1.0},
                                {"type": "set_value", "id": "b", "value": 0.5}])
@@ -62,10 +62,10 @@ def test_update_is_one_edit_that_an_inverse_undoes():
 
 
 def test_update_without_parameters_is_refused():
-    session = GraphSession(ComputationGraph.from_dict(example_doc("doughnut")), "d")
+    session = GraphService(ComputationGraph.from_dict(example_doc("doughnut")), "d")
     with pytest.raises(GraphError, match="mark at least one input as trainable"):
-        session.update(1)
-    assert session.version == 0 and session.losses == []
+        session.train(1)
+    assert session.version == 0 and session.training.losses == []
 
 
 def test_diverging_update_is_refused_and_changes_nothing():
@@ -73,25 +73,25 @@ def test_diverging_update_is_refused_and_changes_nothing():
            "nodes": [{"id": "a", "op": "input", "value": 3, "trainable": True},
                      {"id": "sq", "op": "mul"}],
            "edges": [{"source": "a", "target": "sq", "port": 0}, {"source": "a", "target": "sq", "port": 1}]}
-    session = GraphSession(ComputationGraph.from_dict(doc), "e")
+    session = GraphService(ComputationGraph.from_dict(doc), "e")
     with pytest.raises(GraphError, match="lower the learning rate"):
-        session.update(100)  # a ← a − 10⁶·2a grows 2·10⁶-fold a step, past the largest float
+        session.train(100)  # a ← a − 10⁶·2a grows 2·10⁶-fold a step, past the largest float
     assert session.graph.node("a")["value"] == 3.0 and session.version == 0
 
 
 @pytest.mark.parametrize("count", [0, -1, 1.5, True, "all", MAX_UPDATES + 1])
 def test_update_count_must_be_a_bounded_whole_number(count):
     with pytest.raises(GraphError, match="count must be a whole number"):
-        fit_session().update(count)
+        fit_session().train(count)
 
 
 def test_a_value_edit_starts_a_new_loss_curve_but_a_move_does_not():
     session = fit_session()
-    session.update(2)
+    session.train(2)
     session.edit([{"type": "move_node", "id": "w", "x": 5, "y": 5}])
-    assert len(session.losses) == 3
+    assert len(session.training.losses) == 3
     session.edit([{"type": "set_value", "id": "x", "value": 1.0}])
-    assert session.losses == []
+    assert session.training.losses == []
     assert session.state()["learning"]["losses"] == []
 
 

@@ -5,8 +5,9 @@ import pytest
 
 from server.engine.document import GraphError
 from server.teaching.examples import example_doc
-from server.service.session import Sessions
-from server.store.sqlite import MIGRATIONS, SNAPSHOT_EVERY, SQLiteStore, StoreError
+from server.service import Sessions
+from server.store import GraphNotFound, SQLiteStore, StoreFull
+from server.store.sqlite import MIGRATIONS, SNAPSHOT_EVERY
 
 
 @pytest.fixture
@@ -65,7 +66,7 @@ def test_list_rename_delete_and_restore(store):
     assert {g["id"]: g["title"] for g in store.list()}[a.id] == "My doughnuts"
     store.delete(b.id)
     assert [g["id"] for g in store.list()] == [a.id]
-    with pytest.raises(GraphError, match="no graph with id"):
+    with pytest.raises(GraphNotFound, match="no graph with id"):
         sessions.get(b.id)
     store.restore(b.id)
     assert sessions.get(b.id).graph.title == "Fan-out"
@@ -76,7 +77,7 @@ def test_store_refuses_more_graphs_than_its_limit(tmp_path):
     sessions = Sessions(store=store)
     sessions.create(example_doc("doughnut"))
     sessions.create(example_doc("doughnut"))
-    with pytest.raises(StoreError, match="holds 2 graphs, its limit"):
+    with pytest.raises(StoreFull, match="holds 2 graphs, its limit"):
         sessions.create(example_doc("doughnut"))
 
 
@@ -128,7 +129,7 @@ def test_deleted_graphs_are_purged_after_the_retention_time(store):
     store.restore(s.id)
     store.delete(s.id)
     store.purge_deleted(-1)
-    with pytest.raises(StoreError, match="no deleted graph"):
+    with pytest.raises(GraphNotFound, match="no deleted graph"):
         store.restore(s.id)
     assert store.edits_since(s.id, 0) == []  # its log went with it
 
@@ -145,7 +146,7 @@ def test_an_edit_and_the_cursor_it_resets_are_one_transaction(tmp_path, monkeypa
     with pytest.raises(sqlite3.OperationalError):
         s.edit([{"type": "remove_node", "id": "m2"}], "c-12345678")
     # nothing of it happened: not the edit, not the cursor reset, in memory or on disk
-    assert "m2" in s.graph.g and s.version == 0 and s.cursor.step == 2
+    assert "m2" in s.graph.g and s.version == 0 and s.cursor.at.step == 2
     assert store.get(s.id).version == 0 and store.edits_since(s.id, 0) == []
     monkeypatch.undo()
     s.edit([{"type": "remove_node", "id": "m2"}], "c-12345678")

@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
+from ..errors import Refused, TooLarge
 from .registry import OPS
 
 FORMAT = "gradcanvas"
@@ -25,12 +26,12 @@ Id = Annotated[str, StringConstraints(strict=True, min_length=1, max_length=200)
 Text = Annotated[str, StringConstraints(strict=True, max_length=500)]
 
 
-class GraphError(ValueError):
+class GraphError(Refused, ValueError):
     """A refused mutation or an invalid document. The graph is left unchanged."""
 
-    def __init__(self, message: str, problems: list[str] | None = None):
-        super().__init__(message)
-        self.problems = problems or [message]
+
+class GraphTooLarge(TooLarge, GraphError):
+    """A document or graph over its limit of bytes or nodes."""
 
 
 @dataclass(frozen=True)
@@ -162,7 +163,7 @@ def loads(text: str | bytes, limits: Limits = Limits()) -> dict:
     """Parse JSON text into a dict, refusing oversized or malformed input clearly."""
     size = len(text.encode("utf-8") if isinstance(text, str) else text)
     if size > limits.max_bytes:
-        raise GraphError(f"document is {size:,} bytes; the limit is {limits.max_bytes:,} bytes")
+        raise GraphTooLarge(f"document is {size:,} bytes; the limit is {limits.max_bytes:,} bytes")
     try:
         doc = json.loads(text)
     except (json.JSONDecodeError, UnicodeDecodeError) as err:
@@ -178,7 +179,7 @@ def validate(doc, limits: Limits = Limits()) -> dict:
         raise GraphError("document: must be a JSON object with format, version, nodes and edges")
     nodes = doc.get("nodes")
     if isinstance(nodes, list) and len(nodes) > limits.max_nodes:
-        raise GraphError(f"document has {len(nodes):,} nodes; the limit is {limits.max_nodes:,}")
+        raise GraphTooLarge(f"document has {len(nodes):,} nodes; the limit is {limits.max_nodes:,}")
     problems: list[str] = []
     try:
         model = DocumentModel.model_validate(doc)

@@ -68,7 +68,7 @@ class Edits:
                 if node_order is not None:
                     self._restore_order(node_order, edge_order)
                 where = f"ops[{k}]: " if len(ops) > 1 else ""
-                raise GraphError(where + str(err), err.problems) from None
+                raise type(err)(where + str(err), err.problems) from None  # keeps its kind (too large, …)
             changes += change
             undo.append(inverse)
         return changes, [iop for inv in reversed(undo) for iop in inv]
@@ -94,7 +94,7 @@ class Edits:
         if node["id"] in self.g:
             raise GraphError(f"duplicate id: a node {node['id']!r} already exists")
         if len(self) >= self.limits.max_nodes:
-            raise GraphError(f"the graph has {len(self):,} nodes, the limit")
+            raise document.GraphTooLarge(f"the graph has {len(self):,} nodes, the limit")
         index = _position(index, len(self), "add_node")
         self.g.add_node(node["id"], **node)
         if index is not None and index < len(self) - 1:

@@ -1,4 +1,4 @@
-"""Where graphs are kept: the Store interface and its SQLite implementation.
+"""The SQLite store: one file, WAL, on one host (the protocol is in base.py).
 
 Each graph is a row (title, the document as of ``doc_version``, the current
 ``version``, share tokens, the shared step cursor and loss curve) plus an
@@ -14,18 +14,15 @@ inside the transaction.
 from __future__ import annotations
 
 import json
-import os
 import secrets
 import sqlite3
 import threading
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
-from ..engine.document import GraphError
+from .base import SNAPSHOT_EVERY, EditRow, GraphNotFound, GraphRow, Shared, StoreFull, VersionConflict
 
-SNAPSHOT_EVERY = 50      # versions between document snapshots
 BUSY_TIMEOUT_MS = 10_000
 
 # Versioned migrations: PRAGMA user_version is the number applied so far.
@@ -72,66 +69,9 @@ MIGRATIONS = [
 ]
 
 
-class StoreError(GraphError):
-    """A refused store operation (unknown graph, a limit): its message is for the user."""
+class SQLiteStore:
+    """The Store protocol (base.py) on SQLite."""
 
-
-class VersionConflict(StoreError):
-    pass
-
-
-@dataclass
-class GraphRow:
-    id: str
-    title: str
-    document: dict
-    doc_version: int
-    version: int
-    created_at: float
-    updated_at: float
-    edit_token: str
-    view_token: str
-    cursor: dict | None
-    losses: list | None
-    deleted_at: float | None
-
-    def listing(self) -> dict:
-        return {"id": self.id, "title": self.title, "version": self.version,
-                "created_at": self.created_at, "updated_at": self.updated_at,
-                "nodes": len(self.document.get("nodes", ()))}
-
-
-@dataclass
-class EditRow:
-    version: int
-    kind: str
-    ops: list
-    inverse: list
-    client: str
-    at: float
-    state: str
-    undone_at: int | None
-
-
-def default_data_dir() -> Path:
-    """--data-dir, else $GRADCANVAS_DATA, else the platform's user data folder."""
-    env = os.environ.get("GRADCANVAS_DATA")
-    if env:
-        return Path(env)
-    import platformdirs
-    return Path(platformdirs.user_data_dir("gradcanvas", appauthor=False))
-
-
-class Store:
-    """The interface the server uses; SQLiteStore is the implementation."""
-
-    def create(self, doc: dict, title: str = "") -> GraphRow: raise NotImplementedError
-    def get(self, graph_id: str) -> GraphRow: raise NotImplementedError
-    def edits_since(self, graph_id: str, version: int) -> list[EditRow]: raise NotImplementedError
-    def list(self) -> list[dict]: raise NotImplementedError
-
-
-class SQLiteStore(Store):
     def __init__(self, path: str | Path, max_graphs: int = 10_000):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -194,7 +134,7 @@ class SQLiteStore(Store):
         with self.write() as db:
             count = db.execute("SELECT count(*) FROM graphs WHERE deleted_at IS NULL").fetchone()[0]
             if count >= self.max_graphs:
-                raise StoreError(f"the store holds {count:,} graphs, its limit; delete some first")
+                raise StoreFull(f"the store holds {count:,} graphs, its limit; delete some first")
             graph_id = secrets.token_urlsafe(8)
             while db.execute("SELECT 1 FROM graphs WHERE id=?", (graph_id,)).fetchone():
                 graph_id = secrets.token_urlsafe(8)
@@ -208,7 +148,7 @@ class SQLiteStore(Store):
         row = self.db.execute("SELECT * FROM graphs WHERE id=?", (graph_id,)).fetchone() \
             if isinstance(graph_id, str) else None
         if row is None or (row["deleted_at"] is not None and not include_deleted):
-            raise StoreError(f"no graph with id {graph_id!r}")
+            raise GraphNotFound(f"no graph with id {graph_id!r}")
         return GraphRow(id=row["id"], title=row["title"], document=json.loads(row["document"]),
                         doc_version=row["doc_version"], version=row["version"],
                         created_at=row["created_at"], updated_at=row["updated_at"],
@@ -217,11 +157,13 @@ class SQLiteStore(Store):
                         losses=json.loads(row["losses"]) if row["losses"] else None,
                         deleted_at=row["deleted_at"])
 
-    def version(self, graph_id) -> int:
-        row = self.db.execute("SELECT version FROM graphs WHERE id=?", (graph_id,)).fetchone()
-        if row is None:
-            raise StoreError(f"no graph with id {graph_id!r}")
-        return row[0]
+    def shared(self, graph_id, tx=None) -> Shared:
+        row = (tx or self.db).execute("SELECT version, cursor, losses, deleted_at FROM graphs WHERE id=?",
+                                      (graph_id,)).fetchone()
+        if row is None or row["deleted_at"] is not None:
+            raise GraphNotFound(f"no graph with id {graph_id!r}")
+        return Shared(row["version"], json.loads(row["cursor"]) if row["cursor"] else None,
+                      json.loads(row["losses"]) if row["losses"] else None)
 
     def list(self, browser: str | None = None) -> list[dict]:
         """The graphs, newest change first; with ``browser``, only those it may edit."""
@@ -253,7 +195,7 @@ class SQLiteStore(Store):
         with self.write() as db:
             if not db.execute("UPDATE graphs SET deleted_at=NULL WHERE id=? AND deleted_at IS NOT NULL",
                               (graph_id,)).rowcount:
-                raise StoreError(f"no deleted graph with id {graph_id!r}")
+                raise GraphNotFound(f"no deleted graph with id {graph_id!r}")
 
     def purge_deleted(self, older_than_s: float):
         with self.write() as db:
@@ -264,7 +206,7 @@ class SQLiteStore(Store):
         with self.write() as db:
             if not db.execute(f"UPDATE graphs SET {assignment}, updated_at=? WHERE id=? AND deleted_at IS NULL",
                               (*args, time.time(), graph_id)).rowcount:
-                raise StoreError(f"no graph with id {graph_id!r}")
+                raise GraphNotFound(f"no graph with id {graph_id!r}")
 
     # -- the edit log ----------------------------------------------------------
     def edits_since(self, graph_id, version: int, limit: int | None = None) -> list[EditRow]:
@@ -284,7 +226,7 @@ class SQLiteStore(Store):
         """
         row = db.execute("SELECT version, doc_version FROM graphs WHERE id=?", (graph_id,)).fetchone()
         if row is None:
-            raise StoreError(f"no graph with id {graph_id!r}")
+            raise GraphNotFound(f"no graph with id {graph_id!r}")
         if row["version"] != base_version:
             raise VersionConflict(f"the graph is at version {row['version']}, not {base_version}")
         version = base_version + 1

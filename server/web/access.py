@@ -17,21 +17,21 @@ from pathlib import Path
 
 from flask import current_app, session as cookie
 
-from ..engine.document import GraphError
+from ..errors import Forbidden
 
 
-def role_for(session, token) -> str:
+def role_for(service, token) -> str:
     """'edit' or 'view' for a socket presenting ``token``: the edit token edits, anything else views."""
-    if session.store is None:
+    if service.store is None:
         return "edit"
     if token is None or token == "":
         return "view"  # knowing only the id gives the read-only view
-    row = session.store.get(session.id)
+    row = service.store.get(service.id)
     if isinstance(token, str) and secrets.compare_digest(token, row.edit_token):
         return "edit"
     if isinstance(token, str) and secrets.compare_digest(token, row.view_token):
         return "view"
-    raise GraphError("this link's token is not valid for this graph; ask for a new link")
+    raise Forbidden("this link's token is not valid for this graph; ask for a new link")
 
 
 def browser_id() -> str:
@@ -52,10 +52,10 @@ def links(graph_id: str) -> dict:
             "view_url": f"/g/{graph_id}?view={row.view_token}"}
 
 
-def created(session) -> dict:
+def created(service) -> dict:
     """A new graph's reply: its id and links; the creating browser may edit it from now on."""
-    store().grant(browser_id(), session.id, "edit")
-    return {"id": session.id, **links(session.id)}
+    store().grant(browser_id(), service.id, "edit")
+    return {"id": service.id, **links(service.id)}
 
 
 def page_role(graph_id: str, edit: str | None, view: str | None) -> tuple[str, str]:
@@ -63,11 +63,11 @@ def page_role(graph_id: str, edit: str | None, view: str | None) -> tuple[str, s
     row = store().get(graph_id)
     if edit is not None:
         if not secrets.compare_digest(edit, row.edit_token):
-            raise GraphError("this edit link is not valid for this graph; ask for a new link")
+            raise Forbidden("this edit link is not valid for this graph; ask for a new link")
         store().grant(browser_id(), graph_id, "edit")
     if view is not None:
         if not secrets.compare_digest(view, row.view_token):
-            raise GraphError("this view link is not valid for this graph; ask for a new link")
+            raise Forbidden("this view link is not valid for this graph; ask for a new link")
         return "view", view
     if edit is not None or store().granted(browser_id(), graph_id) == "edit":
         return "edit", row.edit_token
@@ -77,7 +77,7 @@ def page_role(graph_id: str, edit: str | None, view: str | None) -> tuple[str, s
 def require_edit(graph_id: str):
     """For HTTP requests that change a graph (rename, delete): this browser must hold edit rights."""
     if store().granted(browser_id(), graph_id) != "edit":
-        raise PermissionError("you can only change graphs you can edit; open the graph's edit link first")
+        raise Forbidden("you can only change graphs you can edit; open the graph's edit link first")
 
 
 def secret_key(data_dir: Path) -> str:

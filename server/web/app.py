@@ -9,8 +9,10 @@ from ..engine.document import Limits
 from .realtime import socketio
 from .access import secret_key
 from .clients import Clients
-from ..service.session import Sessions
-from ..store.sqlite import SQLiteStore, default_data_dir
+from ..errors import Error, TooLarge
+from ..service import Sessions
+from ..store import SQLiteStore, default_data_dir
+from .replies import http_error
 
 HERE = Path(__file__).resolve().parent.parent  # the server package
 
@@ -30,8 +32,8 @@ def create_app(config: dict | None = None) -> Flask:
         CORS_ALLOWED_ORIGINS=None,  # None: same origin only
         DATA_DIR=None,              # None: $GRADCANVAS_DATA, else the platform's user data folder
         MAX_GRAPHS=10_000,
-        EDITS_PER_SECOND=50,
-        DELETED_RETENTION_DAYS=30,  # a deleted graph can be restored for this long        # per connection, with bursts of twice that
+        EDITS_PER_SECOND=50,        # per connection, with bursts of twice that
+        DELETED_RETENTION_DAYS=30,  # a deleted graph can be restored for this long
         MESSAGE_QUEUE=None,         # redis://… to fan broadcasts out across processes
     )
     app.config.update(config or {})
@@ -53,10 +55,12 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(library.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(files.bp)
+    app.register_error_handler(Error, http_error)
+
     @app.errorhandler(413)
     def too_large(_):
         limit = app.config["MAX_CONTENT_LENGTH"]
-        return {"error": f"the upload is larger than {limit:,} bytes"}, 413
+        return http_error(TooLarge(f"the upload is larger than {limit:,} bytes"))
 
     socketio.init_app(app, cors_allowed_origins=app.config["CORS_ALLOWED_ORIGINS"],
                       max_http_buffer_size=app.config["MAX_DOCUMENT_BYTES"] + 65536,

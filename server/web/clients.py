@@ -10,7 +10,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from ..engine.document import GraphError
+from ..errors import Forbidden, Refused
 
 COLOURS = ["#d62728", "#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#e377c2", "#8c564b"]
 PRESENCE_INTERVAL_S = 0.05   # at most 20 presence messages a second per connection
@@ -39,7 +39,7 @@ class TokenBucket:
 @dataclass
 class Client:
     sid: str
-    client: str
+    id: str                  # the browser's persistent client id (its undo history's owner)
     name: str
     colour: str
     edits: TokenBucket
@@ -52,13 +52,13 @@ class Client:
     def require_edit(self, graph_id, what="edit"):
         role = self.roles.get(graph_id)
         if role is None:
-            raise GraphError("join the graph first")
+            raise Refused("join the graph first")
         if role != "edit":
-            raise GraphError(f"this is a read-only view: you cannot {what} this graph")
+            raise Forbidden(f"this is a read-only view: you cannot {what} this graph")
 
     def take_edit(self, limit: float):
         if not self.edits.take():
-            raise GraphError(f"too many edits: at most {limit:g} a second; this one was not applied")
+            raise Refused(f"too many edits: at most {limit:g} a second; this one was not applied")
 
     def presence_due(self) -> bool:
         now = time.monotonic()
@@ -68,7 +68,7 @@ class Client:
         return True
 
     def public(self) -> dict:
-        return {"sid": self.sid, "client": self.client, "name": self.name, "colour": self.colour}
+        return {"sid": self.sid, "client": self.id, "name": self.name, "colour": self.colour}
 
 
 class Clients:
@@ -91,7 +91,7 @@ class Clients:
     def identify(self, sid: str, client=None, name=None) -> Client:
         c = self.get(sid)
         if isinstance(client, str) and 8 <= len(client) <= 64:
-            c.client = client
+            c.id = client
         if isinstance(name, str) and name.strip():
             c.name = name.strip()[:40]
         return c

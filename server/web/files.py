@@ -4,19 +4,18 @@ from __future__ import annotations
 import io
 import re
 
-from flask import Blueprint, current_app, jsonify, request, send_file
+from flask import Blueprint, jsonify, request, send_file
 
-from .api import session_or_404
-from .access import created
 from ..engine.document import GraphError
+from ..errors import Refused
 from ..export import FORMATS, ExportOptions, export
-from ..export.embed import document_from_file
+from ..export.embed import PNG_SIGNATURE, document_from_file, png_with_document
+from .access import created
+from .api import service, sessions
 
 bp = Blueprint("files", __name__, url_prefix="/api/graphs")
 
 
-def sessions():
-    return current_app.extensions["gradcanvas.sessions"]
 
 
 def safe_filename(title: str, extension: str) -> str:
@@ -57,15 +56,10 @@ def options_from_query() -> ExportOptions:
 def export_graph(graph_id):
     fmt = request.args.get("format", "svg")
     if fmt not in FORMATS:
-        return jsonify({"error": f"unknown format {fmt!r}; formats: {', '.join(FORMATS)}"}), 400
-    session = session_or_404(graph_id)
-    try:
-        options = options_from_query()
-        with session.lock:
-            data = export(session.graph, fmt, options, session.cursor)
-            title = session.graph.title
-    except GraphError as err:
-        return jsonify({"error": str(err)}), 400
+        raise Refused(f"unknown format {fmt!r}; formats: {', '.join(FORMATS)}")
+    graph = service(graph_id)
+    options = options_from_query()
+    data, title = graph.read(lambda g, cursor: (export(g, fmt, options, cursor), g.title))
     spec = FORMATS[fmt]
     return send_file(io.BytesIO(data), mimetype=spec.content_type, as_attachment=True,
                      download_name=safe_filename(title, spec.extension))
@@ -75,29 +69,22 @@ def export_graph(graph_id):
 def import_file():
     upload = request.files.get("file")
     if upload is None:
-        return jsonify({"error": "send the file as multipart form data in the field 'file'"}), 400
-    try:
-        doc = document_from_file(upload.read(), sessions().limits)
-        session = sessions().create(doc)
-    except GraphError as err:
-        status = 413 if "limit is" in str(err) else 400
-        return jsonify({"error": str(err), "problems": err.problems}), status
-    return jsonify(created(session)), 201
+        raise Refused("send the file as multipart form data in the field 'file'")
+    doc = document_from_file(upload.read(), sessions().limits)
+    return jsonify(created(sessions().create(doc))), 201
 
 
 @bp.post("/<graph_id>/png")
 def embed_png(graph_id):
     """The editor's own PNG (canvas.toBlob at 2×) comes back with the document inside."""
-    from ..export.embed import PNG_SIGNATURE, png_with_document
-    session = session_or_404(graph_id)
+    doc = service(graph_id).document()
     data = request.get_data()
     if not data.startswith(PNG_SIGNATURE):
-        return jsonify({"error": "send the PNG image itself as the request body"}), 400
+        raise Refused("send the PNG image itself as the request body")
     try:
-        with session.lock:
-            doc, title = session.graph.to_dict(), session.graph.title
         out = png_with_document(data, doc)
     except Exception:  # Pillow's many ways of saying a PNG is broken
-        return jsonify({"error": "this PNG cannot be read"}), 400
+        raise Refused("this PNG cannot be read") from None
+    title = doc["title"]
     return send_file(io.BytesIO(out), mimetype="image/png", as_attachment=True,
                      download_name=safe_filename(title, "png"))

@@ -1,17 +1,17 @@
 """The graph library over HTTP: list, rename, duplicate, delete and restore, thumbnails.
 
-Changing a graph needs this browser's edit grant (server/access.py). A
-rename is an ordinary edit (``set_title``), so open editors see it live.
+Changing a graph needs this browser's edit grant (web/access.py). A rename is
+an ordinary edit (``set_title``), so open editors see it live.
 """
 from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from .access import browser_id, created, links, require_edit
-from .api import error, session_or_404, sessions
-from ..engine.document import GraphError
+from ..errors import Forbidden, Refused
 from ..export import ExportOptions, export
-from .realtime import socketio
+from .access import browser_id, created, links, require_edit
+from .api import service, sessions
+from .publish import publish
 
 bp = Blueprint("library", __name__, url_prefix="/api/graphs")
 
@@ -21,14 +21,9 @@ def store():
 
 
 def editable(graph_id):
-    session = session_or_404(graph_id)
+    found = service(graph_id)
     require_edit(graph_id)
-    return session
-
-
-@bp.errorhandler(PermissionError)
-def forbidden(err):
-    return error(str(err), 403)
+    return found
 
 
 @bp.get("")
@@ -40,30 +35,19 @@ def list_graphs():
 
 @bp.patch("/<graph_id>")
 def rename(graph_id):
-    session = editable(graph_id)
+    graph = editable(graph_id)
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or not isinstance(body.get("title"), str):
-        return error('send JSON {"title": "…"}', 400)
-    try:
-        with session.lock:
-            changes, version = session.edit([{"type": "set_title", "title": body["title"].strip()}],
-                                            client="browser:" + browser_id())
-            socketio.emit("patch", {"graph_id": session.id, "version": version, "ops": changes,
-                                    "state": session.state()}, to=session.id)
-    except GraphError as err:
-        return error(str(err), 400)
-    return jsonify({"id": graph_id, "title": session.graph.title, "version": version})
+        raise Refused('send JSON {"title": "…"}')
+    reply = publish(graph.edit([{"type": "set_title", "title": body["title"].strip()}],
+                               client="browser:" + browser_id()))
+    return jsonify({"id": graph_id, "title": graph.graph.title, "version": reply["version"]})
 
 
 @bp.post("/<graph_id>/duplicate")
 def duplicate(graph_id):
-    session = session_or_404(graph_id)  # anyone who can see a graph may copy it
-    with session.lock:
-        doc = session.graph.to_dict()
-    try:
-        copy = sessions().create(doc, title=f"{doc['title'] or 'Untitled graph'} (copy)")
-    except GraphError as err:
-        return error(str(err), 400)
+    doc = service(graph_id).document()  # anyone who can see a graph may copy it
+    copy = sessions().create(doc, title=f"{doc['title'] or 'Untitled graph'} (copy)")
     return jsonify(created(copy)), 201
 
 
@@ -71,10 +55,7 @@ def duplicate(graph_id):
 def delete(graph_id):
     """Soft delete: gone from the library, restorable with POST …/restore (the page offers Undo)."""
     editable(graph_id)
-    store().delete(graph_id)
-    sessions().forget(graph_id)
-    socketio.emit("deleted", {"graph_id": graph_id}, to=graph_id)
-    return jsonify({"ok": True, "restore": f"/api/graphs/{graph_id}/restore"})
+    return jsonify(publish(sessions().delete(graph_id)))
 
 
 @bp.get("/<graph_id>/links")
@@ -87,25 +68,21 @@ def share_links(graph_id):
 @bp.post("/<graph_id>/restore")
 def restore(graph_id):
     if store().granted(browser_id(), graph_id) != "edit":
-        return error("you can only restore graphs you could edit", 403)
-    try:
-        store().restore(graph_id)
-    except GraphError as err:
-        return error(str(err), 404)
+        raise Forbidden("you can only restore graphs you could edit")
+    store().restore(graph_id)
     return jsonify({"ok": True, "id": graph_id})
 
 
 @bp.get("/<graph_id>/thumbnail.svg")
 def thumbnail(graph_id):
     """The SVG export with every value and gradient: the library's picture of the graph."""
-    session = session_or_404(graph_id)
-    etag = f'"{graph_id}-{session.version}"'
-    if request.if_none_match.contains(etag.strip('"')):
+    graph = service(graph_id)
+    etag = f"{graph_id}-{graph.version}"
+    if request.if_none_match.contains(etag):
         return Response(status=304)
-    with session.lock:
-        svg = export(session.graph, "svg", ExportOptions(state="all"))
+    svg = graph.read(lambda g, _: export(g, "svg", ExportOptions(state="all")))
     resp = Response(svg, mimetype="image/svg+xml")
-    resp.set_etag(etag.strip('"'))
+    resp.set_etag(etag)
     resp.cache_control.private = True
     resp.cache_control.max_age = 0
     return resp

@@ -1,0 +1,36 @@
+"""The kinds of refusal, each with its HTTP status and socket error code.
+
+Every part raises one of these (the engine's GraphError is a Refused); the web
+layer maps them once (server/web/replies.py), never by reading the message.
+The message is for the person who made the request.
+"""
+from __future__ import annotations
+
+
+class Error(Exception):
+    status = 400
+    code = "refused"
+
+    def __init__(self, message: str, problems: list[str] | None = None):
+        super().__init__(message)
+        self.problems = problems or [message]
+
+
+class Refused(Error):
+    """The request makes no sense for this graph (a cycle, a wrong port, a bad value)."""
+
+
+class NotFound(Error):
+    status = 404
+    code = "not_found"
+
+
+class Forbidden(Error):
+    status = 403
+    code = "forbidden"
+
+
+class TooLarge(Error):
+    """Over a size limit: a document's bytes or nodes, a message, an upload."""
+    status = 413
+    code = "too_large"

@@ -1,0 +1,87 @@
+"""The shared step cursor: how far forward or backward everyone has stepped.
+
+The step events (engine/steps.py, made JSON-safe with their display strings and
+LaTeX) are built once and kept until the graph changes.
+"""
+from __future__ import annotations
+
+from ..engine.document import GraphError
+from ..engine.visible import Cursor, pass_orders, visible_state, wire_event
+
+
+class StepCursor:
+    def __init__(self, graph):
+        self.graph = graph
+        self.at = Cursor()
+        self._events: tuple[list, list] | None = None  # (forward, backward) wire events
+
+    def invalidate(self):
+        """The graph changed: the steps must be worked out again."""
+        self._events = None
+
+    def events(self) -> tuple[list, list]:
+        if self._events is None:
+            fwd = [wire_event(e) for e in self.graph.forward_steps()]
+            try:
+                bwd = [wire_event(e) for e in self.graph.backward_steps()]
+            except GraphError:
+                bwd = []  # incomplete graph or ambiguous output: nothing to step back through
+            self._events = (fwd, bwd)
+        return self._events
+
+    def orders(self) -> tuple[list, list]:
+        if self._events is not None:
+            fwd, bwd = self._events
+            return [e["node"] for e in fwd], [e["node"] for e in bwd]
+        return pass_orders(self.graph)
+
+    def visible(self) -> dict:
+        """The evaluation as far as the cursor has revealed it."""
+        fwd, bwd = self.orders()
+        self.at.total = len(bwd) if self.at.phase == "backward" else len(fwd)
+        return visible_state(self.graph, self.at, fwd, bwd)
+
+    def step(self, direction: str, count) -> tuple[list, bool]:
+        """Advance; returns (the events revealed, whether the phase is done)."""
+        if direction not in ("forward", "backward"):
+            raise GraphError("direction must be 'forward' or 'backward'")
+        if count != "all" and (isinstance(count, bool) or not isinstance(count, int) or count < 1):
+            raise GraphError("count must be a positive whole number or 'all'")
+        fwd, bwd = self.events()
+        c = self.at
+        out = []
+        if direction == "backward" and not bwd:
+            raise GraphError("cannot step backward: " + self._why_no_backward())
+        limit = float("inf") if count == "all" else count
+        if direction == "forward" and c.phase == "backward":
+            c.phase, c.step = "idle", 0  # stepping forward again starts over
+        if c.phase == "idle":
+            c.phase, c.step, c.total = "forward", 0, len(fwd)
+        if direction == "backward" and c.phase == "forward":
+            # Backward needs every value: finish the forward pass first.
+            while c.step < len(fwd):
+                out.append(self._reveal(fwd))
+            c.phase, c.step, c.total = "backward", 0, len(bwd)
+        events = fwd if direction == "forward" else bwd
+        taken = 0
+        while taken < limit and c.step < len(events):
+            out.append(self._reveal(events))
+            taken += 1
+        return out, c.step >= len(events)
+
+    def _reveal(self, events) -> dict:
+        c = self.at
+        event = events[c.step]
+        c.step += 1
+        c.total = len(events)
+        return {**event, "cursor": c.to_dict()}
+
+    def _why_no_backward(self) -> str:
+        try:
+            self.graph.backward()
+        except GraphError as err:
+            return str(err)
+        return "nothing to differentiate"
+
+    def reset(self):
+        self.at = Cursor()

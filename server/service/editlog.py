@@ -1,0 +1,109 @@
+"""The edit log: every batch applied to the graph and committed to the store together,
+undo and redo of one's own edits by their inverses, and catching up with edits that
+other processes committed.
+
+The in-memory graph and version change only when the store's transaction commits:
+if anything fails, the commit included (a full disk), the batch is taken back out.
+"""
+from __future__ import annotations
+
+from ..engine.document import GraphError
+from ..errors import Refused
+
+
+class EditLog:
+    def __init__(self, graph, graph_id: str, store=None, version: int = 0):
+        self.graph = graph
+        self.id = graph_id
+        self.store = store       # None: in memory only (unit tests, the CLI)
+        self.version = version
+
+    def catch_up(self, tx=None):
+        """Apply what other processes committed; returns (the shared state, whether edits arrived)."""
+        shared = self.store.shared(self.id, tx)
+        arrived = shared.version > self.version
+        if arrived:
+            for edit in self.store.edits_since(self.id, self.version):
+                self.graph.apply_batch(edit.ops)
+                self.version = edit.version
+        return shared, arrived
+
+    def commit(self, batch, client: str, kind: str, *, sync, after, mark=None, explain=None) -> list:
+        """Apply ``batch`` (a list of edits, or a function of the transaction giving one) and log it.
+
+        Inside the one transaction: ``sync(tx)`` catches up first, ``mark(tx, version, inverse)``
+        records an undo or redo on its original, and ``after(changes, tx)`` saves what the edit
+        does to the shared state. ``explain(err)`` rewords a refusal. Returns the changes.
+        """
+        if self.store is None:
+            changes = self._apply(batch(None) if callable(batch) else batch, explain)[0]
+            self.version += 1
+            after(changes, None)
+            return changes
+        inverse = None
+        try:
+            with self.store.write() as tx:
+                sync(tx)
+                changes, inverse = self._apply(batch(tx) if callable(batch) else batch, explain)
+                version = self.store.append(tx, self.id, self.version, kind, changes, inverse, client,
+                                            document=self.graph.to_dict)
+                if mark is not None:
+                    mark(tx, version, inverse)
+                after(changes, tx)
+        except BaseException:
+            if inverse is not None:  # the transaction rolled back, so the graph does too
+                self.graph.apply_batch(inverse)
+            raise
+        self.version = version
+        return changes
+
+    def _apply(self, ops, explain):
+        try:
+            return self.graph.apply_batch(ops)
+        except GraphError as err:
+            if explain is None:
+                raise
+            raise type(err)(explain(err), err.problems) from None
+
+    def undo_redo(self, client: str, kind: str, *, sync, after) -> list:
+        """Take back (undo) or put again (redo) this client's latest own edit still in effect."""
+        if not client:
+            raise Refused(f"nothing to {kind}: this connection has no client id")
+        if self.store is None:
+            raise Refused(f"{kind} needs the store")
+        original = {}
+
+        def batch(tx):
+            row = self.store.last_own_edit(tx, self.id, client, "done" if kind == "undo" else "undone")
+            if row is None:
+                raise Refused(f"nothing to {kind}: you have no edits to {kind} in this graph")
+            original["row"] = row
+            return row.inverse if kind == "undo" else row.ops
+
+        def mark(tx, version, inverse):
+            # the original keeps what redo re-applies and what undo takes back
+            row = original["row"]
+            if kind == "undo":
+                self.store.mark(tx, self.id, row.version, "undone", undone_at=version, ops=inverse)
+            else:
+                self.store.mark(tx, self.id, row.version, "done", inverse=inverse)
+
+        return self.commit(batch, client, kind, sync=sync, after=after, mark=mark,
+                           explain=lambda err: f"cannot {kind}: the graph changed since ({err})")
+
+    def history(self, client: str) -> dict:
+        """What this client can undo and redo (for its buttons)."""
+        if self.store is None or not client:
+            return {"can_undo": False, "can_redo": False}
+        can_undo, can_redo = self.store.can_undo_redo(self.id, client)
+        return {"can_undo": can_undo, "can_redo": can_redo}
+
+    def missed(self, since, limit: int) -> list | None:
+        """The batches after ``since`` for a re-joining client, or None if it needs the whole graph."""
+        if self.store is None or isinstance(since, bool) or not isinstance(since, int) \
+                or not 0 <= since <= self.version or self.version - since > limit:
+            return None
+        rows = self.store.edits_since(self.id, since)
+        if len(rows) != self.version - since:
+            return None
+        return [{"version": e.version, "ops": e.ops} for e in rows]

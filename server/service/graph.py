@@ -1,0 +1,192 @@
+"""GraphService: one graph being edited, and the only way the web layer changes it.
+
+Each method takes the graph's lock itself, catches up with what other
+processes committed, does its work through the step cursor, the edit log or
+training, puts what the room must hear in the outbox, and returns an Outcome.
+"""
+from __future__ import annotations
+
+import threading
+
+from ..engine.document import GraphError
+from ..engine.visible import Cursor
+from ..teaching.layout import layout
+from .cursor import StepCursor
+from .editlog import EditLog
+from .outbox import Outbox, Outcome
+from .training import Training
+
+# Edits of these types change what the steps are, so they reset the cursor.
+STRUCTURAL = {"add_node", "remove_node", "connect", "disconnect", "set_params", "set_output"}
+MAX_MISSED = 500  # a re-joining client gets the patches it missed, up to this many; else the whole graph
+
+
+class GraphService:
+    def __init__(self, graph, graph_id: str, store=None, version: int = 0):
+        self.id = graph_id
+        self.graph = graph
+        self.store = store
+        self.lock = threading.RLock()
+        self.log = EditLog(graph, graph_id, store, version)
+        self.cursor = StepCursor(graph)
+        self.training = Training()
+        self.outbox = Outbox()
+
+    @property
+    def version(self) -> int:
+        return self.log.version
+
+    # -- reading ---------------------------------------------------------------------
+    def state(self) -> dict:
+        """What everyone sees: the evaluation as far as the cursor reveals it, and the learning state."""
+        with self.lock:
+            return {**self.cursor.visible(), "learning": self.training.state(self.graph)}
+
+    def join(self, since=None) -> dict:
+        """A join's reply: the patches missed since ``since``, or the whole graph."""
+        with self.lock:
+            missed = self.log.missed(since, MAX_MISSED)
+            if missed is not None:
+                return {"ok": True, "version": self.version, "state": self.state(), "missed": missed}
+            return {"ok": True, "graph": self.graph.to_dict(), "version": self.version, "state": self.state()}
+
+    def history(self, client: str) -> dict:
+        return self.log.history(client)
+
+    def document(self) -> dict:
+        with self.lock:
+            return self.graph.to_dict()
+
+    def read(self, fn):
+        """``fn(graph, cursor)`` with the graph held still: for exports."""
+        with self.lock:
+            return fn(self.graph, self.cursor.at)
+
+    # -- edits -----------------------------------------------------------------------
+    def edit(self, edits, client: str = "", base=None) -> Outcome:
+        """Apply a batch made against version ``base`` (if it still makes sense) and commit it."""
+        if base is not None and (isinstance(base, bool) or not isinstance(base, int)):
+            raise GraphError("version must be a whole number")
+        with self.lock:
+            try:
+                self._commit(edits, client, "edit", Training.curve_after_edit)
+            except GraphError as err:
+                if base is not None and base < self.version:
+                    raise type(err)(f"{err} (your edit was made at version {base}; others have since "
+                                    f"changed the graph, now at version {self.version})", err.problems) from None
+                raise
+            return self._done(client)
+
+    def tidy(self, client: str = "") -> Outcome:
+        """Lay the graph out afresh (teaching/layout.py) as one edit of move_node edits."""
+        with self.lock:
+            self.sync()
+            doc = layout(self.graph.to_dict())
+            now = self.graph.g.nodes
+            moves = [{"type": "move_node", "id": n["id"], "x": n["x"], "y": n["y"]} for n in doc["nodes"]
+                     if (now[n["id"]]["x"], now[n["id"]]["y"]) != (n["x"], n["y"])]
+            if not moves:
+                return Outcome({"ok": True, "version": self.version})
+            self._commit(moves, client, "edit", Training.curve_after_edit)
+            return self._done(client)
+
+    def train(self, count=1, client: str = "") -> Outcome:
+        """``count`` gradient-descent steps as one edit: one version, one patch, one undo."""
+        with self.lock:
+            self.sync()
+            edits, curve = self.training.plan(self.graph, count)
+            self._commit(edits, client, "edit", lambda _: curve())
+            learning = self.training.state(self.graph)
+            return self._done(client, losses=learning["losses"], loss_text=learning["loss_text"])
+
+    def undo(self, client: str) -> Outcome:
+        """Take back this client's latest edit that is still in effect, by its inverse."""
+        return self._undo_redo(client, "undo")
+
+    def redo(self, client: str) -> Outcome:
+        return self._undo_redo(client, "redo")
+
+    def _undo_redo(self, client, kind) -> Outcome:
+        with self.lock:
+            self._logged(lambda after: self.log.undo_redo(client, kind, sync=self.sync, after=after),
+                         Training.curve_after_edit)
+            return self._done(client)
+
+    def _commit(self, edits, client, kind, curve) -> list:
+        return self._logged(lambda after: self.log.commit(edits, client, kind, sync=self.sync, after=after), curve)
+
+    def _logged(self, write, curve) -> list:
+        """Run an edit-log write; on any failure the cursor and curve are as they were, as is the graph."""
+        saved = self._saved()
+        try:
+            changes = write(lambda ch, tx: self._after_edit(ch, tx, curve))
+        except BaseException:
+            self._restore(saved)
+            raise
+        self._patch(changes)
+        return changes
+
+    def _after_edit(self, changes, tx, curve):
+        """The cursor and loss curve an edit leaves, saved in the edit's own transaction."""
+        self.cursor.invalidate()
+        structural = any(e["type"] in STRUCTURAL for e in changes)
+        if structural:
+            self.cursor.reset()
+        losses = curve(changes)
+        if losses is not None:
+            self.training.losses = losses
+        if tx is not None:
+            self.store.save_shared(tx, self.id, cursor=self.cursor.at.to_dict() if structural else None,
+                                   losses=losses)
+
+    def _saved(self):
+        return Cursor(**self.cursor.at.to_dict()), self.training.losses
+
+    def _restore(self, saved):
+        self.cursor.at, self.training.losses = saved
+        self.cursor.invalidate()
+
+    def _patch(self, changes):
+        self.outbox.put("patch", {"graph_id": self.id, "version": self.version, "ops": changes,
+                                  "state": self.state()}, self.id)
+
+    def _done(self, client, **extra) -> Outcome:
+        return Outcome({"ok": True, "version": self.version, **extra, "history": self.history(client)},
+                       self.outbox)
+
+    # -- stepping --------------------------------------------------------------------
+    def step(self, direction: str, count=1) -> Outcome:
+        with self.lock:
+            self.sync()
+            events, done = self.cursor.step(direction, count)
+            self._save_cursor()
+            for event in events:
+                self.outbox.put("step", {"graph_id": self.id, **event}, self.id)
+            return Outcome({"ok": True, "cursor": self.cursor.at.to_dict(), "done": done}, self.outbox)
+
+    def reset(self) -> Outcome:
+        with self.lock:
+            self.sync()
+            self.cursor.reset()
+            self._save_cursor()
+            self.outbox.put("state", {"graph_id": self.id, "version": self.version, "state": self.state()},
+                            self.id)
+            return Outcome({"ok": True, "cursor": self.cursor.at.to_dict()}, self.outbox)
+
+    def _save_cursor(self):
+        if self.store is not None:
+            with self.store.write() as tx:
+                self.store.save_shared(tx, self.id, cursor=self.cursor.at.to_dict())
+
+    # -- other processes ---------------------------------------------------------------
+    def sync(self, tx=None):
+        """Catch up with what other processes committed: edits, the cursor, the loss curve."""
+        if self.store is None:
+            return
+        with self.lock:
+            shared, arrived = self.log.catch_up(tx)
+            if arrived:
+                self.cursor.invalidate()
+            if shared.cursor:
+                self.cursor.at = Cursor(**shared.cursor)
+            self.training.losses = shared.losses or []

@@ -1,0 +1,116 @@
+"""What a store is: the protocol every backend implements, its rows and its errors.
+
+The services (server/service/) use a store only through these methods, so a
+second backend (a server database) is written against this file alone. No SQL
+lives outside server/store/.
+
+A write goes through ``write()``, a context manager yielding a transaction
+handle (``tx``) that the logging methods take: everything done with one
+``tx`` commits together, before the server acknowledges or broadcasts it, or
+not at all.
+"""
+from __future__ import annotations
+
+import os
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from ..errors import NotFound, Refused
+
+SNAPSHOT_EVERY = 50      # versions between document snapshots
+
+
+class GraphNotFound(NotFound):
+    """No graph with this id (or it was deleted)."""
+
+
+class StoreFull(Refused):
+    """The store holds as many graphs as it may."""
+
+
+class VersionConflict(Refused):
+    """Another writer logged this version first."""
+
+
+@dataclass
+class GraphRow:
+    id: str
+    title: str
+    document: dict
+    doc_version: int
+    version: int
+    created_at: float
+    updated_at: float
+    edit_token: str
+    view_token: str
+    cursor: dict | None
+    losses: list | None
+    deleted_at: float | None
+
+    def listing(self) -> dict:
+        return {"id": self.id, "title": self.title, "version": self.version,
+                "created_at": self.created_at, "updated_at": self.updated_at,
+                "nodes": len(self.document.get("nodes", ()))}
+
+
+@dataclass
+class EditRow:
+    version: int
+    kind: str            # edit | undo | redo
+    ops: list            # the batch as applied
+    inverse: list        # the batch that takes it back
+    client: str          # who: a browser's persistent client id
+    at: float
+    state: str           # for kind=edit: done | undone | dead
+    undone_at: int | None
+
+
+@dataclass
+class Shared:
+    """What every process serving a graph shares, read at the start of each operation."""
+    version: int
+    cursor: dict | None
+    losses: list | None
+
+
+class Store(Protocol):
+    # -- graphs --
+    def create(self, doc: dict, title: str | None = None) -> GraphRow:
+        """A new graph at version 0; StoreFull at the limit."""
+    def get(self, graph_id: str, include_deleted: bool = False) -> GraphRow:
+        """The graph's row; GraphNotFound if there is none (or it is deleted)."""
+    def list(self, browser: str | None = None) -> list[dict]:
+        """Listings, newest change first; with ``browser``, those it may edit."""
+    def delete(self, graph_id: str) -> None: ...
+    def restore(self, graph_id: str) -> None: ...
+    def purge_deleted(self, older_than_s: float) -> None: ...
+    # -- who may edit --
+    def grant(self, browser: str, graph_id: str, role: str) -> None: ...
+    def granted(self, browser: str, graph_id: str) -> str | None: ...
+    # -- the edit log --
+    def write(self) -> AbstractContextManager[Any]:
+        """A write transaction across processes; yields the ``tx`` the methods below take."""
+    def shared(self, graph_id: str, tx: Any = None) -> Shared:
+        """The graph's version, cursor and loss curve; GraphNotFound if deleted."""
+    def edits_since(self, graph_id: str, version: int, limit: int | None = None) -> list[EditRow]: ...
+    def append(self, tx: Any, graph_id: str, base_version: int, kind: str, ops: list, inverse: list,
+               client: str, document: Any = None) -> int:
+        """Log one batch made against ``base_version``; the new version, or VersionConflict."""
+    def last_own_edit(self, tx: Any, graph_id: str, client: str, state: str) -> EditRow | None: ...
+    def mark(self, tx: Any, graph_id: str, version: int, state: str, undone_at: int | None = None,
+             ops: list | None = None, inverse: list | None = None) -> None: ...
+    def can_undo_redo(self, graph_id: str, client: str) -> tuple[bool, bool]: ...
+    def save_shared(self, tx: Any, graph_id: str, cursor: dict | None = None,
+                    losses: list | None = None) -> None: ...
+    def close(self) -> None: ...
+
+
+def default_data_dir() -> Path:
+    """--data-dir, else $GRADCANVAS_DATA, else the platform's user data folder."""
+    env = os.environ.get("GRADCANVAS_DATA")
+    if env:
+        return Path(env)
+    import platformdirs
+    return Path(platformdirs.user_data_dir("gradcanvas", appauthor=False))
