@@ -65,6 +65,12 @@ def _fast_websocket_close():
     websocket.WebSocket.close = original
 
 
+def evaluation(graph) -> dict:
+    """Everything computable, as the editor is sent it with every step revealed (never raises)."""
+    from server.engine.visible import full_cursor, pass_orders, visible_state
+    return visible_state(graph, full_cursor(graph), *pass_orders(graph))
+
+
 def sent(outcome, event: str | None = None) -> list[dict]:
     """What a service call queued for its room (the payloads of ``event`` messages, or all)."""
     messages = []

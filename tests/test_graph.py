@@ -12,6 +12,8 @@ from server.teaching.examples import NAMES, example_doc
 from server.engine.graph import ComputationGraph
 from server.engine.layers import AddLayer, MulLayer, NegLayer
 
+from conftest import evaluation
+
 
 def doc(nodes, edges, output=None):
     return {"format": "gradcanvas", "version": 1, "nodes": nodes, "edges": edges, "output": output}
@@ -164,7 +166,7 @@ def test_a_refused_edit_says_why_and_leaves_the_graph_unchanged(op, words):
 
 
 def snapshot_structure(g):
-    return copy.deepcopy(g.to_dict()), g.evaluate()
+    return copy.deepcopy(g.to_dict()), evaluation(g)
 
 
 def test_a_cycle_is_refused_with_every_node_on_it_named():
@@ -284,14 +286,14 @@ def editable():
 def test_applying_an_edit_then_its_inverse_restores_the_graph_exactly(op):
     g = editable()
     before = copy.deepcopy(g.to_dict())
-    state = g.evaluate()
+    state = evaluation(g)
     steps = [e["node"] for e in g.forward_steps()]
     change, inverse = g.apply(op)
     assert g.to_dict() != before
     for iop in inverse:
         g.apply(iop)
     assert g.to_dict() == before
-    assert g.evaluate() == state
+    assert evaluation(g) == state
     assert [e["node"] for e in g.forward_steps()] == steps
 
 
@@ -313,7 +315,7 @@ def test_a_sequence_of_edits_replays_on_a_copy_and_undoes_in_reverse_to_the_star
         for iop in inverse:
             g.apply(iop)
     assert g.to_dict() == start
-    assert g.evaluate() == editable().evaluate()
+    assert evaluation(g) == evaluation(editable())
 
 
 def test_add_node_and_connect_at_an_index_keep_document_order():
@@ -363,7 +365,7 @@ def test_an_unwired_op_input_names_the_node_and_port():
     with pytest.raises(GraphError) as err:
         g.forward()
     assert "'m2'" in str(err.value) and "port 1 (y)" in str(err.value)
-    state = g.evaluate()  # lenient: everything computable is still there
+    state = evaluation(g)  # lenient: everything computable is still there
     assert state["values"]["m1"] == 200
     assert "m2" not in state["values"]
     assert "port 1 (y) not wired" in state["errors"]["m2"]
@@ -372,7 +374,7 @@ def test_an_unwired_op_input_names_the_node_and_port():
 def test_nodes_downstream_of_an_unwired_port_cannot_be_computed_and_say_why():
     g = example("doughnut_cupcake")
     g.disconnect("m1", 0)
-    state = g.evaluate()
+    state = evaluation(g)
     assert "m1" not in state["values"] and "a1" not in state["values"]
     assert "'m1'" in state["errors"]["a1"]
     assert state["values"]["m2"] == 450
@@ -419,7 +421,7 @@ def test_set_value_recomputes_only_the_steps_downstream(monkeypatch):
     g.forward()
     assert muls == [(560.0, 2.0)] and adds == []
     muls.clear()
-    g.forward(), g.backward(), g.evaluate()
+    g.forward(), g.backward(), evaluation(g)
     assert muls == [] and adds == []  # nothing changed: nothing runs
 
 

@@ -11,6 +11,8 @@ from server.engine.layers import (AddLayer, DivLayer, ExpLayer, LogLayer, MulLay
                            PowLayer, ReluLayer, SigmoidLayer, SubLayer, TanhLayer)
 from server.engine.registry import OPS, describe_ops, get_op
 
+from conftest import evaluation
+
 
 def doc(nodes, edges, output=None):
     return {"format": "gradcanvas", "version": 1, "nodes": nodes, "edges": edges, "output": output}
@@ -301,7 +303,7 @@ def test_no_gradient_passes_a_failed_node():
 
 def test_evaluate_reports_faults_as_json_safe_strings():
     g = ComputationGraph.from_dict(unary_chain("exp", 1000))
-    state = g.evaluate()
+    state = evaluation(g)
     assert state["values"]["f"] == "Infinity" and state["values"]["n"] == "-Infinity"
     assert "overflow" in state["errors"]["f"]
     assert state["affected"] == ["e", "n"]

@@ -38,18 +38,18 @@ class Edits:
     """Mixed into ComputationGraph, whose state (g, _wired, _inputs, …) these methods change."""
 
     # -- mutations -------------------------------------------------------------
-    def apply(self, op: dict):
-        """Apply one edit op (``{"type": "connect", ...}``); returns (change, inverse)."""
-        if not isinstance(op, dict) or not isinstance(op.get("type"), str):
-            raise GraphError("each edit op must be an object with a 'type'")
-        handler = self._OPS.get(op["type"])
+    def apply(self, edit: dict):
+        """Apply one edit (``{"type": "connect", ...}``); returns (change, inverse)."""
+        if not isinstance(edit, dict) or not isinstance(edit.get("type"), str):
+            raise GraphError("each edit must be an object with a 'type'")
+        handler = self._HANDLERS.get(edit["type"])
         if handler is None:
-            raise GraphError(f"unknown edit type {op['type']!r}; expected one of {', '.join(self._OPS)}")
-        args = {k: v for k, v in op.items() if k != "type"}
+            raise GraphError(f"unknown edit type {edit['type']!r}; expected one of {', '.join(self._HANDLERS)}")
+        args = {k: v for k, v in edit.items() if k != "type"}
         try:
             return handler(self, **args)
         except TypeError as err:
-            raise GraphError(f"{op['type']}: wrong fields ({err})".replace("ComputationGraph.", "")) from None
+            raise GraphError(f"{edit['type']}: wrong fields ({err})".replace("ComputationGraph.", "")) from None
 
     def apply_batch(self, ops) -> tuple[list, list]:
         """Apply every op or none: on a refusal, the applied ones are undone in reverse."""
@@ -171,7 +171,6 @@ class Edits:
         old = attrs["value"]
         attrs["value"] = value
         self._stale_inputs.add(id)
-        self._dirty = True
         return [{"type": "set_value", "id": id, "value": value}], [{"type": "set_value", "id": id, "value": old}]
 
     def set_label(self, id, label) -> tuple[list, list]:
@@ -247,7 +246,7 @@ class Edits:
         old, self.title = self.title, title
         return [{"type": "set_title", "title": title}], [{"type": "set_title", "title": old}]
 
-    _OPS = {"add_node": add_node, "remove_node": remove_node, "connect": connect,
+    _HANDLERS = {"add_node": add_node, "remove_node": remove_node, "connect": connect,
             "disconnect": disconnect, "set_value": set_value, "set_label": set_label,
             "set_params": set_params, "move_node": move_node, "set_output": set_output,
             "set_trainable": set_trainable, "set_learning_rate": set_learning_rate, "set_title": set_title}

@@ -11,10 +11,9 @@ from itertools import compress
 import networkx as nx
 
 from . import document
-from .document import GraphError, Limits, jsonable
+from .document import GraphError, Limits
 from .edits import Edits
 from .plan import Plan, gc_paused
-from .registry import OPS
 from .steps import backward_steps, forward_steps
 
 
@@ -30,7 +29,6 @@ class ComputationGraph(Edits):
         self._inputs: dict[str, list] = {}            # target → [source or None per port]
         self._plan: Plan | None = None
         self._stale_inputs: set[str] = set()          # inputs whose value changed since the last run
-        self._dirty = True
 
     # -- documents -------------------------------------------------------------
     @classmethod
@@ -84,12 +82,8 @@ class ComputationGraph(Edits):
     def __len__(self):
         return self.g.number_of_nodes()
 
-    def source_of(self, target: str, port: int):
-        return self._wired.get((target, port))
-
     def _structure_changed(self):
         self._plan = None
-        self._dirty = True
 
     def _backward_dirty(self):
         if self._plan is not None:
@@ -108,7 +102,6 @@ class ComputationGraph(Edits):
             # Only what lies downstream of the changed inputs is recomputed.
             plan.run_forward(plan.positions_downstream(self._stale_inputs))
         self._stale_inputs.clear()
-        self._dirty = False
         return plan
 
     def output_node(self, output=None) -> str:
@@ -161,50 +154,6 @@ class ComputationGraph(Edits):
         for nid in self.faults():
             out |= nx.descendants(self.g, nid)
         return out
-
-    def evaluate(self, output=None) -> dict:
-        """Everything computable, never raising: the state sent to the editor (JSON-safe)."""
-        plan = self.plan
-        ids, vals = plan.ids, plan.vals
-        errors = dict(plan.incomplete)
-        faults = self.faults()
-        errors.update(faults)
-        state = {"values": {ids[i]: jsonable(v) for i, v in enumerate(vals)},
-                 "grads": {}, "errors": errors, "affected": sorted(self.affected()),
-                 "output": None, "edges": []}
-        try:
-            out = self.output_node(output)
-        except GraphError as err:
-            state["output_error"] = str(err)
-            out = None
-        grads = egrads = mask = None
-        if out is not None and out in plan.index:
-            state["output"] = out
-            grads, egrads, mask = plan.run_backward(plan.index[out])
-            state["grads"] = {ids[i]: jsonable(g) for i, g in enumerate(grads) if mask[i]}
-        elif out is not None:
-            state["output_error"] = f"the output {out!r} cannot be computed yet"
-        index = plan.index
-        for (t, p), s in self._wired.items():
-            edge = {"source": s, "target": t, "port": p, "value": None, "grad": None}
-            if s in index:
-                edge["value"] = jsonable(vals[index[s]])
-            ti = index.get(t)
-            if mask is not None and ti is not None and mask[ti]:
-                eg = egrads[ti]
-                edge["grad"] = jsonable(eg if OPS[self.g.nodes[t]["op"]].arity == 1 else eg[p])
-            state["edges"].append(edge)
-        return state
-
-    def edge_grad(self, target: str, port: int, output=None) -> float:
-        """The gradient carried back along the edge into ``target``'s ``port``."""
-        plan = self.plan
-        _, egrads, mask = plan.run_backward(plan.index[self.output_node(output)])
-        ti = plan.index[target]
-        if not mask[ti]:
-            return None
-        eg = egrads[ti]
-        return eg if OPS[self.g.nodes[target]["op"]].arity == 1 else eg[port]
 
     def forward_steps(self):
         """One event per node in topological order (see server/steps.py)."""

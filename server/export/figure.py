@@ -23,8 +23,6 @@ class Figure:
     nodes: list = field(default_factory=list)   # {id, op, params, name, symbol, x, y, input, output, value_text}
     edges: list = field(default_factory=list)   # {source, target, port, value, grad, value_text, grad_text}
     options: ExportOptions = ExportOptions()
-    values: dict = field(default_factory=dict)  # raw floats, every computable node
-    grads: dict = field(default_factory=dict)
     output_value_text: str | None = None        # written on the output's own arrow
     output_grad_text: str | None = None
     current: str | None = None                  # the node of the last revealed step, when exporting mid-step
@@ -36,9 +34,7 @@ def build_figure(graph, options: ExportOptions = ExportOptions(), cursor: Cursor
     shown = cursor if options.state == "current" and cursor is not None else full_cursor(graph)
     fwd, bwd = pass_orders(graph)
     state = visible_state(graph, shown, fwd, bwd)
-    everything = visible_state(graph, full_cursor(graph), fwd, bwd)
-    fig = Figure(graph.title, graph.to_dict(), options=options,
-                 values=dict(everything["values"]), grads=dict(everything["grads"]))
+    fig = Figure(graph.title, graph.to_dict(), options=options)
     for nid, attrs in graph.g.nodes(data=True):
         spec = OPS[attrs["op"]]
         symbol = node_symbol(attrs)
