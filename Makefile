@@ -7,7 +7,7 @@ CHROMIUM ?= /usr/bin/chromium
 HOST    ?= 127.0.0.1
 PORT    ?= 5000
 
-.PHONY: run test bench setup system-packages clean
+.PHONY: run test test-fast bench setup system-packages clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -31,8 +31,14 @@ system-packages:
 run: $(STAMP)
 	$(BIN)/gradcanvas serve --host $(HOST) --port $(PORT) --open-example doughnut
 
+# The whole suite, browser tests and all: what CI runs (.ci/run).
 test: $(STAMP) system-packages
 	$(BIN)/python -m pytest
+
+# Everything but the browser tests and those marked slow (real servers, Redis, chromium
+# rasterising PNGs): under a minute on two cores, for the edit-test loop.
+test-fast: $(STAMP) system-packages
+	$(BIN)/python -m pytest -m "not slow and not browser"
 
 bench: $(STAMP) system-packages
 	$(BIN)/python benchmarks/engine.py

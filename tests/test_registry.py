@@ -228,7 +228,8 @@ def test_the_gradient_check_flags_relu_at_its_kink_through_the_registry():
     assert checks["x"].note == "z: relu's input is at 0 here, where its slope jumps"
 
 
-@pytest.mark.parametrize("fmt", list(FORMATS))
+@pytest.mark.parametrize("fmt", [pytest.param(f, marks=pytest.mark.slow) if f == "png" else f  # png: chromium
+                                 for f in FORMATS])
 def test_every_export_format_draws_max(fmt):
     g = ComputationGraph.from_dict(parse_formula("a = 3\nb = 5\nc = max(a, b)"))
     out = export(g, fmt)
