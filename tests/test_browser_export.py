@@ -18,10 +18,10 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageChops, ImageStat
 
+from server.export.embed import document_from_file
 from server.teaching.examples import example_doc
 
-import pages
-from pages import new_graph, snap
+from pages import Editor, new_graph, snap
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -31,17 +31,25 @@ OUT = Path("/tmp")
 
 # -- helpers ------------------------------------------------------------------------------
 
-def open_editor(page, base: str, graph_id: str) -> list:
-    """The editor, ready once the export formats have arrived; only uncaught errors count."""
-    return pages.open_editor(page, base, graph_id, console=False, ready='[data-testid="export-svg"]',
-                             state="attached")
+@pytest.fixture
+def editor(editors):
+    """An editor whose console errors do not count (a refused file logs one); uncaught ones do."""
+    return editors(console=False)
 
 
-def run_backward(page) -> dict:
-    page.locator('[data-testid="run-backward"]').click()
-    page.wait_for_function("() => { const s = window.gradcanvas.snapshot();"
-                           " return s.phase === 'backward' && s.step === s.total && !s.animating; }")
-    return snap(page)
+def open_editor(editor, graph_id: str):
+    """Open the graph, ready once the export formats have arrived; the page."""
+    return editor.open(graph_id, ready='[data-testid="export-svg"]', state="attached").page
+
+
+NEXT_FRAMES = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
+
+
+def painted(page):
+    """Wait until the fonts are loaded and two animation frames have passed: the editor redraws
+    what is dirty on the next frame, so everything asked for before has been drawn."""
+    page.evaluate("document.fonts.ready")
+    page.evaluate(NEXT_FRAMES)
 
 
 def open_menu(page):
@@ -67,6 +75,10 @@ def http_import(base: str, name: str, data: bytes, content_type: str) -> tuple[i
         return err.code, json.loads(err.read())
 
 
+def http_json(url: str):
+    return json.loads(http_get(url))
+
+
 def svg_size(svg: str) -> tuple[float, float]:
     m = re.search(r'<svg[^>]* width="([\d.]+)" height="([\d.]+)"', svg)
     return float(m.group(1)), float(m.group(2))
@@ -79,10 +91,10 @@ def same_nodes(a: list[dict], b: list[dict]) -> bool:
 
 # -- the menu -----------------------------------------------------------------------------
 
-def test_export_menu_lists_every_server_format_and_the_svg_download_has_the_values(page, live_server, create_graph):
+def test_export_menu_lists_every_server_format_and_the_svg_download_has_the_values(editor, live_server, create_graph):
     graph_id = create_graph(example_doc("doughnut"))
-    errors = open_editor(page, live_server, graph_id)
-    run_backward(page)
+    page = open_editor(editor, graph_id)
+    editor.run("backward")
     open_menu(page)
     listed = page.eval_on_selector_all('[data-testid="export-formats"] [data-testid^="export-"]',
                                        "els => els.map(e => e.dataset.testid)")
@@ -97,13 +109,14 @@ def test_export_menu_lists_every_server_format_and_the_svg_download_has_the_valu
     assert download.suggested_filename.endswith(".svg")
     svg = Path(download.path()).read_text("utf-8")
     assert ">220<" in svg and "<metadata>" in svg
+    assert document_from_file(svg.encode()) == http_json(f"{live_server}/api/graphs/{graph_id}")  # it reopens
     assert page.locator('[data-testid="export-panel"]').is_hidden()  # a choice closes the menu
-    assert errors == []
+    assert editor.errors == []
 
 
-def test_menu_options_go_into_the_export_url(page, live_server, create_graph):
-    open_editor(page, live_server, create_graph(example_doc("doughnut")))
-    run_backward(page)
+def test_menu_options_go_into_the_export_url(editor, create_graph):
+    page = open_editor(editor, create_graph(example_doc("doughnut")))
+    editor.run("backward")
     open_menu(page)
     page.locator('[data-testid="export-grads"]').uncheck()
     page.locator('[data-testid="export-state-all"]').check()
@@ -119,8 +132,8 @@ def test_menu_options_go_into_the_export_url(page, live_server, create_graph):
     assert 'fill="#fff"/>' not in svg.split("</metadata>", 1)[1].split("\n")[1]  # no paper behind
 
 
-def test_escape_and_a_click_outside_close_the_menu(page, live_server, create_graph):
-    open_editor(page, live_server, create_graph(example_doc("doughnut")))
+def test_escape_and_a_click_outside_close_the_menu(editor, create_graph):
+    page = open_editor(editor, create_graph(example_doc("doughnut")))
     panel = page.locator('[data-testid="export-panel"]')
     open_menu(page)
     page.locator('[data-testid="export-values"]').focus()
@@ -132,29 +145,25 @@ def test_escape_and_a_click_outside_close_the_menu(page, live_server, create_gra
     assert panel.is_hidden()
 
 
-def test_copy_svg_puts_the_svg_text_on_the_clipboard_and_says_so(browser, live_server, create_graph):
-    context = browser.new_context(permissions=["clipboard-read", "clipboard-write"])
-    page = context.new_page()
-    try:
-        open_editor(page, live_server, create_graph(example_doc("doughnut")))
-        run_backward(page)
-        open_menu(page)
-        page.locator('[data-testid="copy-svg"]').click()
-        status = page.locator('[data-testid="file-status"]')
-        status.filter(has_text="copied").wait_for()
-        text = page.evaluate("navigator.clipboard.readText()")
-        assert text.startswith("<svg") and ">220<" in text
-        status.filter(has_text=re.compile("^$")).wait_for(state="attached", timeout=5000)  # and it goes away
-    finally:
-        context.close()
+def test_copy_svg_puts_the_svg_text_on_the_clipboard_and_says_so(editors, create_graph):
+    editor = editors(console=False, permissions=["clipboard-read", "clipboard-write"])
+    page = open_editor(editor, create_graph(example_doc("doughnut")))
+    editor.run("backward")
+    open_menu(page)
+    page.locator('[data-testid="copy-svg"]').click()
+    status = page.locator('[data-testid="file-status"]')
+    status.filter(has_text="copied").wait_for()
+    text = page.evaluate("navigator.clipboard.readText()")
+    assert text.startswith("<svg") and ">220<" in text
+    status.filter(has_text=re.compile("^$")).wait_for(state="attached", timeout=5000)  # and it goes away
 
 
 # -- the editor's PNG -----------------------------------------------------------------------
 
-def test_png_is_drawn_by_the_page_at_twice_the_figure_size_and_reopens(page, live_server, create_graph):
+def test_png_is_drawn_by_the_page_at_twice_the_figure_size_and_reopens(editor, live_server, create_graph):
     graph_id = create_graph(example_doc("doughnut"))
-    errors = open_editor(page, live_server, graph_id)
-    run_backward(page)
+    page = open_editor(editor, graph_id)
+    editor.run("backward")
     open_menu(page)
     with page.expect_request(lambda r: r.method == "POST" and r.url.endswith(f"/api/graphs/{graph_id}/png")) as posted, \
             page.expect_download() as info:
@@ -180,11 +189,13 @@ def test_png_is_drawn_by_the_page_at_twice_the_figure_size_and_reopens(page, liv
 
     status, reply = http_import(live_server, download.suggested_filename, data, "image/png")
     assert status == 201 and reply["id"] != graph_id
-    assert errors == []
+    original = http_json(f"{live_server}/api/graphs/{graph_id}")
+    assert http_json(f"{live_server}/api/graphs/{reply['id']}") == original  # the same document, reopened
+    assert editor.errors == []
 
 
-def test_transparent_png_has_no_paper(page, live_server, create_graph):
-    open_editor(page, live_server, create_graph(example_doc("doughnut")))
+def test_transparent_png_has_no_paper(editor, create_graph):
+    page = open_editor(editor, create_graph(example_doc("doughnut")))
     open_menu(page)
     page.locator('[data-testid="export-transparent"]').check()
     with page.expect_download() as info:
@@ -197,9 +208,9 @@ def test_transparent_png_has_no_paper(page, live_server, create_graph):
 
 # -- opening files ----------------------------------------------------------------------------
 
-def test_opening_an_exported_svg_makes_a_new_graph_with_the_same_nodes(page, live_server, create_graph, tmp_path):
+def test_opening_an_exported_svg_makes_a_new_graph_with_the_same_nodes(editor, live_server, create_graph, tmp_path):
     graph_id = create_graph(example_doc("doughnut"))
-    open_editor(page, live_server, graph_id)
+    page = open_editor(editor, graph_id)
     before = snap(page)["nodes"]
     svg = tmp_path / "doughnut.svg"
     svg.write_bytes(http_get(f"{live_server}/api/graphs/{graph_id}/export?format=svg"))
@@ -211,9 +222,9 @@ def test_opening_an_exported_svg_makes_a_new_graph_with_the_same_nodes(page, liv
     assert same_nodes(after["nodes"], before)
 
 
-def test_opening_a_file_that_is_not_ours_shows_why_and_stays(page, live_server, create_graph, tmp_path):
+def test_opening_a_file_that_is_not_ours_shows_why_and_stays(editor, create_graph, tmp_path):
     graph_id = create_graph(example_doc("doughnut"))
-    open_editor(page, live_server, graph_id)
+    page = open_editor(editor, graph_id)
     url = page.url
     notes = tmp_path / "notes.txt"
     notes.write_text("shopping: two doughnuts\n")
@@ -221,9 +232,10 @@ def test_opening_a_file_that_is_not_ours_shows_why_and_stays(page, live_server, 
     message = page.locator('[data-testid="error-message"]')
     message.wait_for(state="visible")
     assert "notes.txt" in message.inner_text() and "not a gradcanvas" in message.inner_text()
-    page.wait_for_timeout(300)
+    # The message is the server's refusal coming back: the page has decided, and stays.
+    s = editor.converged()
     assert page.url == url
-    assert snap(page)["graph_id"] == graph_id
+    assert s["graph_id"] == graph_id
 
 
 DROP = """async ([name, type, text, testid]) => {
@@ -241,9 +253,9 @@ DROP = """async ([name, type, text, testid]) => {
 }"""
 
 
-def test_dropping_a_json_document_on_the_canvas_opens_it(page, live_server, create_graph):
+def test_dropping_a_json_document_on_the_canvas_opens_it(editor, create_graph):
     graph_id = create_graph(example_doc("doughnut"))
-    open_editor(page, live_server, graph_id)
+    page = open_editor(editor, graph_id)
     doc = example_doc("x_times_x")
     hinted = page.evaluate(DROP, ["square.json", "application/json", json.dumps(doc), "graph-canvas"])
     assert hinted  # the stage showed where to drop while the file was over it
@@ -254,9 +266,9 @@ def test_dropping_a_json_document_on_the_canvas_opens_it(page, live_server, crea
     assert page.locator('[data-testid="stage"]').get_attribute("class") == "stage"
 
 
-def test_dropping_a_broken_json_shows_the_servers_message(page, live_server, create_graph):
+def test_dropping_a_broken_json_shows_the_servers_message(editor, create_graph):
     graph_id = create_graph(example_doc("doughnut"))
-    open_editor(page, live_server, graph_id)
+    page = open_editor(editor, graph_id)
     url = page.url
     page.evaluate(DROP, ["broken.json", "application/json", '{"format": "gradcanvas", "nodes": [', "graph-canvas"])
     message = page.locator('[data-testid="error-message"]')
@@ -286,14 +298,14 @@ def canvas_and_svg(browser, live_server):
     size, dpr = {"width": 1280, "height": 720}, 2
     graph_id = new_graph(live_server, example_doc("doughnut"))
     context = browser.new_context(viewport=size, device_scale_factor=dpr)
-    page = context.new_page()
+    editor = Editor(context.new_page(), live_server, console=False)
+    page = editor.page
     try:
-        open_editor(page, live_server, graph_id)
-        s = run_backward(page)
+        open_editor(editor, graph_id)
+        s = editor.run("backward")
         assert not s["selection"]["nodes"] and s["selection"]["edge"] is None  # no accent outlines
         page.mouse.move(1, size["height"] - 1)   # nothing hovered (the overlay is not compared anyway)
-        page.evaluate("document.fonts.ready")
-        page.wait_for_timeout(100)
+        painted(page)
         camera = snap(page)["camera"]
         scene = page.evaluate(SCENE_PIXELS)
         page.locator('[data-testid="graph-canvas"]').screenshot(path=str(OUT / "pixel-canvas-screen.png"))
@@ -325,8 +337,7 @@ def canvas_and_svg(browser, live_server):
         page.set_content("<!doctype html><html><body style='margin:0'>"
                          "<div id='frame' style='position:absolute; left:0; top:0; overflow:hidden; "
                          f"background:#fff; width:{fw}px; height:{fh}px'>{placed}</div></body></html>")
-        page.evaluate("document.fonts.ready")
-        page.wait_for_timeout(100)
+        painted(page)
         rendered = Image.open(io.BytesIO(page.locator("#frame").screenshot())).convert("RGB")
         rendered.save(OUT / "pixel-svg.png")
     finally:

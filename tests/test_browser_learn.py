@@ -15,7 +15,7 @@ from server.service import Sessions
 from conftest import sent
 
 from conftest import post_json
-from pages import click, node, open_editor, snap, wait_snap
+from pages import node
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -33,15 +33,12 @@ def example(base: str, name: str) -> str:
     return post(f"{base}/api/examples/{name}")["id"]
 
 
-def step_to(page, phase: str, step: int) -> dict:
+def step_to(editor, phase: str, step: int) -> dict:
     """Press the step buttons until the cursor is at `phase` `step` and nothing is animating."""
-    button = "step-forward" if phase == "forward" else "step-backward"
     if phase == "backward":
-        click(page, "run-forward")
-        wait_snap(page, "!s.animating && s.phase === 'forward' && s.step === s.total")
-    for k in range(1, step + 1):
-        click(page, button)
-        s = wait_snap(page, f"!s.animating && s.phase === '{phase}' && s.step === {k}")
+        editor.run("forward")
+    s = editor.step(phase, step)
+    assert (s["phase"], s["step"]) == (phase, step)
     return s
 
 
@@ -74,9 +71,10 @@ def accent_pixels(page, selector: str, box=None) -> int:
 
 # -- the learning step ------------------------------------------------------------------------
 
-def test_twenty_updates_fit_the_neuron_and_plot_21_losses(page, live_server):
-    errors = open_editor(page, live_server, example(live_server, "one_neuron_fit"))
-    s = snap(page)
+def test_twenty_updates_fit_the_neuron_and_plot_21_losses(editor, live_server):
+    page = editor.open(example(live_server, "one_neuron_fit")).page
+    errors = editor.errors
+    s = editor.snapshot()
     assert s["learning"]["trainable"] == ["w", "b"] and s["learning"]["learning_rate_text"] == "0.5"
     assert [n["id"] for n in s["nodes"] if n["trainable"]] == ["w", "b"]
     before = {p: node(s, p)["value"] for p in ("w", "b")}
@@ -84,8 +82,8 @@ def test_twenty_updates_fit_the_neuron_and_plot_21_losses(page, live_server):
     assert loss.inner_text() == "—"  # no update yet: no loss curve
     assert page.locator('[data-testid="learning-rate"]').input_value() == "0.5"
 
-    click(page, "update-20")
-    s = wait_snap(page, "s.learning.losses.length === 21")
+    editor.click("update-20")
+    s = editor.wait("s.learning.losses.length === 21")
     losses = s["learning"]["losses"]
     assert losses[0] == pytest.approx(0.515, abs=1e-3)
     assert losses[0] > losses[-1] and all(a > b for a, b in zip(losses, losses[1:]))
@@ -104,20 +102,21 @@ def test_twenty_updates_fit_the_neuron_and_plot_21_losses(page, live_server):
     assert accent_pixels(page, '[data-testid="loss-chart"]') > 100
 
     loss_text = s["learning"]["loss_text"]
-    click(page, "update")
-    s = wait_snap(page, "s.learning.losses.length === 22")
+    editor.click("update")
+    s = editor.wait("s.learning.losses.length === 22")
     loss.filter(has_text=s["learning"]["loss_text"]).wait_for()
     assert float(s["learning"]["loss_text"]) < float(loss_text)
     page.wait_for_function("() => window.gradcanvas.snapshot().learning.chart_points === 22")
     assert errors == []
 
 
-def test_the_learning_rate_field_sends_the_rate_and_shows_the_servers_refusal(page, live_server):
-    errors = open_editor(page, live_server, example(live_server, "one_neuron_fit"))
+def test_the_learning_rate_field_sends_the_rate_and_shows_the_servers_refusal(editor, live_server):
+    page = editor.open(example(live_server, "one_neuron_fit")).page
+    errors = editor.errors
     field = page.locator('[data-testid="learning-rate"]')
     field.fill("0.25")
     field.press("Enter")
-    s = wait_snap(page, "s.learning.learning_rate === 0.25")
+    s = editor.wait("s.learning.learning_rate === 0.25")
     assert s["learning"]["learning_rate_text"] == "0.25"
     field.fill("-1")
     field.press("Enter")
@@ -126,27 +125,28 @@ def test_the_learning_rate_field_sends_the_rate_and_shows_the_servers_refusal(pa
     assert "learning rate" in message.inner_text()
     page.locator('[data-testid="graph-canvas"]').focus()
     page.wait_for_function("() => document.querySelector('[data-testid=\"learning-rate\"]').value === '0.25'")
-    assert snap(page)["learning"]["learning_rate"] == 0.25
+    assert editor.snapshot()["learning"]["learning_rate"] == 0.25
     assert not [e for e in errors if "learning rate" not in e]
 
 
-def test_marking_a_doughnut_input_trainable_round_trips_and_marks_the_node(page, live_server):
-    errors = open_editor(page, live_server, example(live_server, "doughnut"))
+def test_marking_a_doughnut_input_trainable_round_trips_and_marks_the_node(editor, live_server):
+    page = editor.open(example(live_server, "doughnut")).page
+    errors = editor.errors
     toggle = page.locator('[data-testid="trainable-toggle"]')
     assert toggle.is_hidden()  # nothing selected
     assert page.locator('[data-testid="learn-details"]').get_attribute("open") is None  # collapsed: no parameters
-    tax = node(snap(page), "tax")["screen"]
+    tax = node(editor.snapshot(), "tax")["screen"]
     corner = [tax["x"] + tax["w"] - 10, tax["y"] - 10, 20, 20]   # where the θ badge goes (CSS px in the canvas)
     origin = page.locator('[data-testid="graph-canvas"]').bounding_box()
     badge = [corner[0] - origin["x"], corner[1] - origin["y"], 20, 20]
     assert accent_pixels(page, "canvas.layer-scene", badge) == 0
 
     page.mouse.click(tax["cx"], tax["cy"])
-    wait_snap(page, "s.selection.nodes.length === 1 && s.selection.nodes[0] === 'tax'")
+    editor.wait("s.selection.nodes.length === 1 && s.selection.nodes[0] === 'tax'")
     assert toggle.is_visible() and not toggle.is_checked()
     assert "tax" in page.locator('[data-testid="trainable-label"]').inner_text()
     toggle.check()
-    s = wait_snap(page, "s.learning.trainable.length === 1")
+    s = editor.wait("s.learning.trainable.length === 1")
     assert s["learning"]["trainable"] == ["tax"] and node(s, "tax")["trainable"]
     assert toggle.is_checked()
     assert page.locator('[data-testid="learn-details"]').get_attribute("open") is not None
@@ -161,24 +161,25 @@ def test_marking_a_doughnut_input_trainable_round_trips_and_marks_the_node(page,
     assert accent_pixels(page, "canvas.layer-scene", badge) > 20
 
     # an update now moves tax: the server's numbers reach the node
-    click(page, "update")
-    s = wait_snap(page, "s.learning.losses.length === 2")
+    editor.click("update")
+    s = editor.wait("s.learning.losses.length === 2")
     assert node(s, "tax")["value"] != pytest.approx(1.1)
     toggle.uncheck()
-    s = wait_snap(page, "s.learning.trainable.length === 0")
+    s = editor.wait("s.learning.trainable.length === 0")
     assert not node(s, "tax")["trainable"]
     assert errors == []
 
 
-def test_update_with_nothing_trainable_shows_the_servers_refusal(page, live_server):
-    errors = open_editor(page, live_server, example(live_server, "doughnut"))
-    version = snap(page)["version"]
+def test_update_with_nothing_trainable_shows_the_servers_refusal(editor, live_server):
+    page = editor.open(example(live_server, "doughnut")).page
+    errors = editor.errors
+    version = editor.snapshot()["version"]
     page.locator('[data-testid="learn-details"] > summary').click()
-    click(page, "update")
+    editor.click("update")
     message = page.locator('[data-testid="error-message"]')
     message.wait_for()
     assert NOTHING_TO_UPDATE in message.inner_text()
-    s = snap(page)
+    s = editor.snapshot()
     assert s["version"] == version and s["learning"]["losses"] == []
     assert page.locator('[data-testid="loss"]').inner_text() == "—"
     assert not page.locator('[data-testid="update"]').is_disabled()  # ready to try again
@@ -187,9 +188,10 @@ def test_update_with_nothing_trainable_shows_the_servers_refusal(page, live_serv
 
 # -- the explanation's maths --------------------------------------------------------------------
 
-def test_a_backward_step_is_typeset_by_katex_from_the_servers_latex(page, live_server):
-    errors = open_editor(page, live_server, example(live_server, "doughnut"))
-    step_to(page, "backward", 2)  # m1: dout arrives from m2, then the two rules
+def test_a_backward_step_is_typeset_by_katex_from_the_servers_latex(editor, live_server):
+    page = editor.open(example(live_server, "doughnut")).page
+    errors = editor.errors
+    step_to(editor, "backward", 2)  # m1: dout arrives from m2, then the two rules
     page.locator('[data-testid="explain-panel"] .katex').first.wait_for()
     m1 = next(e for e in server_steps("doughnut") if e["phase"] == "backward" and e["node"] == "m1")
     shown = lines(page)
@@ -202,21 +204,18 @@ def test_a_backward_step_is_typeset_by_katex_from_the_servers_latex(page, live_s
     assert "Backward 2 / 5 · m1 (×)" in panel and "(arriving from m2)" in panel and "2.2" in panel
     assert page.locator('[data-testid="explain-panel"] .katex .mfrac').count() == 2  # ∂L/∂x and ∂L/∂y
 
-    click(page, "reset")
-    wait_snap(page, "s.phase === 'idle'")
-    click(page, "step-forward")
-    wait_snap(page, "!s.animating && s.step === 1")
-    click(page, "step-forward")
-    wait_snap(page, "!s.animating && s.step === 2")
+    editor.reset()
+    assert editor.step("forward", 2)["step"] == 2
     forward = server_steps("doughnut")[1]
     assert [line["latex"] for line in lines(page)] == [forward["latex"]]
     assert errors == []
 
 
-def test_fan_out_shows_the_sum_of_the_arriving_gradients_typeset(page, live_server):
-    errors = open_editor(page, live_server, example(live_server, "x_times_x"))
-    click(page, "run-backward")
-    wait_snap(page, "!s.animating && s.phase === 'backward' && s.step === s.total && s.current === 'x'")
+def test_fan_out_shows_the_sum_of_the_arriving_gradients_typeset(editor, live_server):
+    page = editor.open(example(live_server, "x_times_x")).page
+    errors = editor.errors
+    editor.click("run-backward")
+    editor.wait("!s.animating && s.phase === 'backward' && s.step === s.total && s.current === 'x'")
     x = server_steps("x_times_x")[-1]
     assert x["node"] == "x" and x["head"]["kind"] == "sum"
     page.locator('[data-testid="explain-panel"] .katex').first.wait_for()
@@ -226,43 +225,37 @@ def test_fan_out_shows_the_sum_of_the_arriving_gradients_typeset(page, live_serv
     body = page.locator('.explain-body').inner_text()
     assert "dout = 3 + 3 + 1 = 7" in body and "(the sum of the 3 gradients arriving at x)" in body
     # the name x·x once came out as \cdotx, an unknown command KaTeX shows in red
-    click(page, "reset")
-    wait_snap(page, "s.phase === 'idle'")
-    for k in (1, 2):
-        click(page, "step-forward")
-        wait_snap(page, f"!s.animating && s.step === {k}")
+    editor.reset()
+    assert editor.step("forward", 2)["step"] == 2
     page.locator('[data-testid="explain-panel"] .katex').first.wait_for()
     assert lines(page)[0]["latex"] == r"x\cdot x = x \times x = 3 \times 3 = 9"
     assert page.locator('.explain-body .katex-error').count() == 0
     assert errors == []
 
 
-def test_copy_latex_puts_the_lines_latex_on_the_clipboard_and_says_so(browser, live_server):
-    context = browser.new_context(permissions=["clipboard-read", "clipboard-write"])
-    page = context.new_page()
-    try:
-        errors = open_editor(page, live_server, example(live_server, "doughnut"))
-        step_to(page, "backward", 2)
-        page.locator('[data-testid="explain-panel"] .katex').first.wait_for()
-        rule = next(e for e in server_steps("doughnut") if e["phase"] == "backward" and e["node"] == "m1")["rules"][0]
-        line = page.locator('[data-testid="explain-line"]').nth(1)
-        button = line.locator('[data-testid="copy-latex"]')
-        assert button.inner_text() == "Copy LaTeX"
-        button.click()
-        page.locator('[data-testid="copy-latex"]', has_text="Copied").wait_for()
-        assert page.evaluate("navigator.clipboard.readText()") == rule["latex"]
-        assert line.get_attribute("data-latex") == rule["latex"]
-        page.locator('[data-testid="copy-latex"]', has_text="Copied").wait_for(state="detached", timeout=5000)
-        assert errors == []
-    finally:
-        context.close()
+def test_copy_latex_puts_the_lines_latex_on_the_clipboard_and_says_so(editors, live_server):
+    editor = editors(permissions=["clipboard-read", "clipboard-write"]).open(example(live_server, "doughnut"))
+    page, errors = editor.page, editor.errors
+    step_to(editor, "backward", 2)
+    page.locator('[data-testid="explain-panel"] .katex').first.wait_for()
+    rule = next(e for e in server_steps("doughnut") if e["phase"] == "backward" and e["node"] == "m1")["rules"][0]
+    line = page.locator('[data-testid="explain-line"]').nth(1)
+    button = line.locator('[data-testid="copy-latex"]')
+    assert button.inner_text() == "Copy LaTeX"
+    button.click()
+    page.locator('[data-testid="copy-latex"]', has_text="Copied").wait_for()
+    assert page.evaluate("navigator.clipboard.readText()") == rule["latex"]
+    assert line.get_attribute("data-latex") == rule["latex"]
+    page.locator('[data-testid="copy-latex"]', has_text="Copied").wait_for(state="detached", timeout=5000)
+    assert errors == []
 
 
-def test_the_panels_follow_a_change_of_language(page, live_server):
-    errors = open_editor(page, live_server, example(live_server, "one_neuron_fit"))
-    click(page, "update-20")
-    wait_snap(page, "s.learning.chart_points === 21")
-    step_to(page, "backward", 2)
+def test_the_panels_follow_a_change_of_language(editor, live_server):
+    page = editor.open(example(live_server, "one_neuron_fit")).page
+    errors = editor.errors
+    editor.click("update-20")
+    editor.wait("s.learning.chart_points === 21")
+    step_to(editor, "backward", 2)
     page.locator('[data-testid="explain-panel"] .katex').first.wait_for()
     latex = [line["latex"] for line in lines(page)]
     page.select_option('[data-testid="language"]', "ko")

@@ -13,19 +13,13 @@ import pytest
 
 from server.teaching.examples import example_doc
 
-import pages
-from pages import DOUGHNUT, new_graph, node, snap, wait_ready, wait_snap
+from pages import DOUGHNUT, new_graph, wait_ready
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 DOUGHNUT_FORMULA = ["doughnut = 100", "count = 2", "tax = 1.1", "price = doughnut * count * tax"]
 
 # -- helpers ------------------------------------------------------------------------------
-
-def open_editor(page, base: str, graph_id: str) -> list:
-    """The editor, ready; only uncaught errors count here (a refused request logs a console error)."""
-    return pages.open_editor(page, base, graph_id, console=False)
-
 
 def get_json(url: str):
     with urllib.request.urlopen(url, timeout=10) as resp:
@@ -51,11 +45,9 @@ def left_page(page, path: str):
     assert page.evaluate("location.pathname").startswith("/g/")
 
 
-def run_to_the_end(page) -> dict:
-    by_testid(page, "run-forward").click()
-    wait_snap(page, "!s.animating && s.phase === 'forward' && s.step === s.total")
-    by_testid(page, "run-backward").click()
-    return wait_snap(page, "!s.animating && s.phase === 'backward' && s.step === s.total")
+def run_to_the_end(editor) -> dict:
+    editor.run("forward")
+    return editor.run("backward")
 
 
 def check_cells(page) -> list[list[str]]:
@@ -64,24 +56,18 @@ def check_cells(page) -> list[list[str]]:
 
 
 @pytest.fixture
-def browser_page(browser):
-    """A page in a fresh context with the given locale (each context has its own localStorage)."""
-    made = []
-
-    def make(locale: str = "en-US"):
-        context = browser.new_context(locale=locale, viewport={"width": 1280, "height": 800})
-        made.append(context)
-        return context.new_page()
-    yield make
-    for context in made:
-        context.close()
+def person(editors):
+    """An editor in a fresh browser with the given locale (each has its own localStorage); only
+    uncaught errors count here (a refused request logs a console error)."""
+    return lambda locale="en-US": editors(console=False, locale=locale, viewport={"width": 1280, "height": 800})
 
 
 # -- the formula box ------------------------------------------------------------------------
 
-def test_typed_formula_becomes_a_graph_that_runs_to_the_book_numbers(browser_page, live_server):
-    page = browser_page()
-    errors = open_editor(page, live_server, new_graph(live_server, DOUGHNUT))
+def test_typed_formula_becomes_a_graph_that_runs_to_the_book_numbers(person, live_server):
+    editor = person()
+    page = editor.open(new_graph(live_server, DOUGHNUT)).page
+    errors = editor.errors
     start = page.evaluate("location.pathname")
     box = by_testid(page, "formula-input")
     box.click()
@@ -94,13 +80,13 @@ def test_typed_formula_becomes_a_graph_that_runs_to_the_book_numbers(browser_pag
     box.press("Enter")
     left_page(page, start)
 
-    s = snap(page)
+    s = editor.snapshot()
     assert {n["label"] for n in s["nodes"] if n["op"] == "input"} == {"doughnut", "count", "tax"}
     assert [n["op"] for n in s["nodes"]].count("mul") == 2
     price = by_label(s, "price")
     assert s["output"] == price["id"]
 
-    s = run_to_the_end(page)
+    s = run_to_the_end(editor)
     assert by_label(s, "price")["value_text"] == "220"
     assert by_label(s, "price")["grad_text"] == "1"
     assert by_label(s, "doughnut")["grad_text"] == "2.2"
@@ -110,21 +96,21 @@ def test_typed_formula_becomes_a_graph_that_runs_to_the_book_numbers(browser_pag
     assert errors == []
 
 
-def test_semicolons_separate_statements_in_one_line(browser_page, live_server):
-    page = browser_page()
-    open_editor(page, live_server, new_graph(live_server, DOUGHNUT))
+def test_semicolons_separate_statements_in_one_line(person, live_server):
+    editor = person()
+    page = editor.open(new_graph(live_server, DOUGHNUT)).page
     start = page.evaluate("location.pathname")
     by_testid(page, "formula-input").fill("a = 3; b = a * a")
     by_testid(page, "formula-submit").click()
     left_page(page, start)
-    s = run_to_the_end(page)
+    s = run_to_the_end(editor)
     assert by_label(s, "b")["value_text"] == "9"
     assert by_label(s, "a")["grad_text"] == "6"  # x * x: both ports add up
 
 
-def test_bad_formula_shows_the_servers_line_and_column_and_stays(browser_page, live_server):
-    page = browser_page()
-    open_editor(page, live_server, new_graph(live_server, DOUGHNUT))
+def test_bad_formula_shows_the_servers_line_and_column_and_stays(person, live_server):
+    editor = person()
+    page = editor.open(new_graph(live_server, DOUGHNUT)).page
     start = page.url
     box = by_testid(page, "formula-input")
     box.fill("a = 2\nb = a *")
@@ -144,14 +130,15 @@ def test_bad_formula_shows_the_servers_line_and_column_and_stays(browser_page, l
     message.filter(has_text="unknown function 'foo'").wait_for()
     assert "line 2, column 5" in message.inner_text()
     assert page.url == start
-    assert len(snap(page)["nodes"]) == 5  # the graph here is untouched
+    assert len(editor.snapshot()["nodes"]) == 5  # the graph here is untouched
 
 
 # -- examples -------------------------------------------------------------------------------
 
-def test_examples_menu_opens_a_fresh_copy_of_the_tanh_neuron(browser_page, live_server):
-    page = browser_page()
-    errors = open_editor(page, live_server, new_graph(live_server, DOUGHNUT))
+def test_examples_menu_opens_a_fresh_copy_of_the_tanh_neuron(person, live_server):
+    editor = person()
+    page = editor.open(new_graph(live_server, DOUGHNUT)).page
+    errors = editor.errors
     start = page.evaluate("location.pathname")
     by_testid(page, "examples-menu").click()
     panel = by_testid(page, "examples-panel")
@@ -165,7 +152,7 @@ def test_examples_menu_opens_a_fresh_copy_of_the_tanh_neuron(browser_page, live_
     left_page(page, start)
 
     doc = example_doc("tanh_neuron")
-    s = snap(page)
+    s = editor.snapshot()
     assert text(page, "graph-title") == doc["title"]
     assert sorted(n["id"] for n in s["nodes"]) == sorted(n["id"] for n in doc["nodes"])
     assert "tanh" in [n["op"] for n in s["nodes"]]
@@ -173,20 +160,20 @@ def test_examples_menu_opens_a_fresh_copy_of_the_tanh_neuron(browser_page, live_
     assert errors == []
 
 
-def test_new_empty_graph_from_the_examples_menu(browser_page, live_server):
-    page = browser_page()
-    open_editor(page, live_server, new_graph(live_server, DOUGHNUT))
+def test_new_empty_graph_from_the_examples_menu(person, live_server):
+    editor = person()
+    page = editor.open(new_graph(live_server, DOUGHNUT)).page
     start = page.evaluate("location.pathname")
     by_testid(page, "examples-menu").click()
     by_testid(page, "new-graph").click()
     left_page(page, start)
-    assert snap(page)["nodes"] == []
+    assert editor.snapshot()["nodes"] == []
     assert text(page, "graph-title") == "Untitled graph"
 
 
-def test_escape_closes_the_examples_menu(browser_page, live_server):
-    page = browser_page()
-    open_editor(page, live_server, new_graph(live_server, DOUGHNUT))
+def test_escape_closes_the_examples_menu(person, live_server):
+    editor = person()
+    page = editor.open(new_graph(live_server, DOUGHNUT)).page
     button = by_testid(page, "examples-menu")
     button.click()
     by_testid(page, "example-doughnut").wait_for()
@@ -198,10 +185,11 @@ def test_escape_closes_the_examples_menu(browser_page, live_server):
 
 # -- the gradient check panel ------------------------------------------------------------------
 
-def test_gradient_check_panel_shows_three_passing_inputs_of_the_doughnut(browser_page, live_server):
-    page = browser_page()
+def test_gradient_check_panel_shows_three_passing_inputs_of_the_doughnut(person, live_server):
+    editor = person()
     gid = new_graph(live_server, DOUGHNUT)
-    errors = open_editor(page, live_server, gid)
+    page = editor.open(gid).page
+    errors = editor.errors
     panel = by_testid(page, "check-panel")
     assert panel.is_hidden()
     by_testid(page, "check-gradients").click()
@@ -228,18 +216,13 @@ def test_gradient_check_panel_shows_three_passing_inputs_of_the_doughnut(browser
     assert errors == []
 
 
-def test_gradient_check_runs_again_after_an_edit_and_on_request(browser_page, live_server):
-    page = browser_page()
-    open_editor(page, live_server, new_graph(live_server, DOUGHNUT))
+def test_gradient_check_runs_again_after_an_edit_and_on_request(person, live_server):
+    editor = person()
+    page = editor.open(new_graph(live_server, DOUGHNUT)).page
     by_testid(page, "check-gradients").click()
     by_testid(page, "check-row").first.wait_for()
 
-    s = snap(page)  # change doughnut to 150 with the inline editor
-    n = node(s, "doughnut")
-    page.mouse.dblclick(n["screen"]["cx"], n["screen"]["cy"])
-    by_testid(page, "edit-value").fill("150")
-    page.keyboard.press("Enter")
-    wait_snap(page, f"s.version > {s['version']}")
+    editor.edit_value("doughnut", "150")
     page.wait_for_function("""() => {
         const r = document.querySelector('[data-testid="check-row"][data-node="count"]');
         return r && r.cells[2].innerText === '165';
@@ -252,15 +235,15 @@ def test_gradient_check_runs_again_after_an_edit_and_on_request(browser_page, li
     assert len(check_cells(page)) == 3
 
 
-def test_gradient_check_marks_relu_at_zero_not_differentiable(browser_page, live_server):
+def test_gradient_check_marks_relu_at_zero_not_differentiable(person, live_server):
     doc = {
         "format": "gradcanvas", "version": 1, "title": "relu at its kink",
         "nodes": [{"id": "x", "op": "input", "value": 0, "x": 40, "y": 40},
                   {"id": "r", "op": "relu", "x": 260, "y": 40}],
         "edges": [{"source": "x", "target": "r", "port": 0}],
     }
-    page = browser_page()
-    open_editor(page, live_server, new_graph(live_server, doc))
+    editor = person()
+    page = editor.open(new_graph(live_server, doc)).page
     by_testid(page, "check-gradients").click()
     row = by_testid(page, "check-row")
     row.wait_for()
@@ -272,13 +255,13 @@ def test_gradient_check_marks_relu_at_zero_not_differentiable(browser_page, live
     assert text(page, "check-summary") == "0 of 1 inputs pass"
 
 
-def test_gradient_check_of_a_graph_that_cannot_run_says_why(browser_page, live_server):
+def test_gradient_check_of_a_graph_that_cannot_run_says_why(person, live_server):
     doc = {"format": "gradcanvas", "version": 1, "title": "half wired",
            "nodes": [{"id": "x", "op": "input", "value": 1, "x": 40, "y": 40},
                      {"id": "m", "op": "mul", "x": 260, "y": 40}],
            "edges": [{"source": "x", "target": "m", "port": 0}]}
-    page = browser_page()
-    open_editor(page, live_server, new_graph(live_server, doc))
+    editor = person()
+    page = editor.open(new_graph(live_server, doc)).page
     by_testid(page, "check-gradients").click()
     summary = by_testid(page, "check-summary")
     summary.filter(has_text="cannot check the gradients").wait_for()
@@ -292,18 +275,18 @@ def overlaps(a: dict, b: dict) -> bool:
     return a["x"] < b["x"] + b["w"] and b["x"] < a["x"] + a["w"] and a["y"] < b["y"] + b["h"] and b["y"] < a["y"] + a["h"]
 
 
-def test_tidy_lays_the_graph_out_as_one_edit_without_overlaps(browser_page, live_server):
+def test_tidy_lays_the_graph_out_as_one_edit_without_overlaps(person, live_server):
     heap = {**DOUGHNUT, "nodes": [{**n, "x": 100 + 7 * i, "y": 100 + 5 * i} for i, n in enumerate(DOUGHNUT["nodes"])]}
-    page = browser_page()
-    errors = open_editor(page, live_server, new_graph(live_server, heap))
-    before = snap(page)
+    editor = person()
+    page = editor.open(new_graph(live_server, heap)).page
+    errors = editor.errors
+    before = editor.snapshot()
     boxes = [n["screen"] for n in before["nodes"]]
     assert any(overlaps(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1:])  # a heap, to start with
 
-    by_testid(page, "tidy").click()
-    s = wait_snap(page, f"s.version > {before['version']}")
-    page.wait_for_timeout(300)  # nothing else follows
-    s = snap(page)
+    editor.click("tidy")
+    editor.wait(f"s.version > {before['version']}")
+    s = editor.converged()  # the server's latest version, and nothing after the tidy is in flight
     assert s["version"] == before["version"] + 1  # one edit
     moved = {n["id"]: (n["x"], n["y"]) for n in s["nodes"]}
     assert moved != {n["id"]: (n["x"], n["y"]) for n in before["nodes"]}
@@ -322,14 +305,14 @@ def test_tidy_lays_the_graph_out_as_one_edit_without_overlaps(browser_page, live
 
 # -- language -----------------------------------------------------------------------------------
 
-def test_language_switch_translates_everything_at_once_and_back(browser_page, live_server):
-    page = browser_page("en-US")
-    errors = open_editor(page, live_server, new_graph(live_server, DOUGHNUT))
+def test_language_switch_translates_everything_at_once_and_back(person, live_server):
+    editor = person("en-US")
+    page = editor.open(new_graph(live_server, DOUGHNUT)).page
+    errors = editor.errors
     assert page.evaluate("document.documentElement.lang") == "en"
     assert by_testid(page, "language").input_value() == "en"
     assert text(page, "step-forward") == "Forward step"
-    by_testid(page, "run-forward").click()
-    wait_snap(page, "!s.animating && s.phase === 'forward' && s.step === s.total")
+    editor.run("forward")
     by_testid(page, "check-gradients").click()
     by_testid(page, "check-row").first.wait_for()
     page.evaluate("window.notReloaded = true")
@@ -362,9 +345,9 @@ def test_language_switch_translates_everything_at_once_and_back(browser_page, li
     assert errors == []
 
 
-def test_language_choice_is_remembered_across_pages(browser_page, live_server):
-    page = browser_page("en-US")
-    open_editor(page, live_server, new_graph(live_server, DOUGHNUT))
+def test_language_choice_is_remembered_across_pages(person, live_server):
+    editor = person("en-US")
+    page = editor.open(new_graph(live_server, DOUGHNUT)).page
     by_testid(page, "language").select_option("ko")
     page.reload()
     wait_ready(page)
@@ -372,9 +355,10 @@ def test_language_choice_is_remembered_across_pages(browser_page, live_server):
     assert text(page, "reset") == "초기화"
 
 
-def test_korean_browser_starts_in_korean(browser_page, live_server):
-    page = browser_page("ko-KR")
-    errors = open_editor(page, live_server, new_graph(live_server, DOUGHNUT))
+def test_korean_browser_starts_in_korean(person, live_server):
+    editor = person("ko-KR")
+    page = editor.open(new_graph(live_server, DOUGHNUT)).page
+    errors = editor.errors
     assert page.evaluate("navigator.language") == "ko-KR"
     assert page.evaluate("document.documentElement.lang") == "ko"
     assert by_testid(page, "language").input_value() == "ko"
