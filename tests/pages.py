@@ -66,14 +66,6 @@ def wait_ready(page, ready: str | None = PALETTE, state: str = "visible", speed:
                           f"e => {{ e.value = {speed}; e.dispatchEvent(new Event('input')); }}")
 
 
-def open_editor(page, base: str, graph_id: str, console: bool = True, **ready) -> list:
-    """Open a graph by its edit link and wait until it is ready; the list its errors go into."""
-    errors = watch(page, console)
-    page.goto(editor_url(base, graph_id))
-    wait_ready(page, **ready)
-    return errors
-
-
 def snap(page) -> dict:
     return page.evaluate("window.gradcanvas.snapshot()")
 
