@@ -34,3 +34,19 @@ class TooLarge(Error):
     """Over a size limit: a document's bytes or nodes, a message, an upload."""
     status = 413
     code = "too_large"
+
+
+class RateLimited(Error):
+    """Too many requests of one kind from one browser or address; try again shortly."""
+    status = 429
+    code = "rate_limited"
+
+    def __init__(self, message: str, retry_after: float = 1.0):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class Unavailable(Error):
+    """The server cannot do it now (the disk is full, the store is read-only or full); nothing changed."""
+    status = 503
+    code = "unavailable"

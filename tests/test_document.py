@@ -3,6 +3,7 @@ malformed JSON and hostile text."""
 import copy
 import json
 import math
+import re
 
 import pytest
 
@@ -265,7 +266,7 @@ HOSTILE = [
     "<script>alert(1)</script>",
     "<img src=x onerror=alert(1)>",
     "\"; drop table graphs; --",
-    "tab\there\nnewline\r\x00nul\x1b[31mansi\u202eRTL",
+    "two\nlines [31mansi \u202eRTL \u200bzero-width",
     "{dout} × {y} {0} %s %(x)s",
     "😀 ∂L/∂x",
     "x" * 500,
@@ -322,6 +323,42 @@ def test_set_label_stores_hostile_text_as_data():
     for label in HOSTILE:
         g.set_label("tax", label)
         assert g.to_dict()["nodes"][3]["label"] == label
+
+
+# Characters no label, title or id may hold: a lone surrogate (no UTF-8 file can store it; it
+# once bricked a graph after its next snapshot), non-characters (XML forbids U+FFFF), controls.
+UNWRITABLE = {"x\ud800y": "U+D800", "\udc00": "U+DC00", "a\uffffb": "U+FFFF", "\ufdd0": "U+FDD0",
+              "\U0010ffff": "U+10FFFF", "nul\x00": "U+0000", "tab\t": "U+0009", "cr\r": "U+000D",
+              "esc\x1b[31m": "U+001B", "c1\x85": "U+0085"}
+
+
+@pytest.mark.parametrize("text", UNWRITABLE, ids=UNWRITABLE.values())
+def test_labels_and_titles_refuse_unwritable_characters_on_every_path(text):
+    where = UNWRITABLE[text]
+    g = ComputationGraph.from_dict(example_doc("doughnut"))
+    before = g.to_dict()
+    for edit in ({"type": "set_label", "id": "tax", "label": text}, {"type": "set_title", "title": text}):
+        with pytest.raises(GraphError, match=re.escape(where)):
+            g.apply_batch([edit])
+    assert g.to_dict() == before
+    bad_label = example_doc("doughnut")
+    bad_label["nodes"][0]["label"] = text
+    bad_title = {**example_doc("doughnut"), "title": text}
+    bad_id = example_doc("doughnut")
+    bad_id["nodes"][0]["id"] = "id" + text
+    for d in (bad_label, bad_title, bad_id):
+        with pytest.raises(GraphError):
+            ComputationGraph.from_dict(d)
+
+
+def test_a_newline_is_allowed_in_labels_but_not_in_ids():
+    g = ComputationGraph.from_dict(example_doc("doughnut"))
+    g.set_label("tax", "sales\ntax")
+    assert g.node("tax")["label"] == "sales\ntax"
+    d = example_doc("doughnut")
+    d["nodes"][0]["id"] = "two\nlines"
+    with pytest.raises(GraphError, match="U\\+000A"):
+        ComputationGraph.from_dict(d)
 
 
 # -- JSON-safe numbers -------------------------------------------------------------------

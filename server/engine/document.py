@@ -13,17 +13,27 @@ import math
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from ..errors import Refused, TooLarge
 from .registry import OPS
+from .text import loads_json, text_problem
 
 FORMAT = "gradcanvas"
 VERSION = 1
 
 Finite = Annotated[float, Field(strict=True, allow_inf_nan=False)]
-Id = Annotated[str, StringConstraints(strict=True, min_length=1, max_length=200)]
-Text = Annotated[str, StringConstraints(strict=True, max_length=500)]
+def _checked(newline: bool):
+    def check(value: str) -> str:
+        problem = text_problem(value, "the text", newline)
+        if problem:
+            raise ValueError(problem)
+        return value
+    return AfterValidator(check)
+
+
+Id = Annotated[str, StringConstraints(strict=True, min_length=1, max_length=200), _checked(newline=False)]
+Text = Annotated[str, StringConstraints(strict=True, max_length=500), _checked(newline=True)]
 
 
 class GraphError(Refused, ValueError):
@@ -102,6 +112,8 @@ def _pydantic_problems(err: ValidationError, prefix=()) -> list[str]:
             msg = "must be a finite number, not NaN or infinity"
         elif e["type"] in ("float_type", "int_type"):
             msg = f"must be a number, got {json.dumps(e.get('input'))[:40]}"
+        elif e["type"] == "value_error":
+            msg = msg.removeprefix("Value error, ")
         problems.append(f"{where}: {msg}")
     return problems
 
@@ -165,8 +177,8 @@ def loads(text: str | bytes, limits: Limits = Limits()) -> dict:
     if size > limits.max_bytes:
         raise GraphTooLarge(f"document is {size:,} bytes; the limit is {limits.max_bytes:,} bytes")
     try:
-        doc = json.loads(text)
-    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        doc = loads_json(text)
+    except ValueError as err:  # JSONDecodeError, UnicodeDecodeError, too deep
         raise GraphError(f"malformed JSON: {err}") from None
     if not isinstance(doc, dict):
         raise GraphError("document: must be a JSON object with format, version, nodes and edges")

@@ -14,6 +14,7 @@ import networkx as nx
 from . import document
 from .document import GraphError
 from .registry import OPS
+from .text import text_problem
 
 def _finite_number(value, what: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -177,6 +178,8 @@ class Edits:
         attrs = self.node(id)
         if label is not None and (not isinstance(label, str) or len(label) > 500):
             raise GraphError(f"label of {id!r}: must be text of at most 500 characters")
+        if label and text_problem(label, f"label of {id!r}"):
+            raise GraphError(text_problem(label, f"label of {id!r}"))
         old = attrs.get("label")
         if label is None or label == "":
             attrs.pop("label", None)
@@ -243,6 +246,8 @@ class Edits:
     def set_title(self, title) -> tuple[list, list]:
         if not isinstance(title, str) or len(title) > 500:
             raise GraphError("title: must be text of at most 500 characters")
+        if text_problem(title, "title"):
+            raise GraphError(text_problem(title, "title"))
         old, self.title = self.title, title
         return [{"type": "set_title", "title": title}], [{"type": "set_title", "title": old}]
 

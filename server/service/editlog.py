@@ -7,8 +7,12 @@ if anything fails, the commit included (a full disk), the batch is taken back ou
 """
 from __future__ import annotations
 
-from ..engine.document import GraphError
+import logging
+
+from ..engine.document import GraphError, validate
 from ..errors import Refused
+
+log = logging.getLogger(__name__)
 
 
 class EditLog:
@@ -17,6 +21,7 @@ class EditLog:
         self.id = graph_id
         self.store = store       # None: in memory only (unit tests, the CLI)
         self.version = version
+        self.problems: list[str] = []  # what loading had to repair or skip, for the log and the join
 
     def catch_up(self, tx=None):
         """Apply what other processes committed; returns (the shared state, whether edits arrived)."""
@@ -24,7 +29,11 @@ class EditLog:
         arrived = shared.version > self.version
         if arrived:
             for edit in self.store.edits_since(self.id, self.version):
-                self.graph.apply_batch(edit.ops)
+                try:
+                    self.graph.apply_batch(edit.ops)
+                except GraphError as err:  # a bad record must not make the graph unreachable
+                    self.problems.append(f"version {edit.version} could not be replayed and was skipped: {err}")
+                    log.warning("graph %s: %s", self.id, self.problems[-1])
                 self.version = edit.version
         return shared, arrived
 
@@ -46,7 +55,7 @@ class EditLog:
                 sync(tx)
                 changes, inverse = self._apply(batch(tx) if callable(batch) else batch, explain)
                 version = self.store.append(tx, self.id, self.version, kind, changes, inverse, client,
-                                            document=self.graph.to_dict)
+                                            document=self._loadable_document)
                 if mark is not None:
                     mark(tx, version, inverse)
                 after(changes, tx)
@@ -56,6 +65,13 @@ class EditLog:
             raise
         self.version = version
         return changes
+
+    def _loadable_document(self) -> dict:
+        """The document for a snapshot, checked on the way in: the store never keeps one that
+        could not be loaded again (the edit is refused instead)."""
+        doc = self.graph.to_dict()
+        validate(doc, self.graph.limits)
+        return doc
 
     def _apply(self, ops, explain):
         try:

@@ -46,9 +46,14 @@ class GraphService:
         """A join's reply: the patches missed since ``since``, or the whole graph."""
         with self.lock:
             missed = self.log.missed(since, MAX_MISSED)
+            reply = {"ok": True, "version": self.version, "state": self.state()}
             if missed is not None:
-                return {"ok": True, "version": self.version, "state": self.state(), "missed": missed}
-            return {"ok": True, "graph": self.graph.to_dict(), "version": self.version, "state": self.state()}
+                reply["missed"] = missed
+            else:
+                reply["graph"] = self.graph.to_dict()
+            if self.log.problems:  # what loading had to repair: said, never silently dropped
+                reply["repaired"] = list(self.log.problems)
+            return reply
 
     def history(self, client: str) -> dict:
         return self.log.history(client)
@@ -158,8 +163,13 @@ class GraphService:
     def step(self, direction: str, count=1) -> Outcome:
         with self.lock:
             self.sync()
-            events, done = self.cursor.step(direction, count)
-            self._save_cursor()
+            saved = self._saved()
+            try:
+                events, done = self.cursor.step(direction, count)
+                self._save_cursor()
+            except BaseException:
+                self._restore(saved)  # a cursor that was not saved was not moved
+                raise
             for event in events:
                 self.outbox.put("step", {"graph_id": self.id, **event}, self.id)
             return Outcome({"ok": True, "cursor": self.cursor.at.to_dict(), "done": done}, self.outbox)
@@ -167,8 +177,13 @@ class GraphService:
     def reset(self) -> Outcome:
         with self.lock:
             self.sync()
+            saved = self._saved()
             self.cursor.reset()
-            self._save_cursor()
+            try:
+                self._save_cursor()
+            except BaseException:
+                self._restore(saved)
+                raise
             self.outbox.put("state", {"graph_id": self.id, "version": self.version, "state": self.state()},
                             self.id)
             return Outcome({"ok": True, "cursor": self.cursor.at.to_dict()}, self.outbox)

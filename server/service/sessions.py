@@ -1,14 +1,18 @@
 """The graphs held in memory, by id: loaded from the store on first use, created through it."""
 from __future__ import annotations
 
+import logging
 import secrets
 import threading
 
 from ..engine.document import Limits
 from ..engine.graph import ComputationGraph
+from ..engine.repair import load_leniently
 from ..store.base import GraphNotFound
 from .graph import GraphService
 from .outbox import Outbox, Outcome
+
+log = logging.getLogger(__name__)
 
 
 class Sessions:
@@ -45,8 +49,11 @@ class Sessions:
 
     def _load(self, graph_id) -> GraphService:
         row = self.store.get(graph_id)
-        graph = ComputationGraph.from_dict(row.document, self.limits)
+        graph, problems = load_leniently(row.document, self.limits)
         service = GraphService(graph, graph_id, self.store, row.doc_version)
+        for problem in problems:
+            log.warning("graph %s: %s", graph_id, problem)
+        service.log.problems += problems
         with self._lock:  # two threads may load at once: keep the first
             return self._by_id.setdefault(graph_id, service)
 

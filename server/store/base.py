@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from ..errors import NotFound, Refused
+from ..errors import NotFound, Refused, Unavailable
 
 SNAPSHOT_EVERY = 50      # versions between document snapshots
 
@@ -26,8 +26,8 @@ class GraphNotFound(NotFound):
     """No graph with this id (or it was deleted)."""
 
 
-class StoreFull(Refused):
-    """The store holds as many graphs as it may."""
+class StoreFull(Unavailable):
+    """The store holds as many graphs as it may: no new graph until some are deleted."""
 
 
 class VersionConflict(Refused):

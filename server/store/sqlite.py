@@ -14,6 +14,7 @@ inside the transaction.
 from __future__ import annotations
 
 import json
+import os
 import secrets
 import sqlite3
 import threading
@@ -21,6 +22,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
+from ..errors import Unavailable
 from .base import SNAPSHOT_EVERY, EditRow, GraphNotFound, GraphRow, Shared, StoreFull, VersionConflict
 
 BUSY_TIMEOUT_MS = 10_000
@@ -69,15 +71,39 @@ MIGRATIONS = [
 ]
 
 
+@contextmanager
+def unavailable_on_failure(what: str):
+    """SQLite's and the file system's failures as Unavailable, saying what happened and what it means."""
+    try:
+        yield
+    except sqlite3.Error as err:
+        code = getattr(err, "sqlite_errorcode", None)
+        if code == sqlite3.SQLITE_FULL:
+            raise Unavailable(f"the disk is full; {what}") from err
+        if code in (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_PERM):
+            raise Unavailable(f"the data directory is read-only or cannot be opened; {what}") from err
+        if code is not None and code & 0xFF == sqlite3.SQLITE_IOERR:
+            raise Unavailable(f"the disk could not be written; {what}") from err
+        raise
+    except PermissionError as err:
+        raise Unavailable(f"no permission to write the data directory ({err.filename}); {what}") from err
+    except OSError as err:
+        raise Unavailable(f"{err.strerror} ({err.filename}); {what}") from err
+
+
 class SQLiteStore:
     """The Store protocol (base.py) on SQLite."""
 
     def __init__(self, path: str | Path, max_graphs: int = 10_000):
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self.max_graphs = max_graphs
         self._local = threading.local()
-        self._migrate()
+        with unavailable_on_failure(f"the data directory {self.path.parent} cannot be used"):
+            # The file holds every edit token: only its owner may read it. SQLite gives the
+            # -wal and -shm files the database's own mode.
+            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            os.close(os.open(self.path, os.O_CREAT | os.O_RDWR, 0o600))
+            self._migrate()
 
     @classmethod
     def in_dir(cls, data_dir: str | Path, **kw) -> "SQLiteStore":
@@ -100,15 +126,20 @@ class SQLiteStore:
 
     @contextmanager
     def write(self):
-        """A write transaction: BEGIN IMMEDIATE takes the lock across processes up front."""
-        db = self.db
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            yield db
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        db.execute("COMMIT")
+        """A write transaction: BEGIN IMMEDIATE takes the lock across processes up front.
+
+        If anything fails, COMMIT included, nothing of it is on disk, and a disk or
+        permission failure is raised as Unavailable with a message for the person."""
+        with unavailable_on_failure("your change was not saved"):
+            db = self.db
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+                db.execute("COMMIT")
+            except BaseException:
+                if db.in_transaction:
+                    db.execute("ROLLBACK")
+                raise
 
     def _migrate(self):
         with self.write() as db:
