@@ -4,6 +4,7 @@
 // canvas's own drawScene, so it looks exactly like the editor. The server then
 // puts the graph document inside it, so the PNG opens again as a graph.
 import { createCamera } from './camera.js';
+import { byTestId } from './dom.js';
 import { edgeCurve, graphBounds } from './geometry.js';
 import { onLanguageChange, t } from './i18n.js';
 import { localName } from './localname.js';
@@ -11,13 +12,13 @@ import { Dropdown } from './menu.js';
 import { Layer, drawScene } from './renderer.js';
 import { GraphModel } from './state.js';
 
-const $ = (root, id) => root.querySelector(`[data-testid="${id}"]`);
 
 const PNG_DPR = 2;              // device pixels per CSS pixel in the editor's PNG
 const MAX_SIDE = 16384;         // Chromium refuses larger canvases; big graphs get fewer pixels
 const MAX_AREA = 120e6;
 const FIGURE_PAD = 16;          // as server/export/svg.py frames its viewBox
 const STATUS_MS = 2500;
+const UPLOAD = { 'X-Requested-With': 'gradcanvas' };  // the server takes uploads only with it (no cross-site form can send it)
 
 export async function fetchFormats() {
   const res = await fetch('/api/formats', { headers: { Accept: 'application/json' } });
@@ -134,22 +135,22 @@ export class Files {
     this.model = model;
     this.graphId = graphId;
     this.showError = showError;
-    this.menuButton = $(topbar, 'export-menu');
-    this.menu = $(topbar, 'export-panel');
-    this.formatList = $(this.menu, 'export-formats');
-    this.status = $(topbar, 'file-status');
+    this.menuButton = byTestId('export-menu', topbar);
+    this.menu = byTestId('export-panel', topbar);
+    this.formatList = byTestId('export-formats', this.menu);
+    this.status = byTestId('file-status', topbar);
     this.statusTimer = null;
     this.opt = {
-      values: $(this.menu, 'export-values'),
-      grads: $(this.menu, 'export-grads'),
-      transparent: $(this.menu, 'export-transparent'),
+      values: byTestId('export-values', this.menu),
+      grads: byTestId('export-grads', this.menu),
+      transparent: byTestId('export-transparent', this.menu),
     };
 
     this.dropdown = new Dropdown(this.menuButton, this.menu);
-    $(this.menu, 'copy-svg').addEventListener('click', () => this.copySvg());
+    byTestId('copy-svg', this.menu).addEventListener('click', () => this.copySvg());
 
-    const input = $(topbar, 'open-file-input');
-    $(topbar, 'open-file').addEventListener('click', () => input.click());
+    const input = byTestId('open-file-input', topbar);
+    byTestId('open-file', topbar).addEventListener('click', () => input.click());
     input.addEventListener('change', () => {
       const [file] = input.files;
       input.value = '';  // choosing the same file again is a new change
@@ -221,7 +222,7 @@ export class Files {
     if (!blob) { this.showError(t('files.no_png')); return; }
     try {
       const res = await fetch(`/api/graphs/${encodeURIComponent(this.graphId)}/png`, {
-        method: 'POST', headers: { 'Content-Type': 'image/png' }, body: blob,
+        method: 'POST', headers: { 'Content-Type': 'image/png', ...UPLOAD }, body: blob,
       });
       if (!res.ok) { this.showError(t('files.png_failed', { error: await refusal(res) })); return; }
       const png = await res.blob();
@@ -258,7 +259,7 @@ export class Files {
     this.say(t('files.opening', { name: file.name }));
     let res;
     try {
-      res = await fetch('/api/graphs/import', { method: 'POST', body });
+      res = await fetch('/api/graphs/import', { method: 'POST', headers: UPLOAD, body });
     } catch (err) {
       this.say('');
       this.showError(t('files.open_failed', { name: file.name, error: err.message || err }));

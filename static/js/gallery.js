@@ -1,11 +1,11 @@
 // The Examples menu: every example GET /api/examples lists, opened as a fresh copy
 // (POST /api/examples/<name>), and a new empty graph (POST /api/graphs).
+import { byTestId } from './dom.js';
 import { onLanguageChange, t } from './i18n.js';
 import { localName } from './localname.js';
 import { Dropdown } from './menu.js';
 import { createAndOpen } from './newgraph.js';
 
-const $ = (root, id) => root.querySelector(`[data-testid="${id}"]`);
 const EMPTY = { format: 'gradcanvas', version: 1, title: '', nodes: [], edges: [] };
 
 export async function fetchExamples() {
@@ -16,10 +16,10 @@ export async function fetchExamples() {
 
 export class Gallery {
   constructor(root, { showError }) {
-    this.panel = $(root, 'examples-panel');
+    this.panel = byTestId('examples-panel', root);
     this.showError = showError;
     this.examples = null;
-    this.dropdown = new Dropdown($(root, 'examples-menu'), this.panel);
+    this.dropdown = new Dropdown(byTestId('examples-menu', root), this.panel);
     this.render();
     fetchExamples().then((examples) => { this.examples = examples; this.render(); })
       .catch((err) => showError(t('gallery.failed', { error: err.message })));

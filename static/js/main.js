@@ -117,6 +117,7 @@ connection.subscribe((kind, msg) => {
 
 const dirty = { scene: true, overlay: true, panels: true };
 const mark = (...layerNames) => { for (const l of layerNames) dirty[l] = true; };
+const refreshPanels = () => { dirty.panels = false; toolbar.refresh(); explain.refresh(); learn.refresh(); };
 const ALL = ['scene', 'overlay', 'panels'];
 const UI_DIRTY = {
   selection: ALL, step: ALL, access: ALL, preview: ['scene', 'overlay'],
@@ -131,7 +132,11 @@ ui.subscribe((kind) => {
   if (kind === 'status') toolbar.showConnection();
 });
 camera.subscribe(() => mark('scene', 'overlay'));
-onLanguageChange(() => { mark(...ALL); toolbar.showConnection(); });
+onLanguageChange(() => {  // at once, as the page's static text is: no frame shows two languages
+  mark('scene', 'overlay');
+  toolbar.showConnection();
+  refreshPanels();
+});
 
 fetchOps().then((ops) => {
   data.setOps(ops);
@@ -157,7 +162,7 @@ startLoop((now) => {
     drawOverlay(layers.overlay, scene, camera, ui, animator.tokens(now));
     drawPresence(layers.overlay, scene, camera, [...ui.peers.values()]);
   }
-  if (dirty.panels) { dirty.panels = false; toolbar.refresh(); explain.refresh(); learn.refresh(); }
+  if (dirty.panels) refreshPanels();
 });
 
 window.gradcanvas = inspector({ graphId, scene, ui, camera, canvas, layers, animator, presence, connection, fitView });
