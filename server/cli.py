@@ -55,9 +55,8 @@ def cmd_export(args) -> int:
 def cmd_new(args) -> int:
     from .teaching.formula import parse_formula
     source = args.formula
-    path = Path(source)
-    if "\n" not in source and len(source) < 4096 and path.suffix in (".txt", ".py", ".gc", "") and path.is_file():
-        source = path.read_text("utf-8")
+    if _names_a_file(source):
+        source = Path(source).read_text("utf-8")
     doc = parse_formula(source, title=args.title or "")
     text = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
     if args.o in (None, "-"):
@@ -66,6 +65,17 @@ def cmd_new(args) -> int:
         Path(args.o).write_text(text, "utf-8")
         print(f"wrote {args.o} ({len(doc['nodes'])} nodes, output {doc['output']!r})", file=sys.stderr)
     return 0
+
+
+def _names_a_file(text: str) -> bool:
+    """Whether --formula names a file rather than holding the formula (a formula of any length
+    is no file name: asking the file system about it fails for names over 255 bytes)."""
+    if "\n" in text:
+        return False
+    try:
+        return Path(text).suffix in (".txt", ".py", ".gc", "") and Path(text).is_file()
+    except (OSError, ValueError):  # too long for a file name, or a NUL in it
+        return False
 
 
 def cmd_check(args) -> int:
@@ -147,7 +157,22 @@ def add_serve_arguments(p):
                    help="origins allowed to open the socket besides the page's own ('*' for any)")
     p.add_argument("--max-graphs", type=int, default=10_000, help="graphs the store may hold")
     p.add_argument("--edits-per-second", type=float, default=50,
-                   help="edits, steps and updates one connection may send a second (bursts of twice that)")
+                   help="edits, steps and updates one browser may send a second (bursts of twice that)")
+    p.add_argument("--allowed-hosts", metavar="HOST", nargs="+", default=[],
+                   help="Host names to answer besides localhost, 127.0.0.1, ::1 and the bind address "
+                        "('*' for any; needed behind a proxy or on a public name)")
+    p.add_argument("--creations-per-minute", type=float, default=10,
+                   help="new graphs one browser may make a minute, bursts of three times that (0: no limit)")
+    p.add_argument("--creations-per-minute-per-address", type=float, default=60,
+                   help="new graphs one network address may make a minute, bursts of twice that (0: no limit)")
+    p.add_argument("--checks-per-minute", type=float, default=30,
+                   help="gradient checks one browser may run a minute (0: no limit)")
+    p.add_argument("--memory-budget-mb", type=float, default=512,
+                   help="graphs held in memory beyond this are dropped, least recently used first")
+    p.add_argument("--threads", type=int, default=100,
+                   help="connections served at once (each websocket holds one)")
+    p.add_argument("--debug", action="store_true",
+                   help="Werkzeug's development server with its debugger instead of the production server")
 
 
 def main(argv=None) -> int:

@@ -20,6 +20,11 @@ class Refused(Error):
     """The request makes no sense for this graph (a cycle, a wrong port, a bad value)."""
 
 
+class WrongMediaType(Refused):
+    status = 415
+    code = "unsupported_media_type"
+
+
 class NotFound(Error):
     status = 404
     code = "not_found"

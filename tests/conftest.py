@@ -5,6 +5,7 @@ from __future__ import annotations
 import collections
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -19,10 +20,14 @@ ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("GRADCANVAS_CHROMIUM", "/usr/bin/chromium")
 
 
+UNLIMITED = {"CREATIONS_PER_MINUTE": 0, "CREATIONS_PER_MINUTE_PER_ADDRESS": 0, "CHECKS_PER_MINUTE": 0}
+
+
 @pytest.fixture
 def app(tmp_path):
     from server.web.app import create_app
-    app = create_app({"TESTING": True, "DATA_DIR": str(tmp_path / "data")})
+    # Quotas that tests creating many graphs never meet; tests/test_hardening.py checks the defaults.
+    app = create_app({"TESTING": True, "DATA_DIR": str(tmp_path / "data"), **UNLIMITED})
     yield app
     app.extensions["gradcanvas.store"].close()
 
@@ -90,10 +95,13 @@ def start_server(*extra_args, env=None, data_dir=None, port=None):
     import tempfile
     port = port or free_port()
     data_dir = data_dir or tempfile.mkdtemp(prefix="gradcanvas-test-")
+    quotas = [] if "--creations-per-minute" in extra_args else \
+        ["--creations-per-minute", "0", "--creations-per-minute-per-address", "0", "--checks-per-minute", "0"]
     proc = subprocess.Popen([sys.executable, "-m", "server.cli", "serve", "--port", str(port),
-                             "--data-dir", str(data_dir), *extra_args],
+                             "--data-dir", str(data_dir), *quotas, *extra_args],
                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            env={**os.environ, **(env or {})})
+                            env={**os.environ, **(env or {})},
+                            start_new_session=True)  # its own process group: gunicorn's master and worker
     url = f"http://127.0.0.1:{port}"
     # Read the server's log all the time: a full pipe (64 KB, some 800 requests) blocks
     # the server's next log write, and with it every request. The tail is kept for errors.
@@ -110,8 +118,28 @@ def start_server(*extra_args, env=None, data_dir=None, port=None):
                 reader.join(timeout=5)  # the pipe is at its end: the reader has the last lines
                 raise RuntimeError("server exited: " + b"".join(log).decode(errors="replace"))
             time.sleep(0.1)  # between two tries
-    proc.kill()
+    kill_server(proc)
     raise RuntimeError("server did not start within 20 s")
+
+
+def kill_server(proc, sig=signal.SIGKILL):
+    """Signal the server's whole process group (gunicorn's master and its worker) and reap it."""
+    def signal_group(s):
+        try:
+            os.killpg(proc.pid, s)
+        except ProcessLookupError:  # already gone
+            pass
+    signal_group(sig)
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        signal_group(signal.SIGKILL)
+        proc.wait(timeout=10)
+
+
+def stop_server(proc):
+    """A quick shutdown (gunicorn's SIGINT), then SIGKILL if it lingers."""
+    kill_server(proc, signal.SIGINT)
 
 
 @pytest.fixture(scope="session")
@@ -119,11 +147,7 @@ def live_server():
     """The base URL of a real gradcanvas server, for websocket and browser tests."""
     proc, url = start_server()
     yield url
-    proc.terminate()
-    try:
-        proc.wait(timeout=5)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    stop_server(proc)
 
 
 # Graph id → its edit link (a path), from the creation replies seen here: the bare id

@@ -35,6 +35,9 @@ def test_export_endpoint_serves_each_format_with_a_safe_file_name(client, graph_
     assert "/" not in disposition.split("filename", 1)[1].replace("filename*=UTF-8''", "")
 
 
+UPLOAD = {"X-Requested-With": "gradcanvas"}  # uploads need it: a cross-site form cannot send it
+
+
 def test_export_state_current_follows_the_cursor(client, app, graph_id):
     idle = client.get(f"/api/graphs/{graph_id}/export?format=svg&state=current").data
     assert b">220<" not in idle
@@ -61,7 +64,7 @@ def test_export_of_unknown_graph_is_404(client):
 def test_import_endpoint_reopens_an_export_as_an_editable_graph(client, graph_id, fmt):
     data = client.get(f"/api/graphs/{graph_id}/export?format={fmt}").data
     r = client.post("/api/graphs/import", data={"file": (io.BytesIO(data), f"figure.{fmt}")},
-                    content_type="multipart/form-data")
+                    content_type="multipart/form-data", headers=UPLOAD)
     assert r.status_code == 201, r.json
     assert client.get(f"/api/graphs/{r.json['id']}").json == client.get(f"/api/graphs/{graph_id}").json
 
@@ -73,12 +76,12 @@ def test_import_endpoint_reopens_an_export_as_an_editable_graph(client, graph_id
         b'{"id":"n%d","op":"input"}' % i for i in range(5001)) + b']}', 413, "limit is 5,000"),
 ])
 def test_import_endpoint_refuses_foreign_corrupt_and_oversized_files(client, data, status, message):
-    r = client.post("/api/graphs/import", data={"file": (io.BytesIO(data), "x")}, content_type="multipart/form-data")
+    r = client.post("/api/graphs/import", data={"file": (io.BytesIO(data), "x")}, content_type="multipart/form-data", headers=UPLOAD)
     assert r.status_code == status and message in r.json["error"]
 
 
 def test_import_without_a_file_field_says_how(client):
-    r = client.post("/api/graphs/import", data={"other": "x"}, content_type="multipart/form-data")
+    r = client.post("/api/graphs/import", data={"other": "x"}, content_type="multipart/form-data", headers=UPLOAD)
     assert r.status_code == 400 and "field 'file'" in r.json["error"]
 
 
@@ -135,8 +138,8 @@ def test_editor_png_comes_back_with_the_document_inside(client, graph_id):
     from server.export.embed import document_from_file
     raw = io.BytesIO()
     Image.new("RGBA", (20, 10), (255, 255, 255, 255)).save(raw, format="PNG")
-    r = client.post(f"/api/graphs/{graph_id}/png", data=raw.getvalue(), content_type="image/png")
+    r = client.post(f"/api/graphs/{graph_id}/png", data=raw.getvalue(), content_type="image/png", headers=UPLOAD)
     assert r.status_code == 200 and r.mimetype == "image/png"
     assert document_from_file(r.data) == client.get(f"/api/graphs/{graph_id}").json
-    assert client.post(f"/api/graphs/{graph_id}/png", data=b"nope").status_code == 400
-    assert client.post(f"/api/graphs/{graph_id}/png", data=b"\x89PNG\r\n\x1a\nbroken").status_code == 400
+    assert client.post(f"/api/graphs/{graph_id}/png", data=b"nope", headers=UPLOAD).status_code == 400
+    assert client.post(f"/api/graphs/{graph_id}/png", data=b"\x89PNG\r\n\x1a\nbroken", headers=UPLOAD).status_code == 400

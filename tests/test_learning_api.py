@@ -13,14 +13,14 @@ def test_formula_endpoint_creates_a_graph(client):
     assert doc["output"] == "price" and len(doc["nodes"]) == 5
 
 
-@pytest.mark.parametrize("body, message", [
-    ({"text": "import os"}, "line 1, column 1: imports are not allowed"),
-    ({"text": 5}, "send JSON"),
-    (None, "send JSON"),
+@pytest.mark.parametrize("body, status, message", [
+    ({"text": "import os"}, 400, "line 1, column 1: imports are not allowed"),
+    ({"text": 5}, 400, "send JSON"),
+    (None, 415, "send JSON with the header Content-Type: application/json"),  # not JSON at all
 ])
-def test_formula_endpoint_refuses_bad_formulas(client, body, message):
+def test_formula_endpoint_refuses_bad_formulas(client, body, status, message):
     r = client.post("/api/formula", json=body) if body is not None else client.post("/api/formula", data="x")
-    assert r.status_code == 400 and message in r.json["error"]
+    assert r.status_code == status and message in r.json["error"]
 
 
 def test_check_endpoint_reports_every_input(client, app):

@@ -16,10 +16,29 @@ def make(client, name="doughnut"):
     return r.json
 
 
-def test_first_visit_opens_a_fresh_doughnut_then_the_library(client):
+def test_first_visit_shows_the_doughnut_stores_nothing_until_the_first_edit_then_the_library(app, client):
+    from server.web.realtime import socketio
+    store = app.extensions["gradcanvas.store"]
     r = client.get("/")
-    assert r.status_code == 302 and r.location.startswith("/g/")
-    assert client.get(r.location).status_code == 200
+    assert r.status_code == 302 and r.location == "/try/doughnut"
+    page = client.get(r.location)
+    assert page.status_code == 200 and b'data-draft="doughnut"' in page.data
+    assert store.list() == [] and client.get("/").location == "/try/doughnut"  # looking stores nothing
+    sio = socketio.test_client(app, flask_test_client=client)  # the page's socket, with its cookie
+    join = sio.emit("join", {"draft": "doughnut"}, callback=True)
+    assert join["ok"] and join["draft"] and join["role"] == "edit" and join["graph_id"].startswith("draft-")
+    stepped = sio.emit("step", {"graph_id": join["graph_id"], "direction": "forward", "count": "all"}, callback=True)
+    assert stepped["ok"] and store.list() == []  # stepping is not changing
+    ack = sio.emit("edit", {"graph_id": join["graph_id"], "version": 0,
+                            "ops": [{"type": "set_value", "id": "tax", "value": 1.2}]}, callback=True)
+    promoted = ack["promoted"]
+    assert ack["ok"] and ack["version"] == 1 and promoted["from"] == join["graph_id"]
+    assert [g["id"] for g in client.get("/api/graphs").json] == [promoted["graph_id"]]  # this browser's now
+    doc = client.get(f"/api/graphs/{promoted['graph_id']}").json
+    assert next(n for n in doc["nodes"] if n["id"] == "tax")["value"] == 1.2
+    again = sio.emit("join", {"graph_id": promoted["graph_id"], "token": promoted["token"], "since": 0}, callback=True)
+    assert again["role"] == "edit" and [m["version"] for m in again["missed"]] == [1]
+    assert again["state"]["cursor"]["phase"] == "forward"  # the draft's stepping came along
     assert client.get("/").location == "/library"
     assert client.get("/library").status_code == 200
 

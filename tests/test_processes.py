@@ -13,7 +13,7 @@ import socketio
 
 from server.teaching.examples import example_doc
 
-from conftest import edit_token, free_port, post_json, start_server
+from conftest import edit_token, free_port, kill_server, post_json, start_server, stop_server
 
 REDIS = shutil.which("redis-server") or "/usr/bin/redis-server"
 
@@ -34,6 +34,7 @@ def connect(url, gid, client_id, on_patch=None):
 
 
 def stop(proc):
+    """Stop a process that is not a gradcanvas server (redis-server)."""
     proc.terminate()
     try:
         proc.wait(timeout=5)
@@ -53,8 +54,7 @@ def test_every_acknowledged_edit_survives_kill_9(tmp_path):
                                       {"type": "set_value", "id": "doughnut", "value": 100 + k}]}, timeout=10)
         assert r["ok"], r
         acked.append(r["version"])
-    os.kill(proc.pid, signal.SIGKILL)  # no shutdown, no flush: only what was committed is there
-    proc.wait(timeout=5)
+    kill_server(proc)  # SIGKILL to master and worker: no shutdown, no flush, only what was committed is there
     sio.disconnect()
 
     proc2, url2 = start_server(data_dir=tmp_path)
@@ -68,7 +68,7 @@ def test_every_acknowledged_edit_survives_kill_9(tmp_path):
         assert ack["history"]["can_undo"]  # and the undo history came back with it
         sio.disconnect()
     finally:
-        stop(proc2)
+        stop_server(proc2)
 
 
 @pytest.fixture
@@ -96,7 +96,7 @@ def two_servers(tmp_path, redis_url):
     procs = [start_server("--message-queue", redis_url, data_dir=tmp_path) for _ in range(2)]
     yield [url for _, url in procs]
     for proc, _ in procs:
-        stop(proc)
+        stop_server(proc)
 
 
 @pytest.mark.slow

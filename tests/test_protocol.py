@@ -168,7 +168,7 @@ def test_http_api_creates_and_returns_documents(client):
     assert r.status_code == 201
     got = client.get(f"/api/graphs/{r.json['id']}").json
     assert got["nodes"][1]["id"] == "sq" and got["output"] == "out"
-    bad = client.post("/api/graphs", data=b"{not json")
+    bad = client.post("/api/graphs", data=b"{not json", content_type="application/json")
     assert bad.status_code == 400 and "malformed JSON" in bad.json["error"]
     assert client.get("/api/graphs/none").status_code == 404
     r = client.get("/")  # this browser has graphs now: the library
@@ -180,7 +180,7 @@ def test_http_api_creates_and_returns_documents(client):
 def test_oversized_document_is_refused_with_413(app):
     app.config["MAX_DOCUMENT_BYTES"] = 2_000_000
     big = b'{"format": "gradcanvas", "version": 1, "nodes": [], "pad": "' + b"x" * 2_100_000 + b'"}'
-    r = app.test_client().post("/api/graphs", data=big)
+    r = app.test_client().post("/api/graphs", data=big, content_type="application/json")
     assert r.status_code == 413 and "the limit is 2,000,000 bytes" in r.json["error"]
     huge = b"x" * (app.config["MAX_CONTENT_LENGTH"] + 1)
     r = app.test_client().post("/api/graphs", data=huge)

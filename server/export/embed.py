@@ -10,7 +10,9 @@ from __future__ import annotations
 import io
 import json
 
-from ..engine.document import GraphError, Limits, loads, validate
+from ..engine.document import GraphError, GraphTooLarge, Limits, loads, validate
+
+MAX_IMPORT_PIXELS = 40_000_000
 
 NS = "https://gradcanvas.invalid/ns/document/1"
 PNG_KEY = "gradcanvas"
@@ -73,9 +75,15 @@ def _from_svg(data: bytes) -> str:
 def _from_png(data: bytes) -> str:
     from PIL import Image, UnidentifiedImageError
     try:
-        with Image.open(io.BytesIO(data)) as img:
+        with Image.open(io.BytesIO(data)) as img:  # reads the header only
+            w, h = img.size
+            if w * h > MAX_IMPORT_PIXELS:  # refused before a byte of it is decoded
+                raise GraphTooLarge(f"this PNG is {w:,} × {h:,} pixels; images over "
+                                    f"{MAX_IMPORT_PIXELS / 1e6:.0f} million pixels are not read")
             img.load()  # reads every chunk, so a truncated file fails here
             text = getattr(img, "text", {}).get(PNG_KEY)
+    except GraphTooLarge:
+        raise
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as err:
         raise GraphError(f"this PNG cannot be read: {err}") from None
     if not text:

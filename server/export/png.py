@@ -10,9 +10,11 @@ from __future__ import annotations
 import os
 import re
 
-from ..engine.document import GraphError
+from ..engine.document import GraphError, GraphTooLarge
 from .embed import png_with_document
 from .svg import render as render_svg
+
+MAX_PIXELS = 40_000_000  # about 160 MB of RGBA in Chromium, and as much again to encode it
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
@@ -38,6 +40,10 @@ def _rasterise(svg_text: str, scale: float, transparent: bool) -> bytes:
         raise GraphError(f"PNG export needs Chromium at {chromium_path()} (Debian: apt-get install chromium)")
     m = re.search(r'width="([\d.]+)" height="([\d.]+)"', svg_text)
     w, h = (float(m.group(1)), float(m.group(2))) if m else (800.0, 600.0)
+    pixels = w * h * (2 * scale) ** 2
+    if pixels > MAX_PIXELS:  # refused before Chromium allocates any of it
+        raise GraphTooLarge(f"the PNG would be {int(w * 2 * scale):,} × {int(h * 2 * scale):,} pixels, more than "
+                            f"{MAX_PIXELS / 1e6:.0f} million; lower the scale, tidy the graph, or export SVG")
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)

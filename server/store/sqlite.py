@@ -149,6 +149,11 @@ class SQLiteStore:
                     db.execute(statement)
                 db.execute(f"PRAGMA user_version={number}")
 
+    def ping(self):
+        """Raise Unavailable unless the store can take a write now (GET /health)."""
+        with self.write():
+            pass
+
     def schema_version(self) -> int:
         return self.db.execute("PRAGMA user_version").fetchone()[0]
 

@@ -45,6 +45,14 @@ def unary_operators() -> dict[str, str]:
     return {spec.operator: name for name, spec in OPS.items() if spec.notation == "prefix"}
 
 
+def _float(number) -> float:
+    """A literal as a float; an integer beyond the float range is ∞ (refused as too large), not a crash."""
+    try:
+        return float(number)
+    except OverflowError:
+        return math.inf if number > 0 else -math.inf
+
+
 class FormulaError(GraphError):
     pass
 
@@ -89,7 +97,7 @@ class _Builder:
             sign *= -1.0 if isinstance(node.op, ast.USub) else 1.0
             node = node.operand
         if isinstance(node, ast.Constant) and type(node.value) in (int, float):
-            value = sign * float(node.value)
+            value = sign * _float(node.value)
             if math.isfinite(value):
                 return value
         return None
@@ -99,7 +107,7 @@ class _Builder:
         if isinstance(node, ast.Constant):
             if type(node.value) not in (int, float):
                 self.fail(node, f"only numbers are allowed, not {type(node.value).__name__} {node.value!r:.30}")
-            if not math.isfinite(float(node.value)):
+            if not math.isfinite(_float(node.value)):
                 self.fail(node, "the number is too large")
             return []
         if isinstance(node, ast.Name):
@@ -141,7 +149,7 @@ class _Builder:
     def build(self, node, args: list) -> str:
         """The node for one checked expression, its sub-expressions already built."""
         if isinstance(node, ast.Constant):
-            return self.new(node, "input", value=float(node.value))
+            return self.new(node, "input", value=_float(node.value))
         if isinstance(node, ast.Name):
             return self.names[node.id]
         if isinstance(node, ast.UnaryOp):

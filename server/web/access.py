@@ -12,12 +12,15 @@ role on every request that changes anything. The UI only follows.
 """
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
 from pathlib import Path
 
-from flask import current_app, session as cookie
+from flask import current_app, request, session as cookie
 
 from ..errors import Forbidden
+from .guard import cross_site
 
 
 def role_for(service, token) -> str:
@@ -35,11 +38,29 @@ def role_for(service, token) -> str:
 
 
 def browser_id() -> str:
-    """This browser's random id, kept in the signed session cookie."""
+    """This browser's random id, kept in the signed session cookie (SameSite=Lax).
+
+    A request from another site that arrives without the cookie gets a throwaway
+    id and no Set-Cookie: it must never replace the browser's own cookie, and with
+    it every grant the browser holds."""
     if "browser" not in cookie:
+        if cross_site():
+            return "cross-site:" + secrets.token_urlsafe(16)
         cookie["browser"] = secrets.token_urlsafe(16)
         cookie.permanent = True
     return cookie["browser"]
+
+
+def editor_identity(browser: str | None, offered=None, sid: str = "") -> str:
+    """Who an editor is for undo/redo: derived from the signed browser cookie, so nothing
+    another person can see (presence shows none of it) lets them act as someone else.
+    A client without the cookie (a script) is known by the id it offers, or its connection."""
+    if browser:
+        key = current_app.config["SECRET_KEY"].encode()
+        return "b:" + hmac.new(key, browser.encode(), hashlib.sha256).hexdigest()[:24]
+    if isinstance(offered, str) and 8 <= len(offered) <= 64:
+        return "c:" + offered
+    return "s:" + sid
 
 
 def store():
@@ -50,6 +71,11 @@ def links(graph_id: str) -> dict:
     row = store().get(graph_id)
     return {"url": f"/g/{graph_id}", "edit_url": f"/g/{graph_id}?edit={row.edit_token}",
             "view_url": f"/g/{graph_id}?view={row.view_token}"}
+
+
+def creating():
+    """Count a new graph against this browser's and this address's quotas (429 past them)."""
+    current_app.extensions["gradcanvas.quotas"].creating(browser_id(), request.remote_addr or "")
 
 
 def created(service) -> dict:

@@ -10,12 +10,15 @@ from flask import Blueprint, current_app, jsonify, request
 from ..engine.document import loads
 from ..engine.graph import ComputationGraph
 from ..engine.registry import describe_ops
-from ..errors import NotFound, Refused
+from ..errors import NotFound, Refused, TooLarge
 from ..export import FORMATS
 from ..teaching.examples import example_doc, list_examples
 from ..teaching.formula import parse_formula
 from ..teaching.gradcheck import check_gradients
-from .access import created
+from .access import browser_id, created, creating
+from .guard import needs
+
+MAX_CHECK_WORK = 2_000_000  # inputs × nodes: two evaluations each, a few seconds at most
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -46,6 +49,7 @@ def examples():
 
 @bp.post("/examples/<name>")
 def copy_example(name):
+    creating()
     try:
         doc = example_doc(name)
     except KeyError as err:
@@ -54,14 +58,18 @@ def copy_example(name):
 
 
 @bp.post("/graphs")
+@needs("json")
 def create_graph():
+    creating()
     doc = loads(request.get_data(), sessions().limits)
     return jsonify(created(sessions().create(doc))), 201
 
 
 @bp.post("/formula")
+@needs("json")
 def from_formula():
     """A new graph from a formula: {text, title?} → 201 {id}; 400 with line and column."""
+    creating()
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or not isinstance(body.get("text"), str):
         raise Refused("send JSON {\"text\": \"a = 2\\nb = a * a\"}")
@@ -72,8 +80,14 @@ def from_formula():
 @bp.get("/graphs/<graph_id>/check")
 def gradient_check(graph_id):
     """Backprop beside central differences for every input: the "Check gradients" panel.
-    It works on a copy, so the graph's lock is held only to read the document."""
+    It works on a copy, so the graph's lock is held only to read the document; it is
+    bounded in size and rate, since it evaluates the graph twice per input."""
+    current_app.extensions["gradcanvas.quotas"].check.take(browser_id() + "|" + (request.remote_addr or ""))
     graph = ComputationGraph.from_dict(service(graph_id).document(), sessions().limits)
+    inputs = sum(1 for _, a in graph.g.nodes(data=True) if a["op"] == "input")
+    if inputs * len(graph) > MAX_CHECK_WORK:
+        raise TooLarge(f"the gradient check of {len(graph):,} nodes with {inputs:,} inputs is too large to run "
+                       f"here (at most {MAX_CHECK_WORK:,} node evaluations); run `gradcanvas check` instead")
     return jsonify([c.to_dict() for c in check_gradients(graph)])
 
 

@@ -3,18 +3,40 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, request
+from flask.sessions import SecureCookieSessionInterface
 
 from ..engine.document import Limits
-from .realtime import socketio
-from .access import secret_key
-from .clients import Clients
 from ..errors import Error, TooLarge
 from ..service import Sessions
 from ..store import SQLiteStore, default_data_dir
+from . import wire_json
+from .access import secret_key
+from .clients import Clients
+from .guard import HostCheck, allowed_hosts, check_request
+from .quotas import Quotas
+from .realtime import socketio, use_queue
 from .replies import http_error
 
 HERE = Path(__file__).resolve().parent.parent  # the server package
+
+DEFAULTS = dict(
+    MAX_NODES=5000,
+    MAX_DOCUMENT_BYTES=2_000_000,
+    CORS_ALLOWED_ORIGINS=None,      # None: same origin only
+    ALLOWED_HOSTS=None,             # Host names to answer besides loopback and BIND_HOST ("*": any)
+    BIND_HOST=None,                 # the address served on (its name is allowed as a Host)
+    DATA_DIR=None,                  # None: $GRADCANVAS_DATA, else the platform's user data folder
+    MAX_GRAPHS=10_000,
+    EDITS_PER_SECOND=50,            # per browser, across its connections, with bursts of twice that
+    CREATIONS_PER_MINUTE=10,        # new graphs per browser (bursts of three times that) …
+    CREATIONS_PER_MINUTE_PER_ADDRESS=60,  # … and per network address (bursts of twice that)
+    CHECKS_PER_MINUTE=30,           # gradient checks per browser
+    MEMORY_BUDGET_MB=512,           # graphs held in memory beyond it are dropped, least recently used
+    DELETED_RETENTION_DAYS=30,      # a deleted graph can be restored for this long
+    MESSAGE_QUEUE=None,             # redis://… to fan broadcasts out across processes
+    SESSION_COOKIE_SAMESITE="Lax",  # the browser cookie never rides along a cross-site POST
+)
 
 
 def _folder(name: str) -> str:
@@ -23,39 +45,41 @@ def _folder(name: str) -> str:
     return str(inside if inside.is_dir() else HERE.parent / name)
 
 
+class CookieSessions(SecureCookieSessionInterface):
+    """The signed cookie, marked Secure whenever the page was served over HTTPS."""
+
+    def get_cookie_secure(self, app):
+        return super().get_cookie_secure(app) or request.is_secure
+
+
 def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, template_folder=_folder("templates"), static_folder=_folder("static"),
                 static_url_path="/static")
-    app.config.update(
-        MAX_NODES=5000,
-        MAX_DOCUMENT_BYTES=2_000_000,
-        CORS_ALLOWED_ORIGINS=None,  # None: same origin only
-        DATA_DIR=None,              # None: $GRADCANVAS_DATA, else the platform's user data folder
-        MAX_GRAPHS=10_000,
-        EDITS_PER_SECOND=50,        # per connection, with bursts of twice that
-        DELETED_RETENTION_DAYS=30,  # a deleted graph can be restored for this long
-        MESSAGE_QUEUE=None,         # redis://… to fan broadcasts out across processes
-    )
+    app.config.update(DEFAULTS)
     app.config.update(config or {})
     # An imported PNG or SVG is bigger than the document it carries; the document's own
     # limit is checked once it is out of the file.
     app.config["MAX_CONTENT_LENGTH"] = 4 * app.config["MAX_DOCUMENT_BYTES"] + 65536
+    app.session_interface = CookieSessions()
     limits = Limits(max_nodes=app.config["MAX_NODES"], max_bytes=app.config["MAX_DOCUMENT_BYTES"])
     data_dir = app.config["DATA_DIR"] or default_data_dir()
-    store = SQLiteStore.in_dir(data_dir, max_graphs=app.config["MAX_GRAPHS"])
+    store = SQLiteStore.in_dir(data_dir, max_graphs=app.config["MAX_GRAPHS"])  # Unavailable: a clear refusal
     store.purge_deleted(app.config["DELETED_RETENTION_DAYS"] * 86400)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = secret_key(data_dir)
     app.extensions["gradcanvas.store"] = store
-    app.extensions["gradcanvas.sessions"] = Sessions(limits, store)
+    app.extensions["gradcanvas.sessions"] = Sessions(limits, store, app.config["MEMORY_BUDGET_MB"] * 2**20)
     app.extensions["gradcanvas.clients"] = Clients(app.config["EDITS_PER_SECOND"])
+    app.extensions["gradcanvas.quotas"] = Quotas(app.config)
 
-    from . import api, events, files, library, pages  # noqa: F401  (events registers the socket handlers)
+    from . import api, events, files, health, library, pages  # noqa: F401  (events registers the socket handlers)
     app.register_blueprint(pages.bp)
     app.register_blueprint(library.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(files.bp)
-    app.register_error_handler(Error, http_error)
+    app.register_blueprint(health.bp)
+    app.before_request(check_request)
+    app.register_error_handler(Error, pages.error_page)
 
     @app.errorhandler(413)
     def too_large(_):
@@ -64,5 +88,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     socketio.init_app(app, cors_allowed_origins=app.config["CORS_ALLOWED_ORIGINS"],
                       max_http_buffer_size=app.config["MAX_DOCUMENT_BYTES"] + 65536,
-                      message_queue=app.config["MESSAGE_QUEUE"])
+                      json=wire_json, **use_queue(app.config["MESSAGE_QUEUE"]))
+    # Outermost, so the Socket.IO handshake is checked too.
+    app.wsgi_app = HostCheck(app.wsgi_app, allowed_hosts(app.config["ALLOWED_HOSTS"], app.config["BIND_HOST"]))
     return app

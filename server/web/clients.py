@@ -7,6 +7,7 @@ connection without one is known by its sid.
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 import time
 from dataclasses import dataclass, field
 
@@ -14,6 +15,7 @@ from ..errors import Forbidden, Refused
 
 COLOURS = ["#d62728", "#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#e377c2", "#8c564b"]
 PRESENCE_INTERVAL_S = 0.05   # at most 20 presence messages a second per connection
+MAX_BUCKETS = 50_000         # identities whose edit rate is remembered
 
 
 @dataclass
@@ -68,13 +70,19 @@ class Client:
         return True
 
     def public(self) -> dict:
-        return {"sid": self.sid, "client": self.id, "name": self.name, "colour": self.colour}
+        """What everyone in the room may know: nothing that identifies the editor for undo."""
+        return {"sid": self.sid, "name": self.name, "colour": self.colour}
+
+    def own(self) -> dict:
+        """What the connection itself is told about itself (the join ack's ``me``)."""
+        return {**self.public(), "client": self.id}
 
 
 class Clients:
     def __init__(self, edits_per_second: float = 20.0):
         self.edits_per_second = edits_per_second
         self._by_sid: dict[str, Client] = {}
+        self._buckets: OrderedDict[str, TokenBucket] = OrderedDict()  # identity → its edit bucket
         self._lock = threading.Lock()
         self._count = 0
 
@@ -88,10 +96,17 @@ class Clients:
                     TokenBucket(self.edits_per_second, 2 * self.edits_per_second))
             return c
 
-    def identify(self, sid: str, client=None, name=None) -> Client:
+    def identify(self, sid: str, identity: str, name=None) -> Client:
+        """Bind a connection to its editor identity (web/access.py editor_identity). Its edit
+        rate limit is the identity's, shared by all of one browser's connections."""
         c = self.get(sid)
-        if isinstance(client, str) and 8 <= len(client) <= 64:
-            c.id = client
+        c.id = identity
+        with self._lock:
+            bucket = self._buckets.pop(identity, None) or c.edits
+            self._buckets[identity] = bucket
+            while len(self._buckets) > MAX_BUCKETS:
+                self._buckets.popitem(last=False)
+        c.edits = bucket
         if isinstance(name, str) and name.strip():
             c.name = name.strip()[:40]
         return c

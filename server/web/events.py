@@ -7,15 +7,17 @@ from __future__ import annotations
 
 import functools
 
-from flask import current_app, request
-from flask_socketio import join_room
+from flask import current_app, request, session as cookie
+from flask_socketio import join_room, leave_room
 
-from ..errors import Error
+from ..errors import Error, NotFound, Refused
 from ..service import Message
-from .access import role_for
+from ..teaching.examples import example_doc
+from .access import editor_identity, role_for
 from .publish import publish, send
 from .realtime import socketio
 from .replies import socket_error
+from .wire_json import MALFORMED
 
 
 def acked(handler):
@@ -37,8 +39,12 @@ def clients():
     return current_app.extensions["gradcanvas.clients"]
 
 
+def sessions():
+    return current_app.extensions["gradcanvas.sessions"]
+
+
 def service_for(data):
-    return current_app.extensions["gradcanvas.sessions"].get(data.get("graph_id"))
+    return sessions().get(data.get("graph_id"))
 
 
 def editable(data, what="edit"):
@@ -50,17 +56,47 @@ def editable(data, what="edit"):
     return service, client
 
 
+def changing(data):
+    """Like ``editable``, for a change to the graph: a draft is stored first (promoted), and the
+    reply's ``promoted`` tells the page its graph's new id and edit token."""
+    service, client = editable(data)
+    if not sessions().is_draft(service):
+        return service, client, {}
+    browser = cookie.get("browser") or client.id
+    current_app.extensions["gradcanvas.quotas"].creating(browser, request.remote_addr or "")
+    draft_id, service = service.id, sessions().promote(service)
+    if cookie.get("browser"):
+        current_app.extensions["gradcanvas.store"].grant(cookie["browser"], service.id, "edit")
+    client.roles.pop(draft_id, None)
+    leave_room(draft_id)
+    client.roles[service.id] = "edit"
+    join_room(service.id)
+    row = current_app.extensions["gradcanvas.store"].get(service.id)
+    return service, client, {"promoted": {"graph_id": service.id, "token": row.edit_token,
+                                          "url": f"/g/{service.id}", "from": draft_id}}
+
+
 @socketio.on("join")
 @acked
 def on_join(data):
-    """Join a graph's room. ``since``: the version a re-joining client has; it gets what it missed."""
-    service = service_for(data)
-    client = clients().identify(request.sid, data.get("client"), data.get("name"))
-    role = client.roles[service.id] = role_for(service, data.get("token"))
+    """Join a graph's room. ``since``: the version a re-joining client has; it gets what it missed.
+    ``draft: <example>`` instead of ``graph_id``: a private copy of an example, stored on its first edit."""
+    identity = editor_identity(cookie.get("browser"), data.get("client"), request.sid)
+    client = clients().identify(request.sid, identity, data.get("name"))
+    if "draft" in data and data.get("graph_id") is None:
+        try:
+            service = sessions().draft(example_doc(data["draft"]))
+        except (KeyError, TypeError):
+            raise NotFound(f"no example {data['draft']!r:.40}") from None
+        role = "edit"
+    else:
+        service = service_for(data)
+        role = role_for(service, data.get("token"))
+    client.roles[service.id] = role
     join_room(service.id)
     cfg = current_app.config
-    return {**service.join(data.get("since")), "role": role, "me": client.public(),
-            "history": service.history(client.id),
+    return {**service.join(data.get("since")), "graph_id": service.id, "role": role, "me": client.own(),
+            "history": service.history(client.id), "draft": sessions().is_draft(service),
             "limits": {"max_message_bytes": cfg["MAX_DOCUMENT_BYTES"] + 65536, "max_nodes": cfg["MAX_NODES"],
                        "edits_per_second": clients().edits_per_second}}
 
@@ -69,8 +105,9 @@ def on_join(data):
 @acked
 def on_edit(data):
     """An edit batch made against ``version``: applied if it still makes sense, else refused."""
-    service, client = editable(data)
-    return publish(service.edit(data.get("ops"), client.id, base=data.get("version")))
+    service, client, promoted = changing(data)
+    base = None if promoted else data.get("version")
+    return {**publish(service.edit(data.get("ops"), client.id, base=base)), **promoted}
 
 
 @socketio.on("undo")
@@ -106,16 +143,16 @@ def on_reset(data):
 @acked
 def on_tidy(data):
     """Auto-layout as one edit: a batch of move_node edits, broadcast like any other."""
-    service, client = editable(data)
-    return publish(service.tidy(client.id))
+    service, client, promoted = changing(data)
+    return {**publish(service.tidy(client.id)), **promoted}
 
 
 @socketio.on("update")
 @acked
 def on_update(data):
     """Training: ``count`` steps p ← p − lr·grad, applied and broadcast as one edit."""
-    service, client = editable(data)
-    return publish(service.train(data.get("count", 1), client.id))
+    service, client, promoted = changing(data)
+    return {**publish(service.train(data.get("count", 1), client.id)), **promoted}
 
 
 @socketio.on("presence")
@@ -141,4 +178,18 @@ def on_disconnect(*_):
     if client is None:
         return
     for graph_id in client.roles:
+        sessions().drop_draft(graph_id)  # a draft belongs to its one connection
         send(Message("presence_leave", {"graph_id": graph_id, "sid": client.sid}, graph_id))
+
+
+@socketio.on(MALFORMED)
+@acked
+def on_malformed(data):
+    """A packet whose payload could not be read (web/wire_json.py): refused, but acknowledged."""
+    raise Refused(f"malformed payload for {data.get('event') or 'an event'}: it is not JSON this server can read")
+
+
+@socketio.on("*")
+def on_unknown(event, *_):
+    """Every event gets an ack, an unknown one too."""
+    return {"ok": False, "error": f"unknown event {event!r:.60}", "code": "unknown_event"}

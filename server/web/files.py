@@ -10,7 +10,8 @@ from ..engine.document import GraphError
 from ..errors import Refused
 from ..export import FORMATS, ExportOptions, export
 from ..export.embed import PNG_SIGNATURE, document_from_file, png_with_document
-from .access import created
+from .access import created, creating
+from .guard import needs
 from .api import service, sessions
 
 bp = Blueprint("files", __name__, url_prefix="/api/graphs")
@@ -66,7 +67,9 @@ def export_graph(graph_id):
 
 
 @bp.post("/import")
+@needs("upload")
 def import_file():
+    creating()
     upload = request.files.get("file")
     if upload is None:
         raise Refused("send the file as multipart form data in the field 'file'")
@@ -75,6 +78,7 @@ def import_file():
 
 
 @bp.post("/<graph_id>/png")
+@needs("upload")
 def embed_png(graph_id):
     """The editor's own PNG (canvas.toBlob at 2×) comes back with the document inside."""
     doc = service(graph_id).document()

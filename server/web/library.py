@@ -9,7 +9,8 @@ from flask import Blueprint, Response, current_app, jsonify, request
 
 from ..errors import Forbidden, Refused
 from ..export import ExportOptions, export
-from .access import browser_id, created, links, require_edit
+from .access import browser_id, created, creating, links, require_edit
+from .guard import needs
 from .api import service, sessions
 from .publish import publish
 
@@ -34,6 +35,7 @@ def list_graphs():
 
 
 @bp.patch("/<graph_id>")
+@needs("json")
 def rename(graph_id):
     graph = editable(graph_id)
     body = request.get_json(silent=True)
@@ -46,6 +48,7 @@ def rename(graph_id):
 
 @bp.post("/<graph_id>/duplicate")
 def duplicate(graph_id):
+    creating()
     doc = service(graph_id).document()  # anyone who can see a graph may copy it
     copy = sessions().create(doc, title=f"{doc['title'] or 'Untitled graph'} (copy)")
     return jsonify(created(copy)), 201

@@ -1,24 +1,48 @@
 """The HTML pages: the library of this browser's graphs, and the editor for one graph."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request, url_for
 
-from ..errors import Error, NotFound
+from ..errors import Error, NotFound, RateLimited
 from ..teaching.examples import example_doc
-from .access import browser_id, created, page_role
+from .access import browser_id, page_role
+from .replies import http_error
 
 bp = Blueprint("pages", __name__)
 
 
+def error_page(err: Error):
+    """Every refusal, mapped once: JSON for the API and the socket's HTTP side, a page for a person."""
+    if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
+        return http_error(err)
+    titles = {404: "Not found", 403: "Not allowed", 429: "Too many requests", 503: "Unavailable"}
+    resp = make_response(render_template("message.html", title=titles.get(err.status, "Refused"),
+                                         message=str(err)), err.status)
+    if isinstance(err, RateLimited):
+        resp.headers["Retry-After"] = str(int(err.retry_after + 0.999))
+    return resp
+
+
 @bp.get("/")
 def index():
-    """The library; on a first visit, a fresh copy of the seed's doughnut graph to step through."""
+    """The library; on a first visit, the seed's doughnut example to step through, stored only
+    when it is first changed (so a visit that only looks costs the store nothing)."""
     store = current_app.extensions["gradcanvas.store"]
     if not store.list(browser_id()):
-        service = current_app.extensions["gradcanvas.sessions"].create(example_doc("doughnut"))
-        created(service)
-        return redirect(url_for("pages.editor", graph_id=service.id))
+        return redirect(url_for("pages.try_example", name="doughnut"))
     return redirect(url_for("pages.library"))
+
+
+@bp.get("/try/<name>")
+def try_example(name):
+    """An example as a private draft: step it at once; the first edit stores it as your graph."""
+    try:
+        doc = example_doc(name)
+    except KeyError as err:
+        raise NotFound(str(err.args[0])) from None
+    browser_id()  # the cookie the socket will present when the draft is stored
+    return render_template("index.html", graph_id="", draft=name, title=doc["title"], untitled=False,
+                           role="edit", token="")
 
 
 @bp.get("/library")
