@@ -58,3 +58,10 @@ def loads_json(text: str | bytes):
         return json.loads(text, parse_int=_parse_int)
     except RecursionError:
         raise ValueError("the JSON is nested too deeply") from None
+
+
+def printable(text: str, newline: bool = True) -> str:
+    """``text`` without the characters it may not hold (for writers of files, whatever reaches them)."""
+    pattern = _BAD if newline else _BAD_ID
+    return pattern.sub(lambda m: m.group() if len(m.group()) == 1 and ord(m.group()) >= 0x10000
+                       and not _is_noncharacter_plane_end(m.group()) else "", text)

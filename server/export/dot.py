@@ -1,14 +1,17 @@
 """Graphviz DOT, left to right, values and gradients in the edge labels."""
 from __future__ import annotations
 
+from ..engine.text import printable
+
 
 def q(text: str) -> str:
-    """A DOT double-quoted string: backslashes and quotes escaped, newlines kept as \\n."""
-    return '"' + str(text).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+    """A DOT double-quoted string: backslashes and quotes escaped, newlines kept as \\n, and no
+    character a file may not hold (whatever reaches the writer, the output is valid DOT)."""
+    return '"' + printable(str(text)).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
 def render(fig) -> str:
-    title = " ".join((fig.title or "gradcanvas graph").split())  # no newline may end the comment
+    title = " ".join(printable(fig.title or "gradcanvas graph").split())  # no newline may end the comment
     lines = [f"// {title}: forward values in black, gradients in gray",
              "digraph gradcanvas {",
              "  rankdir=LR;",
@@ -37,4 +40,4 @@ def render(fig) -> str:
 
 def html(text: str) -> str:
     from xml.sax.saxutils import escape
-    return escape(text)
+    return escape(printable(text))

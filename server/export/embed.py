@@ -21,7 +21,8 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 def svg_metadata(doc: dict) -> str:
     from xml.sax.saxutils import escape
-    text = escape(json.dumps(doc, ensure_ascii=False, separators=(",", ":")))
+    # ASCII JSON: every character, whatever it is, becomes an escape XML can hold, and reads back exactly.
+    text = escape(json.dumps(doc, ensure_ascii=True, separators=(",", ":")))
     return f'<metadata><gc:document xmlns:gc="{NS}">{text}</gc:document></metadata>'
 
 

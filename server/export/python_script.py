@@ -6,24 +6,36 @@ float is the engine's, to the last digit) and prints every value and gradient.
 """
 from __future__ import annotations
 
+import builtins
 import keyword
 import re
+import unicodedata
 
 from ..engine.document import GraphError
 from ..engine.registry import OPS
 
 
+# Names the script itself uses, which no node's variable may take.
+OWN_NAMES = {"dx", "dy"}
+
+
 def identifiers(ids) -> dict[str, str]:
-    """A unique Python name per node id: 'doughnut price' → 'doughnut_price'."""
-    names, used = {}, set()
+    """A unique ASCII Python name per node id: 'doughnut price' → 'doughnut_price', '가격' → 'node'.
+
+    ASCII only, because Python folds identifiers by NFKC ('ﬁ' and 'fi' are one name);
+    each name n also takes n_layer and d_n, and none of the three may be a keyword, a
+    builtin, a layer class or one of the script's own names."""
+    reserved = set(keyword.kwlist) | set(dir(builtins)) | OWN_NAMES | {s.layer.__name__ for s in OPS.values()}
+    names, used = {}, set(reserved)
     for nid in ids:
-        base = re.sub(r"\W", "_", nid) or "node"
-        if base[0].isdigit() or keyword.iskeyword(base) or base.startswith("d_"):
+        folded = unicodedata.normalize("NFKC", nid)
+        base = re.sub(r"_+", "_", re.sub(r"[^A-Za-z0-9_]", "_", folded)).strip("_") or "node"
+        if base[0].isdigit():
             base = "n_" + base
         name, k = base, 2
-        while name in used or "d_" + name in used:
+        while {name, f"{name}_layer", f"d_{name}"} & used:
             name, k = f"{base}_{k}", k + 1
-        used.add(name)
+        used |= {name, f"{name}_layer", f"d_{name}"}
         names[nid] = name
     return names
 
@@ -39,9 +51,12 @@ def render(fig) -> str:
     name = identifiers(ids)
     classes = sorted({OPS[graph.g.nodes[n]["op"]].layer.__name__ for n in ids
                       if OPS[graph.g.nodes[n]["op"]].arity})
-    title = " ".join((fig.title or "gradcanvas graph").split())  # one comment line, whatever the title holds
-    lines = [f"# {title}: exported from gradcanvas.",
-             "# Forward and backward through the layers of server.engine.layers, as in the book's buy_apple.py."]
+    # The first two lines are fixed: a title there could declare another source encoding (PEP 263,
+    # "coding: utf-7") and turn a label into code. User text appears only as ascii() literals.
+    title = " ".join((fig.title or "gradcanvas graph").split())
+    lines = ["# -*- coding: utf-8 -*-",
+             "# Exported from gradcanvas: forward and backward through the layers, as in the book's buy_apple.py.",
+             f"# Title: {ascii(title)}"]
     if classes:
         lines.append(f"from server.engine.layers import {', '.join(classes)}")
     lines += ["", "# inputs"]
@@ -84,10 +99,10 @@ def render(fig) -> str:
                 lines.append(f"d_{name[ids[t]]} {op} {v}")
     lines += ["", "# every value and gradient (raw floats)"]
     for i, nid in enumerate(ids):
-        lines.append(f"print({('value ' + nid)!r}, '=', {name[nid]})")
+        lines.append(f"print({ascii('value ' + nid)}, '=', {name[nid]})")
     for i, nid in enumerate(ids):
         if mask[i]:
-            lines.append(f"print({('grad ' + nid)!r}, '=', d_{name[nid]})")
+            lines.append(f"print({ascii('grad ' + nid)}, '=', d_{name[nid]})")
     return "\n".join(lines) + "\n"
 
 

@@ -11,6 +11,7 @@ import math
 from xml.sax.saxutils import escape, quoteattr
 
 from . import style as S
+from ..engine.text import printable
 from .embed import svg_metadata
 
 
@@ -54,8 +55,9 @@ def _num(v: float) -> str:
 
 
 def xml_text(text: str) -> str:
-    """Escaped for XML, with the control characters XML 1.0 forbids drawn as spaces, as the canvas does."""
-    return escape("".join(" " if ch < " " else ch for ch in text))
+    """Escaped for XML, with the control characters XML 1.0 forbids drawn as spaces, as the canvas
+    does, and surrogates and non-characters (which no XML file may hold) left out."""
+    return escape(printable("".join(" " if ch < " " else ch for ch in text)))
 
 
 # Where the canvas puts the alphabetic baseline for textBaseline 'middle' / 'top', in em

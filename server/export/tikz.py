@@ -1,6 +1,8 @@
 """TikZ: a standalone LaTeX picture at the editor's positions, black values above, gray grads below."""
 from __future__ import annotations
 
+from ..engine.text import printable
+
 from ..engine.registry import OPS
 
 SCALE = 0.02  # 50 editor pixels per centimetre
@@ -14,8 +16,9 @@ SPECIAL = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r
 
 
 def tex(text: str) -> str:
-    """Escape text for LaTeX: every special character becomes a command."""
-    return "".join(SPECIAL.get(ch, ch) for ch in str(text))
+    """Escape text for LaTeX: every special character becomes a command; characters no file
+    may hold are left out."""
+    return "".join(SPECIAL.get(ch, ch) for ch in printable(str(text)))
 
 
 def node_name(i: int) -> str:
