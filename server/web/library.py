@@ -64,6 +64,8 @@ def delete(graph_id):
 @bp.get("/<graph_id>/links")
 def share_links(graph_id):
     """The edit and view links, for the editor's Share button: only a browser that may edit gets them."""
+    if sessions().is_draft(service(graph_id)):
+        raise Refused("this example is not saved yet: change something to make it your own graph, then share it")
     editable(graph_id)
     return jsonify(links(graph_id))
 

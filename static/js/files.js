@@ -133,7 +133,7 @@ export class Files {
   /** topbar holds the Open and Export controls; files dropped on `stage` are opened. */
   constructor({ topbar, stage, model, graphId, showError }) {
     this.model = model;
-    this.graphId = graphId;
+    this.graphId = graphId;  // a function: a draft's id is known only once it has joined
     this.showError = showError;
     this.menuButton = byTestId('export-menu', topbar);
     this.menu = byTestId('export-panel', topbar);
@@ -200,7 +200,7 @@ export class Files {
     const q = new URLSearchParams({
       format, values: o.values ? '1' : '0', grads: o.grads ? '1' : '0', state: o.state, background: o.background,
     });
-    return `/api/graphs/${encodeURIComponent(this.graphId)}/export?${q}`;
+    return `/api/graphs/${encodeURIComponent(this.graphId())}/export?${q}`;
   }
 
   /** Download `format`. PNG as currently stepped is drawn here; everything else by the server. */
@@ -221,7 +221,7 @@ export class Files {
     const blob = await new Promise((resolve) => canvas.toBlob(resolve, 'image/png'));
     if (!blob) { this.showError(t('files.no_png')); return; }
     try {
-      const res = await fetch(`/api/graphs/${encodeURIComponent(this.graphId)}/png`, {
+      const res = await fetch(`/api/graphs/${encodeURIComponent(this.graphId())}/png`, {
         method: 'POST', headers: { 'Content-Type': 'image/png', ...UPLOAD }, body: blob,
       });
       if (!res.ok) { this.showError(t('files.png_failed', { error: await refusal(res) })); return; }

@@ -69,7 +69,7 @@ export class CheckPanel {
     this.render();
     let rows = null, error = null;
     try {
-      const res = await fetch(`/api/graphs/${encodeURIComponent(this.graphId)}/check`, { headers: { Accept: 'application/json' } });
+      const res = await fetch(`/api/graphs/${encodeURIComponent(this.graphId())}/check`, { headers: { Accept: 'application/json' } });
       const reply = await res.json().catch(() => null);
       if (res.ok && Array.isArray(reply)) rows = reply;
       else error = (reply && reply.error) || t('server.answered', { status: `${res.status} ${res.statusText}`.trim() });

@@ -9,7 +9,7 @@ import { drawScene, labelAnchor, labelLayout } from './renderer.js';
  * scene: the server data as drawn (ui.js sceneView); ui: the UI state; layers: {scene, overlay};
  * presence: the others for the snapshot; fitView(): the Fit button's action.
  */
-export function inspector({ graphId, scene, ui, camera, canvas, layers, animator, presence, connection, fitView }) {
+export function inspector({ scene, ui, camera, canvas, layers, animator, presence, connection, fitView }) {
   function snapshot() {
     const model = scene;
     const r = canvas.getBoundingClientRect();
@@ -49,7 +49,7 @@ export function inspector({ graphId, scene, ui, camera, canvas, layers, animator
     const { phase, step, total } = s.cursor;
     const L = model.learning;
     return {
-      graph_id: graphId, version: model.version, phase, step, total, output: model.output,
+      graph_id: connection.graphId, version: model.version, phase, step, total, output: model.output,
       current: ui.current ? ui.current.node : null,
       nodes, edges, selection: { nodes: [...ui.selection.nodes], edge: ui.selection.edge },
       learning: {

@@ -32,7 +32,7 @@ import { GraphModel } from './state.js';
 import { Toolbar } from './toolbar.js';
 import { UiState, sceneView } from './ui.js';
 
-const { graphId, role, token } = document.body.dataset;
+const { graphId, role, token, draft } = document.body.dataset;
 const topbar = document.querySelector('.topbar');
 const stage = byTestId('stage');
 const canvas = byTestId('graph-canvas');
@@ -51,7 +51,8 @@ data.subscribe((kind, detail) => {             // the UI state follows the serve
 // -- 2. the connection and the requests ----------------------------------------------------
 const errorMessage = new ErrorMessage(byTestId('error-message'));
 const showError = (msg) => errorMessage.show(msg);
-const connection = new Connection(graphId, { token: token || '' });
+const connection = new Connection(graphId, { token: token || '', draft: draft || null });
+const currentGraph = () => connection.graphId;  // a draft's id arrives with its join
 const actions = new Actions({ data, ui, connection, showError });
 
 // -- 3. what reads the stores ----------------------------------------------------------------
@@ -61,11 +62,11 @@ const fitView = () => {
   if (b) camera.fit(b, { w: layers.overlay.w || canvas.clientWidth, h: layers.overlay.h || canvas.clientHeight });
 };
 const toolbar = new Toolbar(topbar, { actions, data, ui, fitView });
-new Files({ topbar, stage, model: scene, graphId, showError });
+new Files({ topbar, stage, model: scene, graphId: currentGraph, showError });
 languageSwitch(byTestId('language'));
 new FormulaBox(byTestId('formula-form'), { showError });
 new Gallery(topbar, { showError });
-new CheckPanel(byTestId('check-panel'), { button: byTestId('check-gradients'), model: data, graphId });
+new CheckPanel(byTestId('check-panel'), { button: byTestId('check-gradients'), model: data, graphId: currentGraph });
 const explain = new ExplainPanel(byTestId('explain-panel'), scene);
 const learn = new LearnPanel(byTestId('learn-panel'), { model: scene, actions });
 const focusCanvas = () => canvas.focus({ preventScroll: true });
@@ -83,9 +84,9 @@ const palette = new Palette(byTestId('palette'), {
     actions.addNode(op, camera.toWorld({ x: layers.overlay.w / 2, y: layers.overlay.h / 2 }));
   },
 });
-const presence = new Presence({ graphId, connection, data, ui, camera, canvas });
+const presence = new Presence({ connection, data, ui, camera, canvas });
 const history = new History({ ui, actions, showError });
-new Share({ graphId, ui });
+new Share({ graphId: currentGraph, ui });
 const animator = new Animator({ scene, data, ui, getSpeed: () => toolbar.speed });
 
 // -- 4. the server's messages into the stores; the stores' changes into dirty flags -----------
@@ -165,6 +166,6 @@ startLoop((now) => {
   if (dirty.panels) refreshPanels();
 });
 
-window.gradcanvas = inspector({ graphId, scene, ui, camera, canvas, layers, animator, presence, connection, fitView });
+window.gradcanvas = inspector({ scene, ui, camera, canvas, layers, animator, presence, connection, fitView });
 toolbar.showConnection();
 connection.open();

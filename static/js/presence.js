@@ -10,8 +10,8 @@ const SILENCE_MS = 10000;    // someone not heard from for this long has gone
 
 export class Presence {
   /** connection: to send on; data and ui: what changes our selection; canvas: where the pointer is. */
-  constructor({ graphId, connection, data, ui, camera, canvas }) {
-    Object.assign(this, { graphId, connection, ui, camera, canvas });
+  constructor({ connection, data, ui, camera, canvas }) {
+    Object.assign(this, { connection, ui, camera, canvas });
     this.list = byTestId('presence-list');
     this.pointer = null;         // our pointer in world coordinates, or null off the canvas
     this.sentKey = null;         // what the last presence message said
@@ -54,7 +54,7 @@ export class Presence {
     if (!c.joined || this.ui.deleted) return;
     const round = (v) => Math.round(v * 10) / 10;
     const msg = {
-      graph_id: this.graphId,
+      graph_id: this.connection.graphId,
       x: this.pointer ? round(this.pointer.x) : null,
       y: this.pointer ? round(this.pointer.y) : null,
       selection: [...this.ui.selection.nodes],

@@ -47,7 +47,7 @@ export class Share {
     this.panel.replaceChildren(el('p', { class: 'share-note' }, '…'));
     let links;
     try {
-      const res = await fetch(`/api/graphs/${encodeURIComponent(this.graphId)}/links`, { credentials: 'same-origin' });
+      const res = await fetch(`/api/graphs/${encodeURIComponent(this.graphId())}/links`, { credentials: 'same-origin' });
       links = await res.json().catch(() => ({}));
       if (!res.ok) throw new Error(links.error || `${res.status} ${res.statusText}`);
     } catch (err) {

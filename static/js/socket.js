@@ -45,9 +45,10 @@ export class Connection extends Store {
    * options: {token, name}: the page's token (edit or view) and a display name.
    * status is 'connecting' | 'connected' | 'reconnecting' (offline, or joining again) | 'deleted'.
    */
-  constructor(graphId, { token = '', name = null } = {}) {
+  constructor(graphId, { token = '', name = null, draft = null } = {}) {
     super();
     this.graphId = graphId;
+    this.draft = draft;        // an example not stored yet: its id comes with the join, and its first edit stores it
     this.token = token;
     this.name = name;
     this.client = clientId();
@@ -71,7 +72,13 @@ export class Connection extends Store {
     this.socket = window.io({ transports: ['websocket'] });
     const s = this.socket;
     s.on('connect', () => this.join());
-    s.on('disconnect', () => { this.joined = false; this.status(this.gone ? 'deleted' : 'reconnecting'); });
+    s.on('disconnect', () => {
+      this.joined = false;
+      if (this.leaving) return;
+      // A draft lives only as long as its connection: the next join makes a fresh one.
+      if (this.draft) { this.graphId = ''; this.version = null; }
+      this.status(this.gone ? 'deleted' : 'reconnecting');
+    });
     s.on('connect_error', () => this.status('reconnecting'));
     s.on('patch', (msg) => this.mine(msg) && this.patch(msg));
     s.on('step', (msg) => this.mine(msg) && this.joined && this.notify('step', msg));
@@ -79,6 +86,8 @@ export class Connection extends Store {
     s.on('presence', (msg) => this.mine(msg) && this.notify('presence', msg));
     s.on('presence_leave', (msg) => this.mine(msg) && this.notify('presence_leave', msg));
     s.on('deleted', (msg) => this.mine(msg) && this.deleted(msg));
+    // The server's message queue was down: broadcasts may have been missed, so catch up from the store.
+    s.on('resync', (msg) => (msg.graph_id == null || this.mine(msg)) && this.joined && this.join());
     this.status(s.connected ? 'connected' : 'connecting');
     return this;
   }
@@ -95,7 +104,8 @@ export class Connection extends Store {
   async join() {
     if (this.gone) return;
     this.joined = false;
-    const payload = { token: this.token, client: this.client };
+    const payload = this.draft && !this.graphId ? { draft: this.draft, client: this.client }
+      : { token: this.token, client: this.client };
     if (this.name) payload.name = this.name;
     if (this.version !== null) payload.since = this.version;
     this.status(this.version === null ? 'connecting' : 'reconnecting');
@@ -107,6 +117,7 @@ export class Connection extends Store {
       return;
     }
     if (!ack.ok) { this.status('reconnecting', ack.error); this.notify('error', ack.error); return; }
+    if (ack.draft) this.graphId = ack.graph_id;
     this.limits = ack.limits || this.limits;
     this.role = ack.role || this.role;
     this.me = ack.me || this.me;
@@ -172,6 +183,15 @@ export class Connection extends Store {
     this.notify('deleted', msg);
   }
 
+  /**
+   * The first edit of a draft stored it as this browser's own graph: open that graph, which
+   * already holds the edit (and the stepping), at its own address.
+   */
+  promoted({ url }) {
+    this.leaving = true;  // nothing more goes to the draft; leaving the page closes its socket
+    window.location.replace(url);
+  }
+
   /** Refuse before sending what the server would refuse for its size (it closes the connection). */
   tooBig(payload) {
     const max = this.limits && this.limits.max_message_bytes;
@@ -183,7 +203,7 @@ export class Connection extends Store {
 
   /** Emit `event` with the graph id added; resolves with the server's ack. */
   send(event, payload) {
-    const body = { graph_id: this.graphId, ...payload };
+    const body = this.draft && !this.graphId ? payload : { graph_id: this.graphId, ...payload };
     return new Promise((resolve, reject) => {
       const big = this.tooBig(body);
       if (big) { reject(new Error(big)); return; }
@@ -193,6 +213,7 @@ export class Connection extends Store {
         else {
           const reply = ack || { ok: false, error: 'empty reply from the server' };
           if (reply.history) this.notify('history', reply.history);
+          if (reply.promoted) this.promoted(reply.promoted);
           resolve(reply);
         }
       });
