@@ -105,7 +105,7 @@ def start_server(*extra_args, env=None, data_dir=None, port=None):
     url = f"http://127.0.0.1:{port}"
     # Read the server's log all the time: a full pipe (64 KB, some 800 requests) blocks
     # the server's next log write, and with it every request. The tail is kept for errors.
-    log = collections.deque(maxlen=200)
+    log = proc.log = collections.deque(maxlen=2000)  # the server's log lines, for tests that read it
     reader = threading.Thread(target=lambda: log.extend(proc.stdout), daemon=True)
     reader.start()
     deadline = time.time() + 20

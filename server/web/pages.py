@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request, url_for
 
-from ..errors import Error, NotFound, RateLimited
+from ..errors import Error, NotFound
 from ..teaching.examples import example_doc
 from .access import browser_id, page_role
-from .replies import http_error
+from .replies import http_error, with_retry_after
 
 bp = Blueprint("pages", __name__)
 
@@ -16,11 +16,8 @@ def error_page(err: Error):
     if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
         return http_error(err)
     titles = {404: "Not found", 403: "Not allowed", 429: "Too many requests", 503: "Unavailable"}
-    resp = make_response(render_template("message.html", title=titles.get(err.status, "Refused"),
-                                         message=str(err)), err.status)
-    if isinstance(err, RateLimited):
-        resp.headers["Retry-After"] = str(int(err.retry_after + 0.999))
-    return resp
+    return with_retry_after(make_response(render_template("message.html", title=titles.get(err.status, "Refused"),
+                                                          message=str(err)), err.status), err)
 
 
 @bp.get("/")

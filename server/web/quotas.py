@@ -47,5 +47,6 @@ class Quotas:
         self.check = Quota("gradient checks", checks, max(1, checks / 6))
 
     def creating(self, browser: str, address: str):
-        self.create_address.take(address or "-")
+        # The browser's own bucket first: a browser over its limit does not use up its address's.
         self.create_browser.take(browser)
+        self.create_address.take(address or "-")

@@ -2,13 +2,24 @@
 and socket error code, so nothing here reads a message to decide."""
 from __future__ import annotations
 
+import math
+
 from flask import jsonify
 
-from ..errors import Error
+from ..errors import Error, RateLimited
 
 
 def http_error(err: Error):
-    return jsonify({"error": str(err), "code": err.code, "problems": err.problems}), err.status
+    resp = jsonify({"error": str(err), "code": err.code, "problems": err.problems})
+    resp.status_code = err.status
+    return with_retry_after(resp, err)
+
+
+def with_retry_after(resp, err: Error):
+    """A 429 says when to try again."""
+    if isinstance(err, RateLimited):
+        resp.headers["Retry-After"] = str(max(1, math.ceil(err.retry_after)))
+    return resp
 
 
 def socket_error(err: Error) -> dict:
