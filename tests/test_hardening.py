@@ -383,3 +383,73 @@ def test_gradcanvas_serve_runs_the_production_server_without_a_development_warni
         stop_server(proc)
     log = proc.stdout.read().decode(errors="replace") if proc.stdout and not proc.stdout.closed else ""
     assert "development server" not in log.lower()
+
+
+# -- hosts and cross-site requests -----------------------------------------------------------------
+def test_only_the_servers_own_host_names_are_answered_the_socket_handshake_included(app, live_server):
+    import urllib.request
+    c = app.test_client()
+    assert c.get("/api/ops", headers={"Host": "localhost:5000"}).status_code == 200
+    refused = c.get("/api/ops", headers={"Host": "rebound.example:5000"})
+    assert refused.status_code == 400 and b"--allowed-hosts" in refused.data
+    port = live_server.rsplit(":", 1)[1]
+    for host, status in ((f"127.0.0.1:{port}", 200), (f"attacker.example:{port}", 400)):
+        req = urllib.request.Request(f"{live_server}/socket.io/?EIO=4&transport=polling", headers={"Host": host})
+        try:
+            with urllib.request.urlopen(req, timeout=10) as r:
+                got = r.status
+        except urllib.error.HTTPError as err:
+            got = err.code
+        assert got == status, host
+
+
+def test_allowed_hosts_adds_names(tmp_path):
+    app = create_app({"TESTING": True, "DATA_DIR": str(tmp_path), "ALLOWED_HOSTS": ["class.example.org"]})
+    c = app.test_client()
+    assert c.get("/api/ops", headers={"Host": "class.example.org"}).status_code == 200
+    assert c.get("/api/ops", headers={"Host": "other.example.org"}).status_code == 400
+
+
+@pytest.mark.parametrize("headers", [
+    {"Origin": "http://attacker.example"},
+    {"Origin": "null"},
+    {"Referer": "http://attacker.example/page.html"},
+    {"Sec-Fetch-Site": "cross-site"},
+])
+def test_a_state_changing_request_from_another_site_is_refused(app, headers):
+    c = app.test_client()
+    store = app.extensions["gradcanvas.store"]
+    for method, path, kw in (("post", "/api/examples/doughnut", {}),
+                             ("post", "/api/graphs", {"json": example_doc("doughnut")}),
+                             ("post", "/api/formula", {"json": {"text": "a = 1"}})):
+        r = getattr(c, method)(path, headers=headers, **kw)
+        assert r.status_code == 403 and r.json["code"] == "forbidden", path
+    assert store.list() == []
+
+
+def test_same_site_and_plain_clients_keep_working_and_the_cookie_is_lax(app):
+    c = app.test_client()
+    own = c.post("/api/examples/doughnut", headers={"Origin": "http://localhost"})
+    plain = c.post("/api/examples/doughnut")  # curl: neither Origin nor Referer
+    assert own.status_code == plain.status_code == 201
+    cookie = own.headers["Set-Cookie"]
+    assert "SameSite=Lax" in cookie and "HttpOnly" in cookie and "Secure" not in cookie
+    secure = app.test_client().post("/api/examples/doughnut", base_url="https://localhost",
+                                    headers={"Origin": "https://localhost"})
+    assert secure.status_code == 201 and "Secure" in secure.headers["Set-Cookie"]
+
+
+def test_json_endpoints_need_json_and_uploads_need_the_header(app, client):
+    assert client.post("/api/graphs", data=json.dumps(example_doc("doughnut")),
+                       content_type="text/plain").status_code == 415
+    gid = client.post("/api/graphs", json=example_doc("doughnut")).json["id"]
+    assert client.patch(f"/api/graphs/{gid}", data='{"title": "x"}', content_type="text/plain").status_code == 415
+    svg = client.get(f"/api/graphs/{gid}/export?format=svg").data
+    bare = client.post("/api/graphs/import", data={"file": (io.BytesIO(svg), "f.svg")}, content_type="multipart/form-data")
+    assert bare.status_code == 403 and "X-Requested-With: gradcanvas" in bare.json["error"]
+
+
+def test_a_cross_site_request_without_the_cookie_never_sets_one(app):
+    c = app.test_client()
+    r = c.get("/api/graphs", headers={"Sec-Fetch-Site": "cross-site"})
+    assert r.status_code == 200 and r.json == [] and "Set-Cookie" not in r.headers
