@@ -67,6 +67,25 @@ def cmd_new(args) -> int:
     return 0
 
 
+def cmd_import_python(args) -> int:
+    from .teaching.pyimport import import_python
+    try:
+        data = sys.stdin.buffer.read() if args.file == "-" else Path(args.file).read_bytes()
+    except OSError as err:
+        raise GraphError(f"{args.file}: cannot read ({err.strerror})") from None
+    title = args.title or ("" if args.file == "-" else Path(args.file).stem)
+    doc = import_python(data, title=title, limits=_limits(args))
+    if args.title:
+        doc["title"] = args.title
+    text = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    if args.o in (None, "-"):
+        sys.stdout.write(text)
+    else:
+        Path(args.o).write_text(text, "utf-8")
+        print(f"wrote {args.o} ({len(doc['nodes'])} nodes, output {doc['output']!r})", file=sys.stderr)
+    return 0
+
+
 def _names_a_file(text: str) -> bool:
     """Whether --formula names a file rather than holding the formula (a formula of any length
     is no file name: asking the file system about it fails for names over 255 bytes)."""
@@ -130,6 +149,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--title", help="the document's title (default: the last line)")
     p.add_argument("-o", metavar="OUT", help="output file (default: standard output)")
     p.set_defaults(func=cmd_new)
+
+    p = sub.add_parser("import-python", help="make a document from a script in the book's style "
+                                             "(MulLayer()/.forward/.backward; parsed, never run)")
+    p.add_argument("file", help="a Python script like the book's buy_apple.py, or - for standard input")
+    p.add_argument("--title", help="the document's title (default: the script's docstring, else its name)")
+    p.add_argument("-o", metavar="OUT", help="output file (default: standard output)")
+    p.add_argument("--max-nodes", type=int, default=Limits.max_nodes)
+    p.add_argument("--max-bytes", type=int, default=Limits.max_bytes)
+    p.set_defaults(func=cmd_import_python)
 
     p = sub.add_parser("check", help="compare backprop's gradients with central differences")
     p.add_argument("file", help="a gradcanvas JSON document, or - for standard input")

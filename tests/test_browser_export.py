@@ -223,6 +223,33 @@ def test_opening_an_exported_svg_makes_a_new_graph_with_the_same_nodes(editor, l
     assert same_nodes(after["nodes"], before)
 
 
+def test_opening_a_python_layer_script_makes_its_graph(editor, create_graph, tmp_path):
+    from server.teaching.examples import example_source
+    graph_id = create_graph(example_doc("doughnut"))
+    page = open_editor(editor, graph_id)
+    accept = page.locator('[data-testid="open-file-input"]').get_attribute("accept")
+    assert ".py" in accept.split(",")  # the file chooser offers scripts
+    script = tmp_path / "buy_apple_orange.py"
+    script.write_text(example_source("buy_apple_orange"), encoding="utf-8")
+    page.locator('[data-testid="open-file-input"]').set_input_files(str(script))
+    page.wait_for_url(re.compile(r"/g/(?!%s$)[^/]+$" % re.escape(graph_id)))
+    page.wait_for_function("() => window.gradcanvas && window.gradcanvas.snapshot().connected")
+    s = snap(page)
+    assert sorted(n["id"] for n in s["nodes"]) == sorted(n["id"] for n in example_doc("buy_apple_orange")["nodes"])
+
+
+def test_opening_a_script_the_import_refuses_shows_its_line(editor, create_graph, tmp_path):
+    graph_id = create_graph(example_doc("doughnut"))
+    page = open_editor(editor, graph_id)
+    script = tmp_path / "evil.py"
+    script.write_text("apple = 100\nimport os\n", encoding="utf-8")
+    page.locator('[data-testid="open-file-input"]').set_input_files(str(script))
+    message = page.locator('[data-testid="error-message"]')
+    message.wait_for(state="visible")
+    assert "evil.py" in message.inner_text() and "line 2, column 1" in message.inner_text()
+    assert editor.converged()["graph_id"] == graph_id
+
+
 def test_opening_a_file_that_is_not_ours_shows_why_and_stays(editor, create_graph, tmp_path):
     graph_id = create_graph(example_doc("doughnut"))
     page = open_editor(editor, graph_id)

@@ -1,5 +1,9 @@
 """The graph document carried inside exported SVG and PNG files, and read back on import.
 
+``sniff`` also recognises a Python script in the book's style (a ``.py`` file, or text
+that parses as Python and names a layer class), which web/files.py hands to
+teaching/pyimport.py (parsed with ``ast``, never run) instead of ``document_from_file``.
+
 SVG: a ``<metadata>`` element holding ``<gc:document>`` with the JSON as text.
 PNG: an ``iTXt`` chunk with the keyword ``gradcanvas`` (as Excalidraw does).
 Reading uses defusedxml (no entity expansion, no external entities) and Pillow
@@ -37,8 +41,9 @@ def png_with_document(png: bytes, doc: dict) -> bytes:
     return out.getvalue()
 
 
-def sniff(data: bytes) -> str:
-    """'png', 'svg' or 'json' by content, not by file name."""
+def sniff(data: bytes, filename: str = "") -> str:
+    """'png', 'svg', 'json' or 'py' by content, not by file name; a name ending in .py
+    makes a script of any text (so a syntax error is reported at its line)."""
     if data.startswith(PNG_SIGNATURE):
         return "png"
     head = data[:1024].lstrip(b"\xef\xbb\xbf \t\r\n")
@@ -46,14 +51,33 @@ def sniff(data: bytes) -> str:
         return "json"
     if head.startswith(b"<"):
         return "svg"
-    raise GraphError("this file is not a gradcanvas JSON document, SVG or PNG")
+    if filename.lower().endswith(".py") or _parses_as_python(data):
+        return "py"
+    raise GraphError("this file is not a gradcanvas JSON document, SVG, PNG or Python layer script")
 
 
-def document_from_file(data: bytes, limits: Limits = Limits()) -> dict:
+def _parses_as_python(data: bytes) -> bool:
+    """Text that parses as Python and names one of the layer classes (MulLayer …)."""
+    import ast
+
+    from ..engine.registry import OPS
+    try:
+        text = data.decode("utf-8-sig")
+        if not any(spec.layer.__name__ in text for spec in OPS.values() if spec.arity):
+            return False
+        ast.parse(text)
+    except (UnicodeDecodeError, SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    return True
+
+
+def document_from_file(data: bytes, limits: Limits = Limits(), filename: str = "") -> dict:
     """The validated graph document inside an uploaded JSON, SVG or PNG file."""
     if len(data) > limits.max_bytes * 4:
         raise GraphError(f"the file is {len(data):,} bytes; the limit is {limits.max_bytes * 4:,} bytes")
-    kind = sniff(data)
+    kind = sniff(data, filename)
+    if kind == "py":
+        raise GraphError("this is a Python script: teaching.pyimport.import_python makes its graph")
     text = data if kind == "json" else _from_svg(data) if kind == "svg" else _from_png(data)
     return validate(loads(text, limits), limits)
 

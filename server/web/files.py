@@ -1,4 +1,4 @@
-"""Files in and out: export a graph in any format, import a JSON, SVG or PNG file."""
+"""Files in and out: export a graph in any format, import a JSON, SVG or PNG file or a Python layer script."""
 from __future__ import annotations
 
 import io
@@ -9,7 +9,8 @@ from flask import Blueprint, jsonify, request, send_file
 from ..engine.document import GraphError
 from ..errors import Refused
 from ..export import FORMATS, ExportOptions, export
-from ..export.embed import PNG_SIGNATURE, document_from_file, png_with_document
+from ..export.embed import PNG_SIGNATURE, document_from_file, png_with_document, sniff
+from ..teaching.pyimport import import_python
 from .access import created, creating
 from .guard import needs
 from .api import service, sessions
@@ -73,8 +74,17 @@ def import_file():
     upload = request.files.get("file")
     if upload is None:
         raise Refused("send the file as multipart form data in the field 'file'")
-    doc = document_from_file(upload.read(), sessions().limits)
+    doc = document_from_upload(upload.read(), upload.filename or "", sessions().limits)
     return jsonify(created(sessions().create(doc))), 201
+
+
+def document_from_upload(data: bytes, filename: str, limits) -> dict:
+    """A JSON, SVG or PNG file's document, or the graph of a Python layer script (titled by its
+    docstring, else its file name)."""
+    if len(data) <= limits.max_bytes * 4 and sniff(data, filename) == "py":
+        stem = filename.replace("\\", "/").rsplit("/", 1)[-1].removesuffix(".py")
+        return import_python(data, title=stem, limits=limits)
+    return document_from_file(data, limits, filename)
 
 
 @bp.post("/<graph_id>/png")

@@ -252,7 +252,7 @@ export class Files {
     this.statusTimer = setTimeout(() => { this.status.textContent = ''; }, STATUS_MS);
   }
 
-  /** Open a JSON, SVG or PNG file as a new graph; on refusal say why and stay here. */
+  /** Open a JSON, SVG or PNG file, or a Python layer script, as a new graph; on refusal say why and stay here. */
   async open(file) {
     const body = new FormData();
     body.append('file', file, file.name);
