@@ -7,47 +7,12 @@ arrow. Every text goes through xml.sax.saxutils.escape, so a label such as
 """
 from __future__ import annotations
 
-import math
 from xml.sax.saxutils import escape, quoteattr
 
 from . import style as S
 from ..engine.text import printable
 from .embed import svg_metadata
-
-
-def _ext(fig_node) -> dict:
-    """Centre and half sizes of a node, as geometry.js nodeExtent computes them."""
-    x, y = fig_node["x"], fig_node["y"]
-    if not fig_node["input"]:
-        r = S.OP_RADIUS
-        return {"hw": r, "hh": r, "circle": True, "cx": x + r, "cy": y + r}
-    w = max(S.INPUT_MIN_W, S.text_width(fig_node["name"], *S.INPUT_NAME) + 24,
-            S.text_width(fig_node["value_text"] or "", *S.INPUT_VALUE) + 24)
-    return {"hw": w / 2, "hh": S.INPUT_H / 2, "circle": False, "cx": x + w / 2, "cy": y + S.INPUT_H / 2}
-
-
-def _input_port(ext, arity: int, port: int):
-    cx, cy = ext["cx"], ext["cy"]
-    if arity <= 1:
-        return (cx - S.OP_RADIUS, cy)
-    a = -S.PORT_ANGLE + (2 * S.PORT_ANGLE * port) / (arity - 1)
-    return (cx - S.OP_RADIUS * math.cos(a), cy + S.OP_RADIUS * math.sin(a))
-
-
-def _bezier(c, t):
-    (x0, y0), (x1, y1), (x2, y2), (x3, y3) = c
-    u = 1 - t
-    a, b, cc, d = u ** 3, 3 * u * u * t, 3 * u * t * t, t ** 3
-    return (a * x0 + b * x1 + cc * x2 + d * x3, a * y0 + b * y1 + cc * y2 + d * y3)
-
-
-def _tangent(c, t):
-    (x0, y0), (x1, y1), (x2, y2), (x3, y3) = c
-    u = 1 - t
-    x = 3 * u * u * (x1 - x0) + 6 * u * t * (x2 - x1) + 3 * t * t * (x3 - x2)
-    y = 3 * u * u * (y1 - y0) + 6 * u * t * (y2 - y1) + 3 * t * t * (y3 - y2)
-    n = math.hypot(x, y) or 1
-    return (x / n, y / n)
+from .scene import bezier, edge_curves, input_port, labels, node_extent, output_stub, tangent
 
 
 def _num(v: float) -> str:
@@ -80,40 +45,26 @@ def _arrow(tip, d, size):
 
 
 def _labels(out, curve, value_text, grad_text):
-    """renderer.js labelLayout/edgeLabels: value above the midpoint, gradient below."""
-    mx, my = _bezier(curve, 0.5)
-    dx, dy = _tangent(curve, 0.5)
-    nx, ny = dy, -dx
-    if ny > 0 or (ny == 0 and nx > 0):
-        nx, ny = -nx, -ny
-
-    def reach(w, h):
-        return (w / 2) * abs(nx) + (h / 2) * abs(ny)
-    if value_text is not None:
-        w = S.text_width(value_text, *S.VALUE)
-        d = reach(w, S.VALUE_H) + 3
-        out.append(_text(mx + nx * d, my + ny * d + 1, value_text, S.VALUE, S.COLORS["value"]))
-    if grad_text is not None:
-        w = S.text_width(grad_text, *S.GRAD)
-        d = S.ARROW_GAP + 4 + reach(w, S.GRAD_H)
-        ax, ay = mx - nx * S.ARROW_GAP, my - ny * S.ARROW_GAP
-        fx, fy = ax + dx * S.ARROW_HALF, ay + dy * S.ARROW_HALF
-        tx, ty = ax - dx * S.ARROW_HALF, ay - dy * S.ARROW_HALF
-        g = S.COLORS["grad"]
-        out.append(f'<path d="M{_num(fx)} {_num(fy)}L{_num(tx)} {_num(ty)}" stroke="{g}" stroke-width="1.2" fill="none"/>')
-        out.append(f'<polygon points="{_arrow((tx, ty), (-dx, -dy), 6)}" fill="{g}"/>')
-        out.append(_text(mx - nx * d, my - ny * d + 1, grad_text, S.GRAD, g))
+    """The value above the midpoint, the gradient below with its backward arrow (scene.labels)."""
+    placed = labels(curve, value_text, grad_text)
+    if placed["value"] is not None:
+        v = placed["value"]
+        out.append(_text(v.x, v.y, v.text, S.VALUE, S.COLORS["value"]))
+    if placed["grad"] is not None:
+        g, (frm, to, back) = placed["grad"], placed["arrow"]
+        colour = S.COLORS["grad"]
+        out.append(f'<path d="M{_num(frm[0])} {_num(frm[1])}L{_num(to[0])} {_num(to[1])}" stroke="{colour}" '
+                   f'stroke-width="1.2" fill="none"/>')
+        out.append(f'<polygon points="{_arrow(to, back, 6)}" fill="{colour}"/>')
+        out.append(_text(g.x, g.y, g.text, S.GRAD, colour))
 
 
 def render(fig, current: str | None = None) -> str:
     """The SVG text. ``current`` names a node to highlight, as the canvas does mid-step."""
     from ..engine.registry import OPS
-    exts = {n["id"]: _ext(n) for n in fig.nodes}
+    exts = {n["id"]: node_extent(n) for n in fig.nodes}
     nodes = {n["id"]: n for n in fig.nodes}
     arity = {n["id"]: OPS[n["op"]].arity for n in fig.nodes}
-    pairs: dict = {}
-    for e in fig.edges:
-        pairs.setdefault((e["source"], e["target"]), []).append(e)
     body: list[str] = []
     xs, ys = [], []
 
@@ -134,25 +85,19 @@ def render(fig, current: str | None = None) -> str:
         body.append(f'<path d="M{_num(x0)} {_num(y0)}C{_num(x1)} {_num(y1)} {_num(x2)} {_num(y2)} {_num(x3)} {_num(y3)}" '
                     f'stroke="{colour}" stroke-width="{width}" fill="none"/>')
 
-    for e in fig.edges:
-        s, t = exts[e["source"]], exts[e["target"]]
-        p0 = (s["cx"] + s["hw"], s["cy"])
-        p3 = _input_port(t, arity[e["target"]], e["port"])
-        sibs = sorted(pairs[(e["source"], e["target"])], key=lambda f: f["port"])
-        i = sibs.index(e)
-        bend = (i - (len(sibs) - 1) / 2) * S.SIBLING_GAP if len(sibs) > 1 else 0
-        dx = max(40, abs(p3[0] - p0[0]) * 0.45)
-        c = (p0, (p0[0] + dx, p0[1] + bend), (p3[0] - dx, p3[1] + bend), p3)
+    for e, c in edge_curves(fig, exts, arity):
+        p0, _, _, p3 = c
+        bend = c[1][1] - p0[1]
         stroke_curve(c)
-        body.append(f'<polygon points="{_arrow(p3, _tangent(c, 1), 9)}" fill="{S.COLORS["edge"]}"/>')
+        body.append(f'<polygon points="{_arrow(p3, tangent(c, 1), 9)}" fill="{S.COLORS["edge"]}"/>')
         _labels(body, c, e["value_text"], e["grad_text"])
         grow(min(p0[0], p3[0]), min(p0[1], p3[1], p0[1] + bend) - 30, max(p0[0], p3[0]), max(p0[1], p3[1], p0[1] + bend) + 30)
 
     out_id = next((n["id"] for n in fig.nodes if n["output"]), None)
     if out_id is not None:
         o = exts[out_id]
-        p0 = (o["cx"] + o["hw"], o["cy"])
-        stub = (p0, (p0[0] + S.STUB / 3, p0[1]), (p0[0] + 2 * S.STUB / 3, p0[1]), (p0[0] + S.STUB, p0[1]))
+        stub = output_stub(o)
+        p0 = stub[0]
         stroke_curve(stub)
         body.append(f'<polygon points="{_arrow(stub[3], (1, 0), 9)}" fill="{S.COLORS["edge"]}"/>')
         _labels(body, stub, fig.output_value_text, fig.output_grad_text)
@@ -179,7 +124,7 @@ def render(fig, current: str | None = None) -> str:
                             f'height="{_num(2 * hh + 8)}" rx="12" fill="none" stroke="{S.COLORS["muted"]}" stroke-width="0.8"/>')
             body.append(_text(cx, cy - 10, n["name"], S.INPUT_NAME, ink))
             body.append(_text(cx, cy + 11, n["value_text"] or "", S.INPUT_VALUE, ink))
-        ports = [_input_port(e, arity[n["id"]], p) for p in range(arity[n["id"]])]
+        ports = [input_port(e, arity[n["id"]], p) for p in range(arity[n["id"]])]
         for p, (px, py) in enumerate(ports):
             fill = S.COLORS["port"] if (n["id"], p) in wired else paper
             body.append(f'<circle cx="{_num(px)}" cy="{_num(py)}" r="3.5" fill="{fill}" stroke="{S.COLORS["port"]}" stroke-width="1"/>')

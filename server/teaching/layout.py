@@ -10,17 +10,21 @@ from __future__ import annotations
 
 import networkx as nx
 
+from ..engine.registry import OPS
+
 LAYER_GAP = 220      # x distance between layers: room for a value and a gradient on each edge
 ROW_GAP = 120        # y distance between nodes in a layer
 MARGIN = 40
 SWEEPS = 4
+PORT_SPREAD = 0.5   # less than one row: ports order sources that feed one op, not across ops
 
 
 def layout(doc: dict) -> dict:
     """The document with every node's x, y set; returns the same dict."""
     g = nx.MultiDiGraph()
     g.add_nodes_from(n["id"] for n in doc["nodes"])
-    g.add_edges_from((e["source"], e["target"]) for e in doc["edges"])
+    g.add_edges_from((e["source"], e["target"], {"port": e["port"]}) for e in doc["edges"])
+    ports = {n["id"]: OPS[n["op"]].arity if n["op"] in OPS else 1 for n in doc["nodes"]}
     layer: dict[str, int] = {}
     for depth, generation in enumerate(nx.topological_generations(g)):
         for nid in generation:
@@ -33,6 +37,19 @@ def layout(doc: dict) -> dict:
     layers: list[list[str]] = [[] for _ in range(depth_count)]
     for n in doc["nodes"]:  # document order is the starting order
         layers[layer[n["id"]]].append(n["id"])
+    # An edge that skips layers gets a stand-in row in each layer it passes (as in Sugiyama's
+    # method): the ordering then keeps room for it, so it runs beside the nodes there, not
+    # through them, and crosses no edge it need not.
+    for k, (s, t, d) in enumerate(list(g.edges(data=True))):
+        if layer[t] - layer[s] <= 1:
+            continue
+        g.remove_edge(s, t)
+        chain = [s] + [f"\0pass{k}:{depth}" for depth in range(layer[s] + 1, layer[t])] + [t]
+        for a, b in zip(chain, chain[1:]):
+            if b != t:
+                layer[b], ports[b] = layer[a] + 1, 1
+                layers[layer[b]].append(b)
+            g.add_edge(a, b, port=d["port"] if b == t else 0)
 
     pos = {nid: i for lay in layers for i, nid in enumerate(lay)}
 
@@ -40,15 +57,24 @@ def layout(doc: dict) -> dict:
         for lay in order:
             bary = {}
             for i, nid in enumerate(lay):
-                ns = [pos[m] for m in neighbours(nid)]
+                ns = neighbours(nid)
                 bary[nid] = sum(ns) / len(ns) if ns else pos[nid]
             lay.sort(key=lambda nid: (bary[nid], pos[nid]))
             for i, nid in enumerate(lay):
                 pos[nid] = i
 
+    def inputs(nid):
+        return [pos[s] for s in g.predecessors(nid)]
+
+    def consumers(nid):
+        # Where this node's edges arrive, port by port: a node feeding an op's upper port
+        # (port 0) sits above one feeding its lower port, so the two edges do not cross.
+        return [pos[t] + PORT_SPREAD * (d["port"] - (ports[t] - 1) / 2)
+                for _, t, d in g.out_edges(nid, data=True)]
+
     for _ in range(SWEEPS):
-        sweep(layers[1:], g.predecessors)          # left to right: follow the inputs
-        sweep(layers[-2::-1], g.successors)        # right to left: follow the consumers
+        sweep(layers[1:], inputs)          # left to right: follow the inputs
+        sweep(layers[-2::-1], consumers)   # right to left: follow the consumers and their ports
 
     tallest = max((len(lay) for lay in layers), default=0)
     coords = {}
