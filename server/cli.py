@@ -42,8 +42,9 @@ def cmd_export(args) -> int:
     options = ExportOptions(values=not args.no_values, grads=not args.no_grads,
                             background=args.background, scale=args.scale)
     data = export(graph, args.format, options)
-    if args.o in (None, "-") and args.format == "png" and sys.stdout.isatty():
-        raise GraphError("PNG is binary: give -o FILE.png")
+    spec = FORMATS[args.format]
+    if args.o in (None, "-") and spec.binary and sys.stdout.isatty():
+        raise GraphError(f"{spec.title} is binary: give -o FILE.{spec.extension}")
     if args.o in (None, "-"):
         sys.stdout.buffer.write(data)
     else:
@@ -138,7 +139,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-values", action="store_true", help="leave out forward values")
     p.add_argument("--no-grads", action="store_true", help="leave out gradients")
     p.add_argument("--background", choices=("white", "transparent"), default="white")
-    p.add_argument("--scale", type=float, default=1.0, help="size factor for SVG and PNG")
+    p.add_argument("--scale", type=float, default=1.0,
+                   help="size factor for SVG, PNG and the animations (gif, webp, frames: a ZIP of PNGs)")
     p.add_argument("--max-nodes", type=int, default=Limits.max_nodes)
     p.add_argument("--max-bytes", type=int, default=Limits.max_bytes)
     p.set_defaults(func=cmd_export)

@@ -24,22 +24,34 @@ def chromium_path() -> str:
     return os.environ.get("GRADCANVAS_CHROMIUM", "/usr/bin/chromium")
 
 
+def svg_size(svg_text: str) -> tuple[float, float]:
+    m = re.search(r'width="([\d.]+)" height="([\d.]+)"', svg_text)
+    return (float(m.group(1)), float(m.group(2))) if m else (800.0, 600.0)
+
+
 def rasterise(svg_text: str, scale: float, transparent: bool) -> bytes:
-    """Run in its own thread: Playwright's sync API refuses a thread with an asyncio loop."""
+    """The SVG as a PNG at 2 × scale device pixels."""
+    return rasterise_pages([svg_text], svg_size(svg_text), scale, transparent, "svg")[0]
+
+
+def rasterise_pages(bodies: list[str], size: tuple[float, float], scale: float, transparent: bool,
+                    selector: str) -> list[bytes]:
+    """Each HTML body's ``selector`` element as a PNG, all in one Chromium page (an animation's
+    frames: launching Chromium takes longer than drawing a frame). ``size`` is the CSS size of
+    the viewport. Run in its own thread: Playwright's sync API refuses a thread with an asyncio loop."""
     from concurrent.futures import ThreadPoolExecutor
     with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(_rasterise, svg_text, scale, transparent).result()
+        return pool.submit(_rasterise, bodies, size, scale, transparent, selector).result()
 
 
-def _rasterise(svg_text: str, scale: float, transparent: bool) -> bytes:
+def _rasterise(bodies, size, scale, transparent, selector) -> list[bytes]:
     try:
         from playwright.sync_api import Error as PlaywrightError, sync_playwright
     except ImportError:
         raise GraphError("PNG export needs the 'playwright' package (pip install playwright)") from None
     if not os.path.exists(chromium_path()):
         raise GraphError(f"PNG export needs Chromium at {chromium_path()} (Debian: apt-get install chromium)")
-    m = re.search(r'width="([\d.]+)" height="([\d.]+)"', svg_text)
-    w, h = (float(m.group(1)), float(m.group(2))) if m else (800.0, 600.0)
+    w, h = size
     pixels = w * h * (2 * scale) ** 2
     if pixels > MAX_PIXELS:  # refused before Chromium allocates any of it
         raise GraphTooLarge(f"the PNG would be {int(w * 2 * scale):,} × {int(h * 2 * scale):,} pixels, more than "
@@ -50,10 +62,13 @@ def _rasterise(svg_text: str, scale: float, transparent: bool) -> bytes:
             try:
                 page = browser.new_page(viewport={"width": max(1, int(w + 0.999)), "height": max(1, int(h + 0.999))},
                                         device_scale_factor=2 * scale)
-                page.set_content("<!doctype html><html><body style='margin:0;background:transparent'>"
-                                 f"{svg_text}</body></html>")
-                page.evaluate("document.fonts.ready")
-                return page.locator("svg").screenshot(omit_background=transparent, timeout=60_000)
+                shots = []
+                for body in bodies:
+                    page.set_content("<!doctype html><html><body style='margin:0;background:transparent'>"
+                                     f"{body}</body></html>")
+                    page.evaluate("document.fonts.ready")
+                    shots.append(page.locator(selector).screenshot(omit_background=transparent, timeout=60_000))
+                return shots
             finally:
                 browser.close()
     except PlaywrightError as err:
