@@ -25,7 +25,7 @@ from pages import Editor, new_graph, snap
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-FORMATS = ["svg", "png", "json", "dot", "tikz", "py"]
+FORMATS = ["svg", "png", "json", "dot", "tikz", "py", "gif", "webp", "frames"]
 OUT = Path("/tmp")
 
 
@@ -133,6 +133,63 @@ def test_menu_options_go_into_the_export_url(editor, create_graph):
     assert 'fill="#fff"/>' not in svg.split("</metadata>", 1)[1].split("\n")[1]  # no paper behind
 
 
+def test_the_menu_asks_for_the_book_style_symbols_and_a_worksheet(editor, create_graph):
+    page = open_editor(editor, create_graph(example_doc("doughnut")))
+    editor.run("backward")
+    open_menu(page)
+    for testid in ("export-style-book", "export-labels-numbers", "export-blank-none"):  # the defaults
+        assert page.locator(f'[data-testid="{testid}"]').is_checked(), testid
+    answers = page.locator('[data-testid="export-answers"]')
+    assert answers.is_disabled()                       # an answer key needs a worksheet
+    page.locator('[data-testid="export-labels-symbols"]').check()
+    with page.expect_download() as info:
+        page.locator('[data-testid="export-svg"]').click()
+    url = info.value.url
+    assert "style=book" in url and "labels=symbols" in url and "blank=none" in url and "answers=0" in url
+    svg = Path(info.value.path()).read_text("utf-8")
+    assert "∂L/∂" in svg and ">220<" not in svg        # symbols, not numbers, on the edges
+
+    open_menu(page)
+    page.locator('[data-testid="export-style-editor"]').check()
+    page.locator('[data-testid="export-labels-both"]').check()
+    page.locator('[data-testid="export-blank-values"]').check()
+    assert answers.is_enabled()
+    answers.check()
+    with page.expect_download() as info:
+        page.locator('[data-testid="export-svg"]').click()
+    url = info.value.url
+    assert "style=editor" in url and "labels=both" in url and "blank=values" in url and "answers=1" in url
+    open_menu(page)
+    page.locator('[data-testid="export-blank-none"]').check()
+    assert answers.is_disabled() and not answers.is_checked()
+    assert editor.errors == []
+
+
+def test_the_animated_gif_downloads_from_the_menu(editor, create_graph):
+    page = open_editor(editor, create_graph(example_doc("doughnut")))
+    open_menu(page)
+    with page.expect_download(timeout=120_000) as info:
+        page.locator('[data-testid="export-gif"]').click()
+        page.locator('[data-testid="file-status"]').filter(has_text="every step").wait_for()  # it says it is coming
+    download = info.value
+    assert download.suggested_filename == "Doughnut_shopping.gif"
+    assert "format=gif" in download.url and "style=book" in download.url
+    with Image.open(download.path()) as gif:
+        assert gif.is_animated and gif.n_frames == 1 + 5 + 5   # idle, forward, backward
+    assert editor.errors == []
+
+
+def test_the_menus_new_choices_speak_korean(editor, create_graph):
+    page = open_editor(editor, create_graph(example_doc("doughnut")))
+    page.select_option('[data-testid="language"]', "ko")
+    open_menu(page)
+    panel = page.locator('[data-testid="export-panel"]')
+    panel.filter(has_text="정답지").wait_for()
+    text = panel.inner_text()
+    assert "편집기 모양" in text and "기호" in text and "값 빈칸" in text and "애니메이션 GIF" in text
+    page.select_option('[data-testid="language"]', "en")
+
+
 def test_escape_and_a_click_outside_close_the_menu(editor, create_graph):
     page = open_editor(editor, create_graph(example_doc("doughnut")))
     panel = page.locator('[data-testid="export-panel"]')
@@ -166,6 +223,7 @@ def test_png_is_drawn_by_the_page_at_twice_the_figure_size_and_reopens(editor, l
     page = open_editor(editor, graph_id)
     editor.run("backward")
     open_menu(page)
+    page.locator('[data-testid="export-style-editor"]').check()  # the editor's look: drawn by the canvas
     with page.expect_request(lambda r: r.method == "POST" and r.url.endswith(f"/api/graphs/{graph_id}/png")) as posted, \
             page.expect_download() as info:
         page.locator('[data-testid="export-png"]').click()

@@ -39,7 +39,8 @@ def ops():
 
 @bp.get("/formats")
 def formats():
-    return jsonify([{"name": f.name, "title": f.title, "extension": f.extension} for f in FORMATS.values()])
+    return jsonify([{"name": f.name, "title": f.title, "extension": f.extension, "steps": f.steps}
+                    for f in FORMATS.values()])
 
 
 @bp.get("/examples")

@@ -1,5 +1,6 @@
-// Files in and out: the Export menu (every format GET /api/formats lists), Copy SVG,
-// the editor's own 2× PNG, and Open / drag-and-drop import.
+// Files in and out: the Export menu (every format GET /api/formats lists, the animations
+// among them, and the figure's options: style, labels, worksheet), Copy SVG, the editor's
+// own 2× PNG, and Open / drag-and-drop import.
 // The server writes every file; the one thing drawn here is the PNG, with the
 // canvas's own drawScene, so it looks exactly like the editor. The server then
 // puts the graph document inside it, so the PNG opens again as a graph.
@@ -144,7 +145,14 @@ export class Files {
       values: byTestId('export-values', this.menu),
       grads: byTestId('export-grads', this.menu),
       transparent: byTestId('export-transparent', this.menu),
+      answers: byTestId('export-answers', this.menu),
     };
+    // An answer key is a worksheet's: it can be asked for only once something is blanked.
+    this.menu.addEventListener('change', () => {
+      const worksheet = this.checked('export-blank', 'none') !== 'none';
+      this.opt.answers.disabled = !worksheet;
+      if (!worksheet) this.opt.answers.checked = false;
+    });
 
     this.dropdown = new Dropdown(this.menuButton, this.menu);
     byTestId('copy-svg', this.menu).addEventListener('click', () => this.copySvg());
@@ -178,35 +186,51 @@ export class Files {
       ext.className = 'ext';
       ext.textContent = `.${f.extension}`;
       b.append(localName(`files.format.${f.name}`, f.title), ext);
-      b.addEventListener('click', () => { this.toggleMenu(false); this.export(f.name); });
+      b.addEventListener('click', () => { this.toggleMenu(false); this.export(f.name, f); });
       return b;
     }));
   }
 
   toggleMenu(open) { this.dropdown.toggle(open); }
 
-  /** The menu's options: {values, grads, state, background}. */
+  /** The value of the radio group `name` that is checked, or `fallback`. */
+  checked(name, fallback) {
+    const input = this.menu.querySelector(`input[name="${name}"]:checked`);
+    return input ? input.value : fallback;
+  }
+
+  /** The menu's options: {values, grads, state, background, style, labels, blank, answers}. */
   get options() {
-    const state = this.menu.querySelector('input[name="export-state"]:checked');
     return {
       values: this.opt.values.checked,
       grads: this.opt.grads.checked,
-      state: state ? state.value : 'current',
+      state: this.checked('export-state', 'current'),
       background: this.opt.transparent.checked ? 'transparent' : 'white',
+      style: this.checked('export-style', 'book'),
+      labels: this.checked('export-labels', 'numbers'),
+      blank: this.checked('export-blank', 'none'),
+      answers: this.opt.answers.checked,
     };
   }
 
   exportUrl(format, o = this.options) {
     const q = new URLSearchParams({
       format, values: o.values ? '1' : '0', grads: o.grads ? '1' : '0', state: o.state, background: o.background,
+      style: o.style, labels: o.labels, blank: o.blank, answers: o.answers ? '1' : '0',
     });
     return `/api/graphs/${encodeURIComponent(this.graphId())}/export?${q}`;
   }
 
-  /** Download `format`. PNG as currently stepped is drawn here; everything else by the server. */
-  export(format) {
+  /**
+   * Download `format`. The PNG as currently stepped in the editor's look, with plain numbers,
+   * is drawn here by the canvas; everything else by the server. An animation takes the server
+   * some seconds (Chromium draws every step), so the status line says it is coming.
+   */
+  export(format, spec = {}) {
     const o = this.options;
-    if (format === 'png' && o.state === 'current') return this.exportPng(o);
+    const asDrawn = o.style === 'editor' && o.labels === 'numbers' && o.blank === 'none';
+    if (format === 'png' && o.state === 'current' && asDrawn) return this.exportPng(o);
+    if (spec.steps) this.say(t('files.animating'));
     download(this.exportUrl(format, o));
     return null;
   }
