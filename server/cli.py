@@ -38,9 +38,14 @@ def cmd_eval(args) -> int:
 
 def cmd_export(args) -> int:
     from .export import FORMATS, ExportOptions, export
+    from .export.figure import option_problem
     graph = _load(args.file, _limits(args))
     options = ExportOptions(values=not args.no_values, grads=not args.no_grads,
-                            background=args.background, scale=args.scale)
+                            background=args.background, scale=args.scale,
+                            style=args.style, labels=args.labels, blank=args.blank, answers=args.answers)
+    problem = option_problem(options)
+    if problem:
+        raise GraphError(problem)
     data = export(graph, args.format, options)
     spec = FORMATS[args.format]
     if args.o in (None, "-") and spec.binary and sys.stdout.isatty():
@@ -139,6 +144,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-values", action="store_true", help="leave out forward values")
     p.add_argument("--no-grads", action="store_true", help="leave out gradients")
     p.add_argument("--background", choices=("white", "transparent"), default="white")
+    from .export.figure import BLANKS, LABELS, STYLES
+    p.add_argument("--style", choices=STYLES, default="book",
+                   help="book: the book's look (the default); editor: the canvas's, with ports and ring")
+    p.add_argument("--labels", choices=LABELS, default="numbers",
+                   help="numbers (2.2), symbols (∂L/∂z · y) or both (∂L/∂z · y = 2.2)")
+    p.add_argument("--blank", choices=BLANKS, default="none",
+                   help="a worksheet: computed values, gradients or both drawn as empty boxes")
+    p.add_argument("--answers", action="store_true",
+                   help="with --blank: the worksheet's answer key, the answers in the boxes in blue")
     p.add_argument("--scale", type=float, default=1.0,
                    help="size factor for SVG, PNG and the animations (gif, webp, frames: a ZIP of PNGs)")
     p.add_argument("--max-nodes", type=int, default=Limits.max_nodes)

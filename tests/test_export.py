@@ -100,7 +100,7 @@ def test_json_export_is_the_document(name):
 
 
 def test_svg_has_book_numbers_in_book_colours():
-    by_colour = texts_by_colour(export(graph(), "svg"))
+    by_colour = texts_by_colour(export(graph(), "svg", ExportOptions(style="editor")))
     black, gray = by_colour["#111"], by_colour["#8a8a8a"]
     for value in ("100", "2", "1.1", "200", "220"):
         assert value in black
@@ -110,16 +110,16 @@ def test_svg_has_book_numbers_in_book_colours():
 
 
 def test_svg_values_and_grads_can_be_left_out():
-    by_colour = texts_by_colour(export(graph(), "svg", ExportOptions(grads=False)))
+    by_colour = texts_by_colour(export(graph(), "svg", ExportOptions(grads=False, style="editor")))
     assert "#8a8a8a" not in by_colour and "220" in by_colour["#111"]
-    by_colour = texts_by_colour(export(graph(), "svg", ExportOptions(values=False)))
+    by_colour = texts_by_colour(export(graph(), "svg", ExportOptions(values=False, style="editor")))
     assert "220" not in by_colour["#111"] and "2.2" in by_colour["#8a8a8a"]
 
 
 def test_svg_current_state_shows_only_what_the_cursor_revealed():
     from server.engine.visible import Cursor
     g = graph()
-    svg = export(g, "svg", ExportOptions(state="current"), Cursor("forward", 4, 5))
+    svg = export(g, "svg", ExportOptions(state="current", style="editor"), Cursor("forward", 4, 5))
     black = texts_by_colour(svg)["#111"]
     assert "200" in black and "220" not in black  # m2 not yet stepped
     assert "#8a8a8a" not in texts_by_colour(svg)
@@ -217,7 +217,7 @@ def test_python_export_reads_like_the_book():
 
 
 def test_tikz_structure():
-    tex = export(graph(), "tikz").decode()
+    tex = export(graph(), "tikz", ExportOptions(style="editor")).decode()
     assert tex.startswith("%") and "\\documentclass[tikz" in tex
     assert tex.count("\\begin{tikzpicture}") == 1 and tex.count("\\end{tikzpicture}") == 1
     assert tex.count("\\node[op") == 2 and tex.count("\\node[inp]") == 3

@@ -12,7 +12,7 @@ class InputLayer:
 
 
 @register("add", symbol="+", title="Add", ports=("x", "y"),
-          rule=("dout", "dout"), numbers=("{dout}", "{dout}"),
+          rule=("dout", "dout"), numbers=("{dout}", "{dout}"), symbolic=("dout · 1", "dout · 1"),
           note="dout passes through unchanged", notation="infix", operator="+", order=10)
 class AddLayer:
     __slots__ = ()
@@ -54,7 +54,7 @@ class MulLayer:
 
 
 @register("sub", symbol="−", title="Subtract", ports=("x", "y"),
-          rule=("dout", "−dout"), numbers=("{dout}", "−{dout}"),
+          rule=("dout", "−dout"), numbers=("{dout}", "−{dout}"), symbolic=("dout · 1", "dout · (−1)"),
           note="x gets dout, y gets −dout", notation="infix", operator="-", latex="-", order=30)
 class SubLayer:
     __slots__ = ()
@@ -73,7 +73,7 @@ class SubLayer:
 
 
 @register("div", symbol="÷", title="Divide", ports=("x", "y"),
-          rule=("dout / y", "−dout · x / y²"),
+          rule=("dout / y", "−dout · x / y²"), symbolic=("dout · 1/y", "dout · (−x/y²)"),
           numbers=("{dout} ÷ {y}", "−{dout} × {x} ÷ {y}²"),
           note="d(x/y)/dx = 1/y and d(x/y)/dy = −x/y²",
           notation="infix", operator="/", latex=r"\div", order=40)
@@ -101,7 +101,7 @@ class DivLayer:
 
 
 @register("neg", symbol="−", title="Negate", ports=("x",),
-          rule=("−dout",), numbers=("−{dout}",), note="the gradient changes sign",
+          rule=("−dout",), numbers=("−{dout}",), symbolic=("dout · (−1)",), note="the gradient changes sign",
           notation="prefix", operator="-", latex="-", order=50)
 class NegLayer:
     __slots__ = ()

@@ -5,7 +5,7 @@ from ..registry import register
 
 
 @register("pow", symbol="^", title="Power", ports=("x",),
-          rule=("dout · p · x^(p−1)",), numbers=("{dout} × {exponent} × {x}^({exponent} − 1)",),
+          rule=("dout · p · x^(p−1)",), symbolic=("dout · {exponent} · x^({exponent}−1)",), numbers=("{dout} × {exponent} × {x}^({exponent} − 1)",),
           note="the exponent p is a constant parameter of the node", params={"exponent": 2},
           notation="power", operator="**", display="^{exponent}", order=60)
 class PowLayer:
@@ -38,7 +38,7 @@ class PowLayer:
 
 
 @register("exp", symbol="exp", title="Exponential", ports=("x",),
-          rule=("dout · out",), numbers=("{dout} × {out}",),
+          rule=("dout · out",), numbers=("{dout} × {out}",), symbolic=("dout · exp(x)",),
           note="exp is its own derivative, so backward reuses the output", order=70)
 class ExpLayer:
     __slots__ = ("out",)
@@ -61,7 +61,7 @@ class ExpLayer:
 
 
 @register("log", symbol="log", title="Natural log", ports=("x",),
-          rule=("dout / x",), numbers=("{dout} ÷ {x}",), note="d(log x)/dx = 1/x",
+          rule=("dout / x",), numbers=("{dout} ÷ {x}",), symbolic=("dout · 1/x",), note="d(log x)/dx = 1/x",
           order=80)
 class LogLayer:
     __slots__ = ("x",)
