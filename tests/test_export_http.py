@@ -48,7 +48,7 @@ def test_export_state_current_follows_the_cursor(client, app, graph_id):
 
 
 @pytest.mark.parametrize("query, message", [
-    ("format=gif", "unknown format"), ("format=svg&values=maybe", "values must be 1 or 0"),
+    ("format=bmp", "unknown format"), ("format=svg&values=maybe", "values must be 1 or 0"),
     ("format=svg&state=later", "state must be"), ("format=svg&scale=100", "scale must be between"),
 ])
 def test_export_endpoint_refuses_bad_options(client, graph_id, query, message):
