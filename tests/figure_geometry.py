@@ -56,20 +56,23 @@ def _boxes_overlap(a, b, margin=1.0) -> bool:
     return a[0] < b[2] + margin and a[2] > b[0] - margin and a[1] < b[3] + margin and a[3] > b[1] - margin
 
 
-def measure(doc: dict) -> Report:
-    """Everything drawn with every value and gradient shown, as an exported figure."""
+def measure(doc: dict, options: ExportOptions = ExportOptions(state="all")) -> Report:
+    """Everything drawn with every value and gradient shown, as an exported figure (in the
+    book style by default; ``ExportOptions(style="editor")`` measures the canvas's look)."""
     graph = ComputationGraph.from_dict(doc)
-    fig = build_figure(graph, ExportOptions(state="all"))
+    fig = build_figure(graph, options)
     exts = {n["id"]: node_extent(n) for n in fig.nodes}
     from server.engine.registry import OPS
     arity = {n["id"]: OPS[n["op"]].arity for n in fig.nodes}
     curves = edge_curves(fig, exts, arity)
     out_id = next((n["id"] for n in fig.nodes if n["output"]), None)
-    drawn = [((e["source"], e["target"], e["port"]), c, e["value_text"], e["grad_text"]) for e, c in curves]
+    drawn = [((e["source"], e["target"], e["port"]), c, e["value_text"], e["grad_text"],
+              e.get("value_blank", False), e.get("grad_blank", False)) for e, c in curves]
     if out_id is not None:
-        drawn.append(((out_id, None, None), output_stub(exts[out_id]), fig.output_value_text, fig.output_grad_text))
+        drawn.append(((out_id, None, None), output_stub(exts[out_id]), fig.output_value_text, fig.output_grad_text,
+                      fig.output_value_blank, fig.output_grad_blank))
     report = Report()
-    lines = {name: _polyline(c, 0.06, 0.94) for name, c, _, _ in drawn}
+    lines = {name: _polyline(c, 0.06, 0.94) for name, c, *_ in drawn}
     names = [d[0] for d in drawn]
     for i, a in enumerate(names):
         for b in names[i + 1:]:
@@ -80,15 +83,15 @@ def measure(doc: dict) -> Report:
             if any(_segments_cross(la[k], la[k + 1], lb[m], lb[m + 1])
                    for k in range(len(la) - 1) for m in range(len(lb) - 1)):
                 report.crossings.append((a, b))
-    for name, c, _, _ in drawn:
+    for name, c, *_ in drawn:
         for nid, ext in exts.items():
             if nid in (name[0], name[1]):
                 continue
             if any(_inside(pt, ext) for pt in _polyline(c)):
                 report.through_nodes.append((name, nid))
     boxes = []
-    for name, c, vt, gt in drawn:
-        placed = labels(c, vt, gt)
+    for name, c, vt, gt, vb, gb in drawn:
+        placed = labels(c, vt, gt, vb, gb)
         for kind in ("value", "grad"):
             if placed[kind] is not None:
                 boxes.append((f"{kind} {placed[kind].text} on {name}", placed[kind].box()))

@@ -233,7 +233,7 @@ def test_png_is_drawn_by_the_page_at_twice_the_figure_size_and_reopens(editor, l
     data = Path(download.path()).read_bytes()
     (OUT / "export-browser.png").write_bytes(data)
 
-    svg = http_get(f"{live_server}/api/graphs/{graph_id}/export?format=svg&state=current").decode()
+    svg = http_get(f"{live_server}/api/graphs/{graph_id}/export?format=svg&state=current&style=editor").decode()
     fig_w, fig_h = svg_size(svg)
     with Image.open(io.BytesIO(data)) as img:
         assert img.text.get("gradcanvas")                    # the document is inside
@@ -395,7 +395,7 @@ def canvas_and_svg(browser, live_server):
         camera = snap(page)["camera"]
         scene = page.evaluate(SCENE_PIXELS)
         page.locator('[data-testid="graph-canvas"]').screenshot(path=str(OUT / "pixel-canvas-screen.png"))
-        svg = page.evaluate(f"fetch('/api/graphs/{graph_id}/export?format=svg&state=current').then(r => r.text())")
+        svg = page.evaluate(f"fetch('/api/graphs/{graph_id}/export?format=svg&state=current&style=editor').then(r => r.text())")
         (OUT / "pixel-export.svg").write_text(svg)
     finally:
         context.close()

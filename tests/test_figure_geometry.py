@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from server.export.figure import ExportOptions
 from server.teaching.examples import example_doc
 from server.teaching.formula import parse_formula
 from server.teaching.layout import layout
@@ -24,16 +25,29 @@ BOOK = {
 }
 
 
+STYLES = {"book": ExportOptions(state="all"), "editor": ExportOptions(state="all", style="editor"),
+          "worksheet": ExportOptions(state="all", blank="both")}
+
+
+@pytest.mark.parametrize("style", STYLES)
 @pytest.mark.parametrize("name", BOOK)
-def test_the_books_formulas_lay_out_with_nothing_crossing_or_covered(name):
-    report = measure(parse_formula(BOOK[name]))
+def test_the_books_formulas_lay_out_with_nothing_crossing_or_covered(name, style):
+    report = measure(parse_formula(BOOK[name]), STYLES[style])
     assert report == Report(), report
 
 
+@pytest.mark.parametrize("style", STYLES)
 @pytest.mark.parametrize("name", ["doughnut", "doughnut_cupcake", "x_times_x", "sigmoid_neuron",
                                   "tanh_neuron", "one_neuron_fit"])
-def test_tidy_lays_the_examples_out_with_nothing_crossing_or_covered(name):
-    report = measure(layout(example_doc(name)))
+def test_tidy_lays_the_examples_out_with_nothing_crossing_or_covered(name, style):
+    report = measure(layout(example_doc(name)), STYLES[style])
+    assert report == Report(), report
+
+
+@pytest.mark.parametrize("name", ["seed-add-node", "seed-local-derivative", "seed-mul-node", "doughnut"])
+@pytest.mark.parametrize("labels", ["numbers", "symbols", "both"])
+def test_the_seed_figures_as_shipped_have_nothing_crossing_or_covered(name, labels):
+    report = measure(example_doc(name), ExportOptions(state="all", labels=labels))
     assert report == Report(), report
 
 

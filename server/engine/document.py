@@ -56,6 +56,7 @@ class NodeModel(BaseModel):
     op: Annotated[str, StringConstraints(strict=True, max_length=50)]
     value: Optional[Finite] = None
     label: Optional[Text] = None
+    grad_label: Optional[Text] = None  # a symbolic figure's name for the gradient arriving here: "E"
     x: Finite = 0.0
     y: Finite = 0.0
     params: Optional[dict[Annotated[str, StringConstraints(max_length=50)], Finite]] = None
@@ -149,6 +150,8 @@ def normalize_node(model: NodeModel) -> dict:
         node["value"] = float(model.value) if model.value is not None else 0.0
     if model.label is not None:
         node["label"] = model.label
+    if model.grad_label:
+        node["grad_label"] = model.grad_label
     node["x"], node["y"] = float(model.x), float(model.y)
     if spec is not None and spec.params:
         node["params"] = {**spec.params, **(model.params or {})}

@@ -13,14 +13,27 @@ from dataclasses import dataclass
 from . import style as S
 
 
+BOOK_TEXT_H = 20      # the height of a book-style input's name
+BOOK_TEXT_GAP = 6     # between that name and the tail of its arrow
+
+
 def node_extent(fig_node) -> dict:
-    """Centre and half sizes of a node, as geometry.js nodeExtent computes them."""
+    """Centre and half sizes of a node, as geometry.js nodeExtent computes them.
+
+    A book-style input (``fig_node["book"]``) is no box but its name as text, right-aligned
+    where the editor's box would end, so its arrows start where they do in the editor; with
+    no name to write (a symbolic figure writes it on the arrow) it is a point there."""
     x, y = fig_node["x"], fig_node["y"]
     if not fig_node["input"]:
         r = S.OP_RADIUS
         return {"hw": r, "hh": r, "circle": True, "cx": x + r, "cy": y + r}
     w = max(S.INPUT_MIN_W, S.text_width(fig_node["name"], *S.INPUT_NAME) + 24,
             S.text_width(fig_node["value_text"] or "", *S.INPUT_VALUE) + 24)
+    if fig_node.get("book"):
+        text = fig_node.get("text") or ""
+        tw = S.text_width(text, *S.INPUT_NAME) + BOOK_TEXT_GAP if text else 0.0
+        return {"hw": tw / 2, "hh": BOOK_TEXT_H / 2 if text else 0.0, "circle": False,
+                "cx": x + w - tw / 2, "cy": y + S.INPUT_H / 2, "text": True}
     return {"hw": w / 2, "hh": S.INPUT_H / 2, "circle": False, "cx": x + w / 2, "cy": y + S.INPUT_H / 2}
 
 
@@ -61,9 +74,19 @@ class Label:
         return (self.x - self.w / 2, self.y - self.h / 2, self.x + self.w / 2, self.y + self.h / 2)
 
 
-def labels(curve, value_text, grad_text) -> dict:
+BLANK_SAMPLE = "0000"  # a worksheet's empty box is at least as wide as a typical number
+BLANK_PAD = 3           # and this much wider than the answer it hides, each side
+
+
+def blank_width(text: str, font) -> float:
+    """The width of a worksheet's box for this answer (the same in the blank and in the key)."""
+    return max(S.text_width(BLANK_SAMPLE, *font), S.text_width(text, *font)) + 2 * BLANK_PAD
+
+
+def labels(curve, value_text, grad_text, value_blank=False, grad_blank=False) -> dict:
     """renderer.js labelLayout/edgeLabels: the value above the curve's midpoint, the gradient
-    below it with its small backward arrow; returns {value, grad, arrow} (each may be None)."""
+    below it with its small backward arrow; returns {value, grad, arrow} (each may be None).
+    A blank (a worksheet's box) is placed as a text of the box's width and a little taller."""
     mx, my = bezier(curve, 0.5)
     dx, dy = tangent(curve, 0.5)
     nx, ny = dy, -dx
@@ -74,16 +97,18 @@ def labels(curve, value_text, grad_text) -> dict:
         return (w / 2) * abs(nx) + (h / 2) * abs(ny)
     out = {"value": None, "grad": None, "arrow": None}
     if value_text is not None:
-        w = S.text_width(value_text, *S.VALUE)
-        d = reach(w, S.VALUE_H) + 3
-        out["value"] = Label(value_text, mx + nx * d, my + ny * d + 1, w, S.VALUE_H, "value")
+        w = blank_width(value_text, S.VALUE) if value_blank else S.text_width(value_text, *S.VALUE)
+        h = S.VALUE_H + (2 * BLANK_PAD if value_blank else 0)
+        d = reach(w, h) + 3
+        out["value"] = Label(value_text, mx + nx * d, my + ny * d + 1, w, h, "value")
     if grad_text is not None:
-        w = S.text_width(grad_text, *S.GRAD)
-        d = S.ARROW_GAP + 4 + reach(w, S.GRAD_H)
+        w = blank_width(grad_text, S.GRAD) if grad_blank else S.text_width(grad_text, *S.GRAD)
+        h = S.GRAD_H + (2 * BLANK_PAD if grad_blank else 0)
+        d = S.ARROW_GAP + 4 + reach(w, h)
         ax, ay = mx - nx * S.ARROW_GAP, my - ny * S.ARROW_GAP
         out["arrow"] = ((ax + dx * S.ARROW_HALF, ay + dy * S.ARROW_HALF), (ax - dx * S.ARROW_HALF, ay - dy * S.ARROW_HALF),
                         (-dx, -dy))
-        out["grad"] = Label(grad_text, mx - nx * d, my - ny * d + 1, w, S.GRAD_H, "grad")
+        out["grad"] = Label(grad_text, mx - nx * d, my - ny * d + 1, w, h, "grad")
     return out
 
 

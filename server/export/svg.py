@@ -12,6 +12,7 @@ from xml.sax.saxutils import escape, quoteattr
 from . import style as S
 from ..engine.text import printable
 from .embed import svg_metadata
+from ..engine.symbols import wrt
 from .scene import bezier, edge_curves, input_port, labels, node_extent, output_stub, tangent
 
 
@@ -44,23 +45,57 @@ def _arrow(tip, d, size):
     return " ".join(f"{_num(x)},{_num(y)}" for x, y in pts)
 
 
-def _labels(out, curve, value_text, grad_text):
+# The book style's gray: darker than the canvas's, so a printed gradient stays legible
+# (4.9:1 on white, where the canvas's #8a8a8a is 3.4:1). Answer keys write in the accent.
+BOOK_GRAD = "#6f6f6f"
+BLANK_STROKE = "#9a9a9a"
+
+
+def _grad_colour(fig) -> str:
+    return BOOK_GRAD if fig.options.style == "book" else S.COLORS["grad"]
+
+
+def _blank(out, label, answers: bool, font):
+    """A worksheet's empty box where ``label`` would be; in the answer key, the answer in it."""
+    x0, y0, x1, y1 = label.box()
+    out.append(f'<rect x="{_num(x0)}" y="{_num(y0)}" width="{_num(x1 - x0)}" height="{_num(y1 - y0)}" rx="2" '
+               f'fill="#fff" stroke="{BLANK_STROKE}" stroke-width="0.8" data-blank="{label.kind}"/>')
+    if answers:
+        out.append(_text(label.x, label.y, label.text, font, S.COLORS["accent"]))
+
+
+def _labels(out, curve, value_text, grad_text, fig, value_blank=False, grad_blank=False):
     """The value above the midpoint, the gradient below with its backward arrow (scene.labels)."""
-    placed = labels(curve, value_text, grad_text)
+    placed = labels(curve, value_text, grad_text, value_blank, grad_blank)
+    answers = fig.options.answers
     if placed["value"] is not None:
         v = placed["value"]
-        out.append(_text(v.x, v.y, v.text, S.VALUE, S.COLORS["value"]))
+        if value_blank:
+            _blank(out, v, answers, S.VALUE)
+        else:
+            out.append(_text(v.x, v.y, v.text, S.VALUE, S.COLORS["value"]))
     if placed["grad"] is not None:
         g, (frm, to, back) = placed["grad"], placed["arrow"]
-        colour = S.COLORS["grad"]
+        colour = _grad_colour(fig)
         out.append(f'<path d="M{_num(frm[0])} {_num(frm[1])}L{_num(to[0])} {_num(to[1])}" stroke="{colour}" '
                    f'stroke-width="1.2" fill="none"/>')
         out.append(f'<polygon points="{_arrow(to, back, 6)}" fill="{colour}"/>')
-        out.append(_text(g.x, g.y, g.text, S.GRAD, colour))
+        if grad_blank:
+            _blank(out, g, answers, S.GRAD)
+        else:
+            out.append(_text(g.x, g.y, g.text, S.GRAD, colour))
+
+
+def wrt_name(n) -> str:
+    return wrt(n["name"])
 
 
 def render(fig, current: str | None = None) -> str:
-    """The SVG text. ``current`` names a node to highlight, as the canvas does mid-step."""
+    """The SVG text. ``current`` names a node to highlight, as the canvas does mid-step
+    (style=editor only: a book figure has no glow, ring or port dots)."""
+    editor = fig.options.style == "editor"
+    if not editor:
+        current = None
     from ..engine.registry import OPS
     exts = {n["id"]: node_extent(n) for n in fig.nodes}
     nodes = {n["id"]: n for n in fig.nodes}
@@ -90,7 +125,7 @@ def render(fig, current: str | None = None) -> str:
         bend = c[1][1] - p0[1]
         stroke_curve(c)
         body.append(f'<polygon points="{_arrow(p3, tangent(c, 1), 9)}" fill="{S.COLORS["edge"]}"/>')
-        _labels(body, c, e["value_text"], e["grad_text"])
+        _labels(body, c, e["value_text"], e["grad_text"], fig, e.get("value_blank"), e.get("grad_blank"))
         grow(min(p0[0], p3[0]), min(p0[1], p3[1], p0[1] + bend) - 30, max(p0[0], p3[0]), max(p0[1], p3[1], p0[1] + bend) + 30)
 
     out_id = next((n["id"] for n in fig.nodes if n["output"]), None)
@@ -100,7 +135,8 @@ def render(fig, current: str | None = None) -> str:
         p0 = stub[0]
         stroke_curve(stub)
         body.append(f'<polygon points="{_arrow(stub[3], (1, 0), 9)}" fill="{S.COLORS["edge"]}"/>')
-        _labels(body, stub, fig.output_value_text, fig.output_grad_text)
+        _labels(body, stub, fig.output_value_text, fig.output_grad_text, fig, fig.output_value_blank,
+                fig.output_grad_blank)
         grow(p0[0], p0[1] - 30, p0[0] + S.STUB + 20, p0[1] + 34)
 
     wired = {(e["target"], e["port"]) for e in fig.edges}
@@ -111,11 +147,14 @@ def render(fig, current: str | None = None) -> str:
         paper, ink = S.COLORS["paper"], S.COLORS["ink"]
         if e["circle"]:
             body.append(f'<circle cx="{_num(cx)}" cy="{_num(cy)}" r="{hw}" fill="{paper}" stroke="{ink}" stroke-width="1.6"/>')
-            if n["output"]:
+            if n["output"] and editor:
                 body.append(f'<circle cx="{_num(cx)}" cy="{_num(cy)}" r="{hw + 4}" fill="none" stroke="{S.COLORS["muted"]}" stroke-width="0.8"/>')
             body.append(_text(cx, cy + 1, n["symbol"], S.symbol_font(n["symbol"]), ink))
             if n["label"]:
                 body.append(_text(cx, cy + S.OP_RADIUS + 6, n["label"], S.LABEL, S.COLORS["muted"], baseline="top"))
+        elif e.get("text"):  # book style: the name at the tail of its arrow
+            if n.get("text"):
+                body.append(_text(cx + hw - 6, cy, n["text"], S.INPUT_NAME, ink, anchor="end"))
         else:
             box = f'x="{_num(cx - hw)}" y="{_num(cy - hh)}" width="{_num(2 * hw)}" height="{_num(2 * hh)}"'
             body.append(f'<rect {box} rx="8" fill="{paper}" stroke="{ink}" stroke-width="1.6"/>')
@@ -124,6 +163,13 @@ def render(fig, current: str | None = None) -> str:
                             f'height="{_num(2 * hh + 8)}" rx="12" fill="none" stroke="{S.COLORS["muted"]}" stroke-width="0.8"/>')
             body.append(_text(cx, cy - 10, n["name"], S.INPUT_NAME, ink))
             body.append(_text(cx, cy + 11, n["value_text"] or "", S.INPUT_VALUE, ink))
+        if n["id"] in fig.sums:  # symbolic: the gradient a fan-out receives, the sum of its terms
+            body.append(_text(cx, cy + hh + 8, f"{wrt_name(n)} = {fig.sums[n['id']]}", S.GRAD, _grad_colour(fig),
+                              baseline="top"))
+            grow(cx - S.text_width(fig.sums[n["id"]], *S.GRAD), cy, cx + S.text_width(fig.sums[n["id"]], *S.GRAD) + 40,
+                 cy + hh + 30)
+        if not editor:
+            continue
         ports = [input_port(e, arity[n["id"]], p) for p in range(arity[n["id"]])]
         for p, (px, py) in enumerate(ports):
             fill = S.COLORS["port"] if (n["id"], p) in wired else paper

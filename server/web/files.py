@@ -10,6 +10,7 @@ from ..engine.document import GraphError
 from ..engine.graph import ComputationGraph
 from ..errors import Refused
 from ..export import FORMATS, ExportOptions, export
+from ..export.figure import option_problem
 from ..export.embed import PNG_SIGNATURE, document_from_file, png_with_document, sniff
 from ..teaching.pyimport import import_python
 from .access import created, creating
@@ -51,8 +52,14 @@ def options_from_query() -> ExportOptions:
         raise GraphError("scale must be a number") from None
     if not 0.25 <= scale <= 8:
         raise GraphError("scale must be between 0.25 and 8")
-    return ExportOptions(values=flag("values", True), grads=flag("grads", True), state=state,
-                         background=background, scale=scale)
+    options = ExportOptions(values=flag("values", True), grads=flag("grads", True), state=state,
+                            background=background, scale=scale, style=request.args.get("style", "book"),
+                            labels=request.args.get("labels", "numbers"), blank=request.args.get("blank", "none"),
+                            answers=flag("answers", False))
+    problem = option_problem(options)
+    if problem:
+        raise GraphError(problem)
+    return options
 
 
 @bp.get("/<graph_id>/export")

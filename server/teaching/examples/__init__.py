@@ -9,8 +9,30 @@ import json
 from importlib import resources
 
 NAMES = ("doughnut", "doughnut_cupcake", "sigmoid_neuron", "tanh_neuron", "x_times_x", "one_neuron_fit",
-         "buy_apple", "buy_apple_orange")
+         "buy_apple", "buy_apple_orange",
+         "seed-add-node", "seed-local-derivative", "seed-mul-node")
 PYTHON = ("buy_apple", "buy_apple_orange")  # the examples written as Python layer scripts
+FILES = {"seed-add-node": "seed_add_node", "seed-local-derivative": "seed_local_derivative",
+         "seed-mul-node": "seed_mul_node"}  # a name whose file is named otherwise
+
+# The Korean title beside each document's own English one, and how a figure is meant to be
+# read: "symbols" for the post's symbolic figures (x, y in, z out, ∂L/∂z · y back), which the
+# Examples menu opens with symbolic labels; "numbers" (the default) for the rest. The seed
+# figures are those of "Backpropagation-2" (Deep Learning from Scratch, chapter 5).
+TITLES_KO = {
+    "doughnut": "도넛 쇼핑의 역전파",
+    "doughnut_cupcake": "도넛과 컵케이크 쇼핑",
+    "sigmoid_neuron": "시그모이드 뉴런",
+    "tanh_neuron": "tanh 뉴런",
+    "x_times_x": "x × x와 분기",
+    "one_neuron_fit": "뉴런 하나의 학습",
+    "buy_apple": "사과 쇼핑",
+    "buy_apple_orange": "사과와 귤 쇼핑",
+    "seed-add-node": "덧셈 노드의 순전파(검은색)와 역전파(회색)",
+    "seed-local-derivative": "국소적 미분의 전파",
+    "seed-mul-node": "곱셈 노드의 순전파(검은색)와 역전파(회색)",
+}
+LABELS = {"seed-add-node": "symbols", "seed-local-derivative": "symbols", "seed-mul-node": "symbols"}
 
 
 def example_source(name: str) -> str:
@@ -26,8 +48,15 @@ def example_doc(name: str) -> dict:
     if name in PYTHON:
         from ..pyimport import import_python
         return import_python(example_source(name), title=name)
-    return json.loads(resources.files(__name__).joinpath(f"{name}.json").read_text("utf-8"))
+    return json.loads(resources.files(__name__).joinpath(f"{FILES.get(name, name)}.json").read_text("utf-8"))
+
+
+def example_labels(name: str) -> str:
+    """How the example's figure is labelled: "symbols" or "numbers"."""
+    return LABELS.get(name, "numbers")
 
 
 def list_examples() -> list[dict]:
-    return [{"name": n, "title": example_doc(n)["title"]} for n in NAMES]
+    """GET /api/examples: {name, title, title_ko, labels} for each, in the menu's order."""
+    return [{"name": n, "title": example_doc(n)["title"], "title_ko": TITLES_KO.get(n, ""),
+             "labels": example_labels(n)} for n in NAMES]
