@@ -118,6 +118,7 @@ def test_a_fan_out_shows_the_sum_of_its_terms():
         assert fig.sums[nid] == " + ".join(terms)
     svg = export(g, "svg", ExportOptions(labels="symbols"))
     assert any(t and " = " in t and " + " in t for t in texts(svg))
+    assert "∂L/∂(x·x) · x" in fig.sums[fanned[0]]  # 'x·x' is two factors: parenthesised
 
 
 def test_the_symbolic_svg_uses_the_partial_sign_and_middle_dot():

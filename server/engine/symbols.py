@@ -33,7 +33,7 @@ TOKEN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # ASCII: 'y²' is the token 'y' a
 
 def wrap(name: str) -> str:
     """A name as a factor: 'x', '도넛', or '(doughnut price)' when it is more than one word."""
-    return name if name.isidentifier() else f"({name})"
+    return name if re.fullmatch(r"\w+", name) else f"({name})"  # not isidentifier: it takes 'x·x' for a word
 
 
 def wrt(name: str) -> str:

@@ -164,10 +164,14 @@ def render(fig, current: str | None = None) -> str:
             body.append(_text(cx, cy - 10, n["name"], S.INPUT_NAME, ink))
             body.append(_text(cx, cy + 11, n["value_text"] or "", S.INPUT_VALUE, ink))
         if n["id"] in fig.sums:  # symbolic: the gradient a fan-out receives, the sum of its terms
-            body.append(_text(cx, cy + hh + 8, f"{wrt_name(n)} = {fig.sums[n['id']]}", S.GRAD, _grad_colour(fig),
-                              baseline="top"))
-            grow(cx - S.text_width(fig.sums[n["id"]], *S.GRAD), cy, cx + S.text_width(fig.sums[n["id"]], *S.GRAD) + 40,
-                 cy + hh + 30)
+            total = f"{wrt_name(n)} = {fig.sums[n['id']]}"
+            w = S.text_width(total, *S.GRAD)
+            if n["input"]:  # below and left of where its arrows start, clear of them
+                body.append(_text(cx + hw, cy + hh + 12, total, S.GRAD, _grad_colour(fig), anchor="end", baseline="top"))
+                grow(cx + hw - w, cy, cx + hw, cy + hh + 32)
+            else:
+                body.append(_text(cx, cy + hh + 8, total, S.GRAD, _grad_colour(fig), baseline="top"))
+                grow(cx - w / 2, cy, cx + w / 2, cy + hh + 30)
         if not editor:
             continue
         ports = [input_port(e, arity[n["id"]], p) for p in range(arity[n["id"]])]
