@@ -128,3 +128,56 @@ def test_cli_new_from_text_and_file(tmp_path):
     r = subprocess.run([sys.executable, "-m", "server.cli", "new", "--formula", "a = __import__('os')"],
                        cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert r.returncode == 1 and "unknown function '__import__'" in r.stderr and r.stdout == ""
+
+
+# -- constant exponents fold (issue 12) ------------------------------------------------------
+
+def _exponent(text):
+    (node,) = [n for n in parse_formula(text)["nodes"] if n["op"] == "pow"]
+    return node["params"]["exponent"]
+
+
+@pytest.mark.parametrize("text, exponent", [
+    ("a = 8\nb = a ** (1/3)", 1 / 3),          # refused before: the exponent had to be a literal
+    ("a = 8\nb = a ** -(1/2)", -0.5),
+    ("a = 8\nb = a ** 2 ** 3", 8.0),           # Python's grouping: a ** (2 ** 3)
+    ("a = 8\nb = a ** (2 * 3 - 4 / 2)", 4.0),
+    ("a = 8\nb = a ** (0.1 + 0.2)", 0.1 + 0.2),  # float arithmetic, as the nodes would compute: 0.30000000000000004
+    ("a = 8\nb = a ** +2", 2.0),
+])
+def test_a_constant_exponent_folds_with_the_engines_float_arithmetic(text, exponent):
+    assert _exponent(text) == exponent  # exactly: each operation rounded as the graph's own node would round it
+
+
+def test_a_folded_exponent_evaluates_like_the_literal():
+    g = ComputationGraph.from_dict(parse_formula("a = 8\nb = a ** (1/3)"))
+    assert g.forward()["b"] == 8 ** (1 / 3) and g.backward()["a"] == pytest.approx((1 / 3) * 8 ** (-2 / 3))
+
+
+def test_a_long_constant_exponent_folds_without_recursion():
+    assert _exponent("a = 1\nb = a ** (" + " + ".join(["1"] * 400) + ")") == 400.0
+
+
+@pytest.mark.parametrize("text, message", [
+    ("a = 2\nb = a ** (1/0)", "line 2, column 11: 1 / 0 divides by zero"),
+    ("a = 2\nb = a ** (2 / (1 - 1))", "line 2, column 11: 2 / (1 - 1) divides by zero"),
+    ("a = 2\nb = a ** (0 ** -1)", "line 2, column 11: 0 ** (-1) divides by zero"),
+    ("a = 2\nb = a ** (10.0 ** 400)", "line 2, column 11: 10.0 ** 400 overflows"),
+    ("a = 2\nb = a ** (1e200 * 1e200)", "line 2, column 11: 1e+200 * 1e+200 overflows"),
+    ("a = 2\nb = a ** (3 + (-8) ** (1/3))", "line 2, column 15: (-8) ** (1 / 3) has no real value"),
+    ("a = 2\nc = 3\nb = a ** (c / 3)", "line 3, column 11: the exponent of ** must be a constant"),
+    ("a = 2\nb = a ** exp(1)", "line 2, column 10: the exponent of ** must be a constant"),
+    ("a = 2\nb = a ** (5 % 3)", "the exponent of ** must be a constant"),
+    ("a = 2\nb = a ** (True + 1)", "the exponent of ** must be a constant"),
+])
+def test_an_exponent_that_cannot_fold_is_refused_with_line_and_column(text, message):
+    with pytest.raises(GraphError, match=message.replace("(", r"\(").replace(")", r"\)").replace("*", r"\*")
+                       .replace("+", r"\+")):
+        parse_formula(text)
+
+
+def test_constant_arithmetic_outside_an_exponent_stays_as_nodes():
+    # The book's graphs show every operation: 2 + 3 is an add node of two inputs, not one input 5.
+    doc = parse_formula("x = 4\ny = x * (2 + 3)")
+    assert sorted(n["op"] for n in doc["nodes"]) == ["add", "input", "input", "input", "mul"]
+    assert sorted(n["value"] for n in doc["nodes"] if n["op"] == "input") == [2.0, 3.0, 4.0]

@@ -6,7 +6,11 @@
     price = doughnut * count * tax
 
 Numeric literals become input nodes, assigned names become labels, and the
-last assignment (or a final bare expression) is the output. Operators,
+last assignment (or a final bare expression) is the output. The exponent of
+``**`` is the pow node's parameter, so it must be a constant: a number, or
+arithmetic on numbers (``x ** (1/3)``), folded into one number with the engine's
+own layers. Elsewhere constant arithmetic stays as nodes, as the book draws
+every operation: ``x * (2 + 3)`` has an add node. Operators,
 function names and their arities come from the op registry (``OpSpec.operator``,
 ``.call``, ``.notation``). Anything else is refused with its line, column and
 reason, and no graph is made.
@@ -28,6 +32,7 @@ PY_BINARY = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "
              ast.BitOr: "|", ast.BitXor: "^", ast.BitAnd: "&"}
 PY_UNARY = {ast.USub: "-", ast.Invert: "~", ast.Not: "not"}
 COUNT = {0: "no", 1: "one", 2: "two", 3: "three"}
+FOLDED = ("+", "-", "*", "/", "**")  # the operators a constant exponent may use (with unary - and +)
 
 
 def functions() -> dict[str, str]:
@@ -57,6 +62,15 @@ class FormulaError(GraphError):
     pass
 
 
+def _text(node) -> str:
+    """A sub-expression as written, shortened for a message."""
+    try:
+        text = ast.unparse(node)
+    except RecursionError:
+        return "this expression"
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
 def _where(node) -> str:
     return f"line {getattr(node, 'lineno', '?')}, column {getattr(node, 'col_offset', -1) + 1}"
 
@@ -72,6 +86,7 @@ class _Builder:
         self.funcs = functions()
         self.binary = binary_operators()
         self.unary = unary_operators()
+        self.folded: dict[int, float] = {}  # id(ast node) → its folded value
 
     def fail(self, node, reason: str):
         raise FormulaError(f"{_where(node)}: {reason}")
@@ -91,7 +106,7 @@ class _Builder:
         self.edges.append({"source": source, "target": target, "port": port})
 
     def constant(self, node) -> float:
-        """A numeric literal, possibly negated: the right side of ** must be one."""
+        """A numeric literal, possibly negated (``-3`` is one input node, not neg(3)); else None."""
         sign = 1.0
         while isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
             sign *= -1.0 if isinstance(node.op, ast.USub) else 1.0
@@ -101,6 +116,81 @@ class _Builder:
             if math.isfinite(value):
                 return value
         return None
+
+    def is_arithmetic(self, root) -> bool:
+        """Whether ``root`` holds only numbers and the operators ``+ - * / **`` (unary ``-``, ``+``)."""
+        for node in ast.walk(root):  # ast.walk keeps a queue: no recursion, however deep
+            if isinstance(node, (ast.operator, ast.unaryop)):
+                continue
+            if isinstance(node, ast.Constant):
+                if type(node.value) not in (int, float):
+                    return False
+            elif isinstance(node, ast.UnaryOp):
+                if not isinstance(node.op, (ast.USub, ast.UAdd)):
+                    return False
+            elif not (isinstance(node, ast.BinOp) and PY_BINARY.get(type(node.op)) in FOLDED
+                      and PY_BINARY[type(node.op)] in self.binary):
+                return False
+        return True
+
+    def fold(self, root) -> float | None:
+        """The value of a constant sub-expression (``1/3``, ``-(2 ** 0.5)``), or None if it names
+        a variable or calls a function. It is computed with the very layers the graph would use
+        (the registry's ops for ``+ - * / **`` and unary ``-``), in float arithmetic, operation
+        by operation, so the folded number is what the unfolded nodes would hold. Division by
+        zero, overflow and a result outside a function's domain are refused with their line
+        and column."""
+        if id(root) in self.folded:
+            return self.folded[id(root)]
+        if not self.is_arithmetic(root):
+            return None
+        done: dict[int, float] = {}
+        stack = [(root, False)]
+        while stack:  # post-order without recursion: 1 + 1 + … + 1 is as deep as it is long
+            node, ready = stack.pop()
+            if isinstance(node, ast.Constant):
+                done[id(node)] = _float(node.value)
+                if not math.isfinite(done[id(node)]):
+                    self.fail(node, "the number is too large")
+                continue
+            kids = [node.operand] if isinstance(node, ast.UnaryOp) else [node.left, node.right]
+            if not ready:
+                stack.append((node, True))
+                stack.extend((k, False) for k in kids)
+                continue
+            done[id(node)] = self.apply(node, [done[id(k)] for k in kids])
+        self.folded[id(root)] = done[id(root)]
+        return done[id(root)]
+
+    def apply(self, node, args: list) -> float:
+        """One folded operation, by the op's own layer."""
+        if isinstance(node, ast.UnaryOp):
+            if isinstance(node.op, ast.UAdd):
+                return args[0]
+            spec, params, inputs = OPS[self.unary[PY_UNARY[type(node.op)]]], {}, args
+        else:
+            spec = OPS[self.binary[PY_BINARY[type(node.op)]]]
+            params, inputs = {}, args
+            if spec.notation == "power":
+                (param,) = spec.params
+                params, inputs = {param: args[1]}, args[:1]
+        layer = spec.layer(**params)
+        try:
+            value = layer.forward(*inputs)
+        except ZeroDivisionError:
+            self.fail(node, f"{_text(node)} divides by zero")
+        except OverflowError:
+            value = math.inf
+        except (ArithmeticError, ValueError):
+            # math.pow raises where IEEE has an answer: the layer's fault() gives it (0 ** -1 is ∞).
+            value = layer.fault(*inputs) if hasattr(layer, "fault") else math.nan
+            if math.isinf(value):
+                self.fail(node, f"{_text(node)} divides by zero")
+        if math.isnan(value):
+            self.fail(node, f"{_text(node)} has no real value (outside {spec.title.lower()}'s domain)")
+        if math.isinf(value):
+            self.fail(node, f"{_text(node)} overflows: the result is too large for a float")
+        return float(value)
 
     def children(self, node) -> list:
         """Check one expression node and return the sub-expressions it needs first."""
@@ -120,10 +210,10 @@ class _Builder:
                 self.fail(node, f"the operator {type(node.op).__name__} is not supported; use {' '.join(self.binary)}")
             spec = OPS[op]
             if spec.notation == "power":  # x ** 2: the right side is the op's one param, a constant
-                if self.constant(node.right) is None:
+                if self.fold(node.right) is None:
                     (param,) = spec.params
-                    self.fail(node.right, f"the {param} of {spec.operator} must be a constant number, "
-                                          f"like x {spec.operator} 2")
+                    self.fail(node.right, f"the {param} of {spec.operator} must be a constant: a number or "
+                                          f"arithmetic on numbers, like x {spec.operator} 2 or x {spec.operator} (1/3)")
                 return [node.left]
             return [node.left, node.right]
         if isinstance(node, ast.UnaryOp):
@@ -162,7 +252,7 @@ class _Builder:
             op, params = self.binary[PY_BINARY[type(node.op)]], {}
             if OPS[op].notation == "power":
                 (param,) = OPS[op].params
-                params = {"params": {param: self.constant(node.right)}}
+                params = {"params": {param: self.fold(node.right)}}
         else:
             op, params = self.funcs[node.func.id], {}
         nid = self.new(node, op, **params)
