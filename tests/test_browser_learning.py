@@ -255,6 +255,32 @@ def test_gradient_check_marks_relu_at_zero_not_differentiable(person, live_serve
     assert text(page, "check-summary") == "0 of 1 inputs pass"
 
 
+def test_gradient_check_marks_an_input_drowned_in_rounding_not_checkable(person, live_server):
+    doc = {  # tanh((1e300 + 1) − 1e300): the 1 is rounded away, and tanh's slope at 0 is all rounding
+        "format": "gradcanvas", "version": 1, "title": "absorbed",
+        "nodes": [{"id": "a", "op": "input", "value": 1e300, "x": 40, "y": 40},
+                  {"id": "b", "op": "input", "value": 1, "x": 40, "y": 160},
+                  {"id": "c", "op": "add", "x": 200, "y": 100},
+                  {"id": "d", "op": "sub", "x": 360, "y": 60},
+                  {"id": "y", "op": "tanh", "x": 520, "y": 60}],
+        "edges": [{"source": "a", "target": "c", "port": 0}, {"source": "b", "target": "c", "port": 1},
+                  {"source": "c", "target": "d", "port": 0}, {"source": "a", "target": "d", "port": 1},
+                  {"source": "d", "target": "y", "port": 0}],
+    }
+    editor = person()
+    page = editor.open(new_graph(live_server, doc)).page
+    by_testid(page, "check-gradients").click()
+    rows = by_testid(page, "check-row")
+    rows.first.wait_for()
+    assert [r.get_attribute("data-status") for r in rows.all()] == ["not checkable"] * 2
+    result = rows.first.locator(".col-result")
+    assert result.inner_text().startswith("? not checkable")
+    assert "rounding error" in result.inner_text()  # the server's note
+    assert result.evaluate("td => getComputedStyle(td).color") == "rgb(90, 98, 112)"
+    assert text(page, "check-summary") == "0 of 2 inputs pass"
+    assert editor.errors == []
+
+
 def test_gradient_check_of_a_graph_that_cannot_run_says_why(person, live_server):
     doc = {"format": "gradcanvas", "version": 1, "title": "half wired",
            "nodes": [{"id": "x", "op": "input", "value": 1, "x": 40, "y": 40},

@@ -18,7 +18,7 @@ from ..teaching.gradcheck import check_gradients
 from .access import browser_id, created, creating
 from .guard import needs
 
-MAX_CHECK_WORK = 2_000_000  # inputs × nodes: two evaluations each, a few seconds at most
+MAX_CHECK_WORK = 300_000  # inputs × nodes: six evaluations each (a few dozen where the step adapts), a few seconds at most
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 

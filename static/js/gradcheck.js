@@ -4,7 +4,7 @@
 import { el } from './dom.js';
 import { onLanguageChange, t } from './i18n.js';
 
-const MARKS = { pass: '✓', fail: '✗', 'not differentiable': '⚠' };
+const MARKS = { pass: '✓', fail: '✗', 'not differentiable': '⚠', 'not checkable': '?' };
 const COLUMNS = ['input', 'value', 'backprop', 'numeric', 'rel_error', 'result'];
 const WATCH_MS = 400;   // how often an open panel looks for a new graph version
 
