@@ -31,6 +31,10 @@ def cmd_eval(args) -> int:
     faults = graph.faults()
     if faults:
         out["faults"] = faults
+        out["affected"] = sorted(graph.affected())  # downstream of a fault: NaN, ±∞ or untrustworthy
+    grad_faults = graph.grad_faults(args.output)
+    if grad_faults:
+        out["grad_faults"] = grad_faults  # where a NaN or ±∞ gradient starts
     json.dump(out, sys.stdout, indent=2, ensure_ascii=False)
     sys.stdout.write("\n")
     return 0

@@ -494,7 +494,7 @@ def test_forward_steps_of_the_doughnut_carry_each_value_with_its_arithmetic():
     assert by_node["m1"]["text"] == "m1 = doughnut × count = 100 × 2 = 200"
     assert by_node["m2"]["text"] == "m2 = m1 × tax = 200 × 1.1 = 220"
     assert by_node["tax"]["text"] == "tax = 1.1"
-    assert by_node["m1"]["edges"] == [{"source": "m1", "target": "m2", "port": 0, "value": 200}]
+    assert by_node["m1"]["edges"] == [{"source": "m1", "target": "m2", "port": 0, "value": 200, "value_text": "200"}]
     # every node comes after the nodes it reads
     order = [e["node"] for e in events]
     assert order.index("m1") > max(order.index("doughnut"), order.index("count"))

@@ -108,7 +108,7 @@ def test_each_ports_numbers_template_computes_what_backward_returns(name):
 def test_the_template_check_catches_a_rule_written_for_the_wrong_port():
     mul, div = OPS["mul"], OPS["div"]
     assert disagreements(mul, random.Random(1), mul.numbers[::-1])[0]
-    assert disagreements(div, random.Random(2), (div.numbers[0], "{dout} × {x} ÷ {y}²"))[0]  # sign lost
+    assert disagreements(div, random.Random(2), (div.numbers[0], "{dout} × {out} ÷ {y}"))[0]  # sign lost
 
 
 def test_the_arithmetic_reader_reads_the_engines_notation():

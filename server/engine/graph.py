@@ -148,6 +148,13 @@ class ComputationGraph(Edits):
         plan = self.plan
         return {plan.ids[i]: msg for i, msg in plan.faults.items()}
 
+    def grad_faults(self, output=None) -> dict[str, str]:
+        """Where a NaN or ±∞ gradient starts, {node_id: message} (see ``Plan.grad_faults``)."""
+        plan = self.plan
+        self._require_complete(plan)
+        found = plan.grad_faults(plan.index[self.output_node(output)])
+        return {plan.ids[i]: msg for i, msg in found.items()}
+
     def affected(self) -> set[str]:
         """Nodes downstream of a fault, whose values are therefore not trustworthy."""
         out: set[str] = set()

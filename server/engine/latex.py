@@ -111,8 +111,11 @@ def head_latex(head: dict) -> str:
     return " = ".join(parts)
 
 
-def rule_latex(port_name: str, rule: str, numbers: str, grad_text: str) -> str:
-    """∂L/∂x = rule = numbers = result, for the port named ``port_name``."""
+def rule_latex(port_name: str, rule: str, numbers: str | None, grad_text: str) -> str:
+    """∂L/∂x = rule = numbers = result, for the port named ``port_name``; ∂L/∂x = result
+    when there are no numbers to show (a failed node, or arithmetic with no value there)."""
+    if numbers is None:
+        return f"{partial(port_name)} = {to_latex(grad_text)}"
     parts = [partial(port_name), to_latex(rule), to_latex(numbers)]
     if numbers != grad_text:
         parts.append(to_latex(grad_text))

@@ -89,6 +89,7 @@ class Plan:
         self.faults: dict[int, str] = {}        # index → message, where forward raised
         self._backward_cache: dict[int, tuple] = {}  # output → result, until the values change
         self._paths: dict[int, tuple] = {}           # output → (mask, steps on a path), as long as the plan
+        self._grad_faults: dict[int, tuple] = {}     # output → (the backward it is of, grad_faults())
         self.ran = False
 
     @staticmethod
@@ -125,14 +126,24 @@ class Plan:
             self._find_silent_faults()
 
     def _fault(self, o, a, b, err):
+        """A layer raised: store IEEE's answer (its ``fault()``, else NaN).
+
+        It is a fault of this node only when its inputs are finite; with a NaN or ±∞
+        input, the node is downstream of a fault and so *affected* (``graph.affected``).
+        """
         vals, layer = self.vals, self.layers[o]
         args = (vals[a],) if b < 0 else (vals[a], vals[b])
         fault = getattr(layer, "fault", None)
         vals[o] = fault(*args) if fault else NAN
-        self.faults[o] = f"{fault_reason(err)} (inputs: {', '.join(repr(x) for x in args)})"
+        if all(map(math.isfinite, args)):
+            self.faults[o] = f"{fault_reason(err)} (inputs: {', '.join(repr(x) for x in args)})"
 
     def _find_silent_faults(self):
-        """Overflow such as 1e200 × 1e200 gives ∞ without raising: flag where it starts."""
+        """Overflow such as 1e200 × 1e200 gives ∞ without raising: flag where it starts.
+
+        A fault is a NaN or ±∞ computed from finite inputs; every other non-finite
+        value lies downstream of one.
+        """
         vals = self.vals
         for o, _, a, b, _ in self.steps:
             if o in self.faults or math.isfinite(vals[o]):
@@ -177,7 +188,9 @@ class Plan:
 
     def _send_back(self, out: int):
         n = len(self.ids)
-        grads = [0.0] * n
+        # −0.0 is IEEE's additive identity (−0 + x is x, even for x = −0), so a node's
+        # gradient is its terms' sum exactly, signed zeros included, as PyTorch's.
+        grads = [-0.0] * n
         egrads = [None] * n   # per op node: dx (unary) or (dx, dy) (binary), as backward returned
         grads[out] = 1.0
         mask, steps = self.paths_to(out)
@@ -204,6 +217,47 @@ class Plan:
                     grads[a] += NAN
                     grads[b] += NAN
         return grads, egrads, mask
+
+    def grad_faults(self, out: int) -> dict[int, str]:
+        """Where a non-finite gradient starts, {index: message}, for the backward from ``out``.
+
+        That is an op whose backward sent NaN or ±∞ from a finite dout and finite
+        values (an overflow, or an infinite slope such as x^0.5's at 0), or a node
+        whose finite arriving gradients add up to ±∞. A failed node's NaN is its
+        fault's; every other non-finite gradient lies upstream of one of these.
+        """
+        ran = self.run_backward(out)
+        known = self._grad_faults.get(out)
+        if known is not None and known[0] is ran:
+            return known[1]
+        grads, egrads, mask = ran
+        found = {}
+        if not math.isfinite(sum(grads)):  # off the paths, gradients stay −0.0
+            vals, faults = self.vals, self.faults
+            nonfinite_term = bytearray(len(grads))
+            for o, _, a, b, _ in self.paths_to(out)[1]:
+                sent = (egrads[o],) if b < 0 else egrads[o]
+                bad = [k for k, g in enumerate(sent) if not math.isfinite(g)]
+                for k in bad:
+                    nonfinite_term[a if k == 0 else b] = 1
+                if not bad or o in faults or not math.isfinite(grads[o]):
+                    continue
+                inputs = (vals[a],) if b < 0 else (vals[a], vals[b])
+                if not all(map(math.isfinite, inputs)) or not math.isfinite(vals[o]):
+                    continue  # downstream of a forward fault: affected
+                why = getattr(self.layers[o], "backward_fault", lambda: None)()
+                k = bad[0]
+                to = self.ids[a if k == 0 else b]
+                what = "NaN" if sent[k] != sent[k] else ("∞" if sent[k] > 0 else "−∞")
+                found[o] = (f"the gradient sent to {to!r} is {what}: "
+                            + (why or ("∞ × 0 has no value" if what == "NaN"
+                                       else "overflow: it is too large for a float"))
+                            + f" (dout: {grads[o]!r})")
+            for i, g in enumerate(grads):
+                if mask[i] and not math.isfinite(g) and not nonfinite_term[i] and i != out and i not in found:
+                    found[i] = "overflow: the sum of the gradients arriving here is too large for a float"
+        self._grad_faults[out] = (ran, found)
+        return found
 
     def positions_downstream(self, node_ids) -> list[int]:
         """Plan positions, in order, of every step fed, directly or not, by ``node_ids``.

@@ -27,6 +27,9 @@ optional keywords say how an op is written and checked:
   giving the side of the jump they are on: −1, 0 (exactly on it) or 1. The
   gradient check flags an input that moves an op's inputs across sides, with
   ``kink_note`` as the reason.
+- ``cancels``: the op adds or subtracts its inputs, so its result can cancel to
+  float noise (``0.3 − (0.1 + 0.2)``): a result within 64 ulp of its largest
+  input is shown as 0 (``display.noise_of``).
 - ``symbolic``: the local rule per port as a symbolic figure writes it, with
   ``dout``, the port names, ``out`` and ``{param}`` fields to substitute
   (``"dout · 1"`` for add, ``"dout · exp(x)"`` for exp). Default: ``rule``.
@@ -61,6 +64,7 @@ class OpSpec:
     kink: Callable | None = None  # inputs → −1, 0 or 1: which side of a jump in the derivative
     kink_note: str = ""       # why the gradient check flags a crossing
     order: int = LAST         # palette position
+    cancels: bool = False     # a sum of its inputs: its result can cancel to noise (display rule 5)
     symbolic: tuple[str, ...] = ()  # the rule as a symbolic figure writes it: "dout · 1" (default: rule)
 
     @property
@@ -97,7 +101,7 @@ OPS: dict[str, OpSpec] = {}
 
 def register(name, *, symbol, title, ports=(), rule=(), numbers=(), note="", params=None,
              notation=None, call=..., operator=None, display="", latex=None, tikz=None,
-             kink=None, kink_note="", order=LAST, symbolic=None):
+             kink=None, kink_note="", order=LAST, cancels=False, symbolic=None):
     """Class decorator: add a layer class to the registry under ``name``."""
     if len(rule) != len(ports) or len(numbers) != len(ports):
         raise ValueError(f"op {name!r}: one rule and one numbers template per port")
@@ -123,7 +127,7 @@ def register(name, *, symbol, title, ports=(), rule=(), numbers=(), note="", par
             raise ValueError(f"op {name!r} is registered twice")
         OPS[name] = OpSpec(name, cls, tuple(ports), symbol, title, tuple(rule), tuple(numbers), note,
                            dict(params or {}), notation, call, operator, display, latex, tikz,
-                           kink, kink_note, order,
+                           kink, kink_note, order, cancels,
                            symbolic=tuple(symbolic) if symbolic is not None else tuple(rule))
         # The palette order, whatever order the modules were imported in.
         ordered = sorted(OPS.values(), key=lambda s: (s.order, s.name))

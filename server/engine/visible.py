@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from .display import fmt
+from .display import fmt, noise_of
 from .document import jsonable
 from .document import GraphError
 from .graph import ComputationGraph
@@ -65,7 +65,7 @@ def visible_state(graph: ComputationGraph, cursor: Cursor, fwd_order: list, bwd_
         shown_v = set(range(len(vals)))
     else:
         shown_v = set()
-    grads = egrads = None
+    grads = egrads = mask = None
     shown_g: set = set()
     output, output_error = None, None
     try:
@@ -73,20 +73,25 @@ def visible_state(graph: ComputationGraph, cursor: Cursor, fwd_order: list, bwd_
     except GraphError as err:
         output_error = str(err)
     if cursor.phase == "backward" and cursor.step:
-        grads, egrads, _ = plan.run_backward(index[output])
+        grads, egrads, mask = plan.run_backward(index[output])
         shown_g = {index[n] for n in bwd_order[:cursor.step]}
     elif output is not None and output not in index:
         output_error = f"the output {output!r} cannot be computed yet"
 
-    values, values_text = {}, {}
+    noise = noise_of(plan, (grads, egrads, mask), index[output]) if grads is not None else noise_of(plan)
+    values, values_text, exact_values = {}, {}, {}
     for i in sorted(shown_v):
         nid = plan.ids[i]
         values[nid] = jsonable(vals[i])
-        values_text[nid] = fmt(vals[i])
-    grads_out, grads_text = {}, {}
+        values_text[nid] = fmt(vals[i], noise.value(i))
+        if i in noise.values:
+            exact_values[nid] = fmt(vals[i])
+    grads_out, grads_text, exact_grads = {}, {}, {}
     for i in sorted(shown_g):
         nid = plan.ids[i]
-        grads_out[nid], grads_text[nid] = _num(grads[i])
+        grads_out[nid], grads_text[nid] = jsonable(grads[i]), fmt(grads[i], noise.grad(i))
+        if i in noise.grads:
+            exact_grads[nid] = fmt(grads[i])
     edges = []
     arity = {nid: OPS[a["op"]].arity for nid, a in graph.g.nodes(data=True)}
     for (t, p), s in graph._wired.items():
@@ -96,17 +101,27 @@ def visible_state(graph: ComputationGraph, cursor: Cursor, fwd_order: list, bwd_
             v, vt = values[s], values_text[s]  # an edge carries its source's value
         if ti is not None and ti in shown_g:
             eg = egrads[ti]
-            g, gt = _num(eg if arity[t] == 1 else eg[p])
-        edges.append({"source": s, "target": t, "port": p, "value": v, "grad": g,
-                      "value_text": vt, "grad_text": gt})
+            raw = eg if arity[t] == 1 else eg[p]
+            g, gt = jsonable(raw), fmt(raw, noise.term(ti, p, raw))
+        edge = {"source": s, "target": t, "port": p, "value": v, "grad": g, "value_text": vt, "grad_text": gt}
+        if vt == "0" and s in exact_values:  # noise shown as 0: the exact number, for hover
+            edge["value_exact"] = exact_values[s]
+        if gt == "0" and (ti, p) in noise.terms:
+            edge["grad_exact"] = fmt(raw)
+        edges.append(edge)
     inputs = {nid: fmt(a["value"]) for nid, a in graph.g.nodes(data=True) if a["op"] == "input"}
     symbols = {nid: node_symbol(a) for nid, a in graph.g.nodes(data=True) if "params" in a}
     errors = dict(plan.incomplete)
     errors.update(graph.faults())
+    if grads is not None:  # where a NaN or ±∞ gradient starts, once its backward step is shown
+        for i, msg in plan.grad_faults(index[output]).items():
+            if i in shown_g:
+                errors.setdefault(plan.ids[i], msg)
     return {
         "cursor": cursor.to_dict(),
         "values": values, "grads": grads_out, "edges": edges,
-        "display": {"values": values_text, "grads": grads_text, "inputs": inputs, "symbols": symbols},
+        "display": {"values": values_text, "grads": grads_text, "inputs": inputs, "symbols": symbols,
+                    "exact": {"values": exact_values, "grads": exact_grads}},
         "errors": errors, "affected": sorted(graph.affected()) if plan.faults else [],
         "output": output if output in index else None, "output_error": output_error,
         "forward_total": len(fwd_order), "backward_total": len(bwd_order),
@@ -126,13 +141,14 @@ def wire_event(event: dict) -> dict:
     if "head" in out:
         out["head"] = {**out["head"], "latex": head_latex(out["head"])}
     for rule in out.get("rules", ()):
-        rule["latex"] = rule_latex(rule["port_name"], rule["rule"], rule["numbers"], fmt(rule["grad"]))
+        rule["latex"] = rule_latex(rule["port_name"], rule["rule"], rule["numbers"],
+                                   rule.get("grad_text") or fmt(rule["grad"]))
     if "value" in out:
-        out["value_text"] = fmt(out["value"])
+        out.setdefault("value_text", fmt(out["value"]))
         out["value"] = jsonable(out["value"])
         out["inputs"] = [jsonable(v) for v in out.get("inputs", [])]
     if "grad" in out:
-        out["grad_text"] = fmt(out["grad"])
+        out.setdefault("grad_text", fmt(out["grad"]))
         out["grad"] = jsonable(out["grad"])
     for key in ("edges", "dout_terms", "rules"):
         if key in out:
@@ -141,7 +157,7 @@ def wire_event(event: dict) -> dict:
                 item = dict(item)
                 for f in ("value", "grad"):
                     if f in item:
-                        item[f + "_text"] = fmt(item[f])
+                        item.setdefault(f + "_text", fmt(item[f]))
                         item[f] = jsonable(item[f])
                 items.append(item)
             out[key] = items

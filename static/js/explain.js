@@ -206,9 +206,11 @@ export class ExplainPanel {
         const src = node && m.edgeInto(node.id, r.port);
         const srcNode = src && m.nodes.get(src.source);
         const via = srcNode && m.name(srcNode) !== r.port_name ? ` (${r.port_name}: ${m.name(srcNode)})` : '';
-        let text = `∂L/∂${r.port_name} = ${r.rule} = ${r.numbers}`;
-        if (r.grad_text != null && r.grad_text !== r.numbers) text += ` = ${r.grad_text}`;
-        box.append(this.line(r.latex, text, via ? el('span', { class: 'note' }, via) : null));
+        // numbers is null where the arithmetic would not be true (a failed node, NaN in): why says so
+        let text = r.numbers == null ? `∂L/∂${r.port_name} = ${r.grad_text}` : `∂L/∂${r.port_name} = ${r.rule} = ${r.numbers}`;
+        if (r.numbers != null && r.grad_text != null && r.grad_text !== r.numbers) text += ` = ${r.grad_text}`;
+        const notes = [via, r.why ? ` (${r.why})` : ''].join('');
+        box.append(this.line(r.latex, text, notes ? el('span', { class: 'note' }, notes) : null));
       });
       wrap.append(box);
       if (note) wrap.append(el('p', { class: 'note' }, localized(`note.${ev.op}`, note)));
@@ -226,8 +228,10 @@ export class ExplainPanel {
     row('node', m.name(node));
     row('op', spec ? localized(`op.${node.op}`, spec.title) : node.op);
     if (spec) spec.rule.forEach((r) => row('rule', r));
-    row('value', m.isInput(node) ? m.shown.inputText[node.id] : m.shown.valueText[node.id]);
-    row('grad', m.shown.gradText[node.id]);
+    // a number shown as 0 for being cancellation noise: its exact value beside it
+    const exact = (text, ex) => (ex != null && text != null ? `${text} (${ex})` : text);
+    row('value', m.isInput(node) ? m.shown.inputText[node.id] : exact(m.shown.valueText[node.id], m.shown.valueExact[node.id]));
+    row('grad', exact(m.shown.gradText[node.id], m.shown.gradExact[node.id]));
     out.push(dl);
     if (m.errors[node.id]) out.push(el('p', { class: 'node-error' }, m.errors[node.id]));
     else if (m.affected.has(node.id)) out.push(el('p', { class: 'node-error' }, t('explain.affected')));

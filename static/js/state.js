@@ -39,6 +39,7 @@ export class GraphModel extends Store {
       cursor: { ...IDLE },
       values: {}, grads: {},          // node id → raw number (revealed)
       valueText: {}, gradText: {},    // node id → display string from the server
+      valueExact: {}, gradExact: {},  // node id → the exact number's string, where noise shows as 0
       inputText: {},                  // input id → its own value's display string
       symbols: {},                    // op id → its symbol when params shape it ("^2")
     };
@@ -168,6 +169,7 @@ export class GraphModel extends Store {
       cursor: { ...IDLE, ...st.cursor },
       values: { ...st.values }, grads: { ...st.grads },
       valueText: { ...(d.values || {}) }, gradText: { ...(d.grads || {}) },
+      valueExact: { ...((d.exact && d.exact.values) || {}) }, gradExact: { ...((d.exact && d.exact.grads) || {}) },
       inputText: { ...(d.inputs || {}) },
       symbols: { ...(d.symbols || {}) },
     };
@@ -178,6 +180,7 @@ export class GraphModel extends Store {
       if (!e || e.source !== se.source) e = newEdge(se.source, se.target, se.port);
       e.value = se.value; e.grad = se.grad;
       e.valueText = se.value_text ?? null; e.gradText = se.grad_text ?? null;
+      e.valueExact = se.value_exact ?? null; e.gradExact = se.grad_exact ?? null;
       return e;
     });
     this.errors = { ...(st.errors || {}) };
@@ -203,16 +206,18 @@ export class GraphModel extends Store {
     if (ev.phase === 'forward') {
       s.values[ev.node] = ev.value;
       s.valueText[ev.node] = ev.value_text;
+      if (ev.value_exact != null) s.valueExact[ev.node] = ev.value_exact; else delete s.valueExact[ev.node];
       for (const se of ev.edges || []) {
         const e = this.edgeInto(se.target, se.port);
-        if (e) { e.value = se.value; e.valueText = se.value_text; }
+        if (e) { e.value = se.value; e.valueText = se.value_text; e.valueExact = se.value_exact ?? null; }
       }
     } else {
       s.grads[ev.node] = ev.grad;
       s.gradText[ev.node] = ev.grad_text;
+      if (ev.grad_exact != null) s.gradExact[ev.node] = ev.grad_exact; else delete s.gradExact[ev.node];
       for (const se of ev.edges || []) {
         const e = this.edgeInto(se.target, se.port);
-        if (e) { e.grad = se.grad; e.gradText = se.grad_text; }
+        if (e) { e.grad = se.grad; e.gradText = se.grad_text; e.gradExact = se.grad_exact ?? null; }
       }
     }
     s.cursor = { ...IDLE, ...(ev.cursor || { phase: ev.phase, step: ev.index, total: ev.total }) };
@@ -221,8 +226,8 @@ export class GraphModel extends Store {
 
   clearRevealed({ values, grads }) {
     const s = this.shown;
-    if (values) { s.values = {}; s.valueText = {}; }
-    if (grads) { s.grads = {}; s.gradText = {}; }
+    if (values) { s.values = {}; s.valueText = {}; s.valueExact = {}; }
+    if (grads) { s.grads = {}; s.gradText = {}; s.gradExact = {}; }
     for (const e of this.edges) {
       if (values) { e.value = null; e.valueText = null; }
       if (grads) { e.grad = null; e.gradText = null; }

@@ -14,12 +14,10 @@ class SigmoidLayer:
         self.out = None
 
     def forward(self, x):
-        # Two forms so that exp never overflows, whatever the sign of x.
-        if x >= 0:
-            out = 1 / (1 + math.exp(-x))
-        else:
-            e = math.exp(x)
-            out = e / (1 + e)
+        try:
+            out = 1 / (1 + math.exp(-x))  # the book's formula, as PyTorch computes it
+        except OverflowError:  # exp(−x) is beyond the largest float for x < −709: σ(x) is 0 to a double
+            out = 0.0
         self.out = out
         return out
 
@@ -34,6 +32,11 @@ class SigmoidLayer:
           kink=lambda x: (x > 0) - (x < 0), kink_note="relu's input is at 0 here, where its slope jumps",
           order=100)
 class ReluLayer:
+    """The book's mask: the gradient stops where x ≤ 0.
+
+    NaN is not ≤ 0, so NaN passes forward and dout passes back, as in the book's
+    numpy code (``mask = (x <= 0)``) and in PyTorch; −0 stays −0, as in PyTorch.
+    """
     __slots__ = ("x",)
 
     def __init__(self):
@@ -41,11 +44,11 @@ class ReluLayer:
 
     def forward(self, x):
         self.x = x
-        out = x if x > 0 else 0.0
+        out = 0.0 if x < 0 else x
         return out
 
     def backward(self, dout):
-        dx = dout if self.x > 0 else 0.0
+        dx = 0.0 if self.x <= 0 else dout
         return dx
 
 

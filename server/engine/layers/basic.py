@@ -13,7 +13,7 @@ class InputLayer:
 
 @register("add", symbol="+", title="Add", ports=("x", "y"),
           rule=("dout", "dout"), numbers=("{dout}", "{dout}"), symbolic=("dout · 1", "dout · 1"),
-          note="dout passes through unchanged", notation="infix", operator="+", order=10)
+          note="dout passes through unchanged", notation="infix", operator="+", order=10, cancels=True)
 class AddLayer:
     __slots__ = ()
 
@@ -55,7 +55,8 @@ class MulLayer:
 
 @register("sub", symbol="−", title="Subtract", ports=("x", "y"),
           rule=("dout", "−dout"), numbers=("{dout}", "−{dout}"), symbolic=("dout · 1", "dout · (−1)"),
-          note="x gets dout, y gets −dout", notation="infix", operator="-", latex="-", order=30)
+          note="x gets dout, y gets −dout", notation="infix", operator="-", latex="-", order=30,
+          cancels=True)
 class SubLayer:
     __slots__ = ()
 
@@ -73,31 +74,47 @@ class SubLayer:
 
 
 @register("div", symbol="÷", title="Divide", ports=("x", "y"),
-          rule=("dout / y", "−dout · x / y²"), symbolic=("dout · 1/y", "dout · (−x/y²)"),
-          numbers=("{dout} ÷ {y}", "−{dout} × {x} ÷ {y}²"),
-          note="d(x/y)/dx = 1/y and d(x/y)/dy = −x/y²",
+          rule=("dout / y", "−dout · out / y"), symbolic=("dout · 1/y", "dout · (−x/y²)"),
+          numbers=("{dout} ÷ {y}", "−{dout} × {out} ÷ {y}"),
+          note="d(x/y)/dx = 1/y and d(x/y)/dy = −x/y² = −out/y (divided twice: y² would overflow or underflow)",
           notation="infix", operator="/", latex=r"\div", order=40)
 class DivLayer:
-    __slots__ = ("x", "y")
+    __slots__ = ("y", "out")
 
     def __init__(self):
-        self.x = None
         self.y = None
+        self.out = None
 
     def forward(self, x, y):
-        self.x = x
         self.y = y
         out = x / y
+        self.out = out
         return out
 
     def backward(self, dout):
-        dx = dout / self.y
-        dy = -dout * self.x / (self.y * self.y)
+        # −x/y² as −(out / y): y·y would underflow to 0 at y = 1e−170 and overflow at y = 1e200,
+        # and x/y/y makes x/x cancel exactly. PyTorch computes the same: −dout · (x / y) / y.
+        try:
+            dx = dout / self.y
+            dy = -dout * (self.out / self.y)
+        except ZeroDivisionError:  # y = 0 here only downstream of a fault: IEEE's answers
+            dx = divide(dout, self.y)
+            dy = -dout * divide(self.out, self.y)
         return dx, dy
 
     def fault(self, x, y):
-        """IEEE's answer where Python raises: x/0 is ±∞, and 0/0 is NaN."""
-        return math.copysign(math.inf, x) * math.copysign(1.0, y) if x else math.nan
+        """IEEE's answer where Python raises: x/0 is ±∞, and 0/0 and NaN/0 are NaN."""
+        self.out = divide(x, y)
+        return self.out
+
+
+def divide(x, y):
+    """x / y with IEEE 754's answer at y = 0 (±∞, or NaN for 0/0 and NaN/0), where Python raises."""
+    if y:
+        return x / y
+    if x == 0 or x != x:
+        return math.nan
+    return math.copysign(math.inf, x) * math.copysign(1.0, y)
 
 
 @register("neg", symbol="−", title="Negate", ports=("x",),

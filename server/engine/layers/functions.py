@@ -22,18 +22,39 @@ class PowLayer:
 
     def backward(self, dout):
         p = self.exponent
-        dx = dout * p * math.pow(self.x, p - 1)
+        if p == 0:
+            return 0.0  # x^0 = 1 whatever x is: the gradient of a constant
+        try:
+            slope = p * math.pow(self.x, p - 1)
+        except (ArithmeticError, ValueError):
+            slope = p * power(self.x, p - 1)  # the limits: x^(p−1) at x = 0 is ∞ for p < 1, or it overflows
+        dx = dout * slope  # as PyTorch: dout · (p · x^(p−1))
         return dx
 
     def fault(self, x):
-        # math.pow raises where IEEE gives an answer: 0 to a negative power is ∞,
-        # a negative base to a fractional power is NaN, and the rest is overflow.
-        p = self.exponent
+        return power(x, self.exponent)
+
+    def backward_fault(self):
+        """Why the gradient is not finite where x is: the slope of x^p is infinite at 0 for p < 1."""
+        if self.x == 0 and self.exponent < 1:
+            return f"the slope of x^{self.exponent} is infinite at x = 0"
+        return None
+
+
+def power(x, p):
+    """math.pow, with IEEE 754's (and C's) answer where math.pow raises.
+
+    0 to a negative power is ∞ (−∞ for −0 to an odd power), a negative base to a
+    fractional power is NaN, and an overflow is ±∞ (−∞ for a negative base to an odd power).
+    """
+    odd = float(p).is_integer() and p % 2 == 1
+    try:
+        return math.pow(x, p)
+    except (ValueError, ZeroDivisionError):
         if x == 0:
-            return math.inf
-        if x < 0 and not float(p).is_integer():
-            return math.nan
-        odd = float(p).is_integer() and int(p) % 2 == 1
+            return math.copysign(math.inf, x) if odd else math.inf
+        return math.nan
+    except OverflowError:
         return -math.inf if x < 0 and odd else math.inf
 
 

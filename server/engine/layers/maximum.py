@@ -24,12 +24,12 @@ class MaxLayer:
     def forward(self, x, y):
         self.x = x
         self.y = y
-        out = x if x >= y else y
+        out = y if x < y or y != y else x  # NaN wins, as in torch.maximum; a tie gives x
         return out
 
     def backward(self, dout):
         if self.x == self.y:
             return dout / 2, dout / 2
-        dx = dout if self.x > self.y else 0.0
-        dy = dout if self.y > self.x else 0.0
+        dx = 0.0 if self.x < self.y else dout  # with a NaN input neither is smaller: both get dout,
+        dy = 0.0 if self.y < self.x else dout  # as in PyTorch
         return dx, dy
