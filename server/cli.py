@@ -67,13 +67,17 @@ def cmd_new(args) -> int:
     source = args.formula
     if _names_a_file(source):
         source = Path(source).read_text("utf-8")
-    doc = parse_formula(source, title=args.title or "")
+    return _write_document(parse_formula(source, title=args.title or ""), args.o)
+
+
+def _write_document(doc: dict, out) -> int:
+    """A made document to OUT (or standard output), and a line saying what was written."""
     text = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
-    if args.o in (None, "-"):
+    if out in (None, "-"):
         sys.stdout.write(text)
     else:
-        Path(args.o).write_text(text, "utf-8")
-        print(f"wrote {args.o} ({len(doc['nodes'])} nodes, output {doc['output']!r})", file=sys.stderr)
+        Path(out).write_text(text, "utf-8")
+        print(f"wrote {out} ({len(doc['nodes'])} nodes, output {doc['output']!r})", file=sys.stderr)
     return 0
 
 
@@ -87,13 +91,7 @@ def cmd_import_python(args) -> int:
     doc = import_python(data, title=title, limits=_limits(args))
     if args.title:
         doc["title"] = args.title
-    text = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
-    if args.o in (None, "-"):
-        sys.stdout.write(text)
-    else:
-        Path(args.o).write_text(text, "utf-8")
-        print(f"wrote {args.o} ({len(doc['nodes'])} nodes, output {doc['output']!r})", file=sys.stderr)
-    return 0
+    return _write_document(doc, args.o)
 
 
 def _names_a_file(text: str) -> bool:

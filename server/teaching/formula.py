@@ -23,6 +23,7 @@ import math
 from ..engine.document import FORMAT, VERSION, GraphError, Limits
 from .layout import layout
 from ..engine.registry import OPS
+from .source import parse_source
 
 MAX_CHARS = 100_000
 
@@ -307,14 +308,7 @@ def parse_formula(text: str, title: str = "", limits: Limits = Limits()) -> dict
         raise FormulaError(f"the formula is {len(text):,} characters; the limit is {MAX_CHARS:,}")
     if not text.strip():
         raise FormulaError("the formula is empty")
-    try:
-        tree = ast.parse(text, mode="exec")
-    except SyntaxError as err:
-        raise FormulaError(f"line {err.lineno}, column {err.offset}: {err.msg}") from None
-    except (RecursionError, MemoryError):
-        raise FormulaError("the formula is nested too deeply to parse") from None
-    except ValueError as err:  # e.g. a NUL character
-        raise FormulaError(f"the formula cannot be parsed: {err}") from None
+    tree = parse_source(text, FormulaError, "formula")
     builder = _Builder(limits)
     last = None
     for stmt in tree.body:

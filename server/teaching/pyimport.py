@@ -38,6 +38,7 @@ from ..engine.document import FORMAT, VERSION, GraphError, GraphTooLarge, Limits
 from ..engine.registry import OPS
 from ..engine.text import text_problem
 from .layout import layout
+from .source import parse_source
 
 MAX_NAME = 200            # a node id's limit (engine/document.py)
 BOOK_MODULES = ("layer_naive",)  # the book's module of layers: `from layer_naive import *`
@@ -473,14 +474,7 @@ def import_python(source: str | bytes, title: str = "", limits: Limits = Limits(
             raise PythonImportError(f"the script is not UTF-8 text (byte {err.start})") from None
     if len(source) > limits.max_bytes:
         raise GraphTooLarge(f"the script is {len(source):,} characters; the limit is {limits.max_bytes:,}")
-    try:
-        tree = ast.parse(source, mode="exec")
-    except SyntaxError as err:
-        raise PythonImportError(f"line {err.lineno}, column {err.offset}: {err.msg}") from None
-    except (RecursionError, MemoryError):
-        raise PythonImportError("the script is nested too deeply to parse") from None
-    except ValueError as err:  # e.g. a NUL character
-        raise PythonImportError(f"the script cannot be parsed: {err}") from None
+    tree = parse_source(source, PythonImportError, "script")
     importer = _Importer(limits)
     for k, stmt in enumerate(tree.body):
         importer.statement(stmt, first=k == 0)
