@@ -94,7 +94,8 @@ def test_forward_and_backward_run_carry_the_book_numbers(app, socket_client, dou
     assert [(e["node"], e["value"]) for e in fwd][-2:] == [("m1", 200.0), ("m2", pytest.approx(220))]
     assert [e["value_text"] for e in fwd] == ["100", "2", "1.1", "200", "220"]
     assert fwd[3]["text"] == "m1 = doughnut × count = 100 × 2 = 200"
-    assert fwd[3]["edges"] == [{"source": "m1", "target": "m2", "port": 0, "value": 200.0, "value_text": "200"}]
+    assert fwd[3]["edges"] == [{"source": "m1", "target": "m2", "port": 0, "value": 200.0, "value_text": "200",
+                                "value_symbol": "x"}]  # m1 has no label: the first free letter
 
     ack = teacher.emit("step", {"graph_id": doughnut_id, "direction": "backward", "count": "all"}, callback=True)
     assert ack["cursor"] == {"phase": "backward", "step": 5, "total": 5}
@@ -103,6 +104,8 @@ def test_forward_and_backward_run_carry_the_book_numbers(app, socket_client, dou
         ("m2", "1"), ("m1", "1.1"), ("tax", "200"), ("count", "110"), ("doughnut", "2.2")]
     m1 = bwd[1]
     assert {e["source"]: e["grad_text"] for e in m1["edges"]} == {"doughnut": "2.2", "count": "110"}
+    assert {e["source"]: e["grad_symbol"] for e in m1["edges"]} == {
+        "doughnut": "∂L/∂x · count", "count": "∂L/∂x · doughnut"}
     assert m1["rules"][0]["text"] == "dx = dout · y = 1.1 × 2 = 2.2"
     assert m1["grad"] == pytest.approx(1.1)
 

@@ -186,6 +186,7 @@ class Edits:
             label = None
         else:
             attrs["label"] = label
+        self._symbols = None  # names come from labels
         return [{"type": "set_label", "id": id, "label": label}], [{"type": "set_label", "id": id, "label": old}]
 
     def set_params(self, id, params) -> tuple[list, list]:

@@ -15,6 +15,7 @@ from .document import GraphError, Limits
 from .edits import Edits
 from .plan import Plan, gc_paused
 from .steps import backward_steps, forward_steps
+from .symbols import Symbolic, symbolic
 
 
 
@@ -28,6 +29,7 @@ class ComputationGraph(Edits):
         self._wired: dict[tuple[str, int], str] = {}  # (target, port) → source, in wiring order
         self._inputs: dict[str, list] = {}            # target → [source or None per port]
         self._plan: Plan | None = None
+        self._symbols: Symbolic | None = None         # cached: rebuilt after a structural edit or a label
         self._stale_inputs: set[str] = set()          # inputs whose value changed since the last run
 
     # -- documents -------------------------------------------------------------
@@ -84,6 +86,14 @@ class ComputationGraph(Edits):
 
     def _structure_changed(self):
         self._plan = None
+        self._symbols = None
+
+    @property
+    def symbols(self) -> Symbolic:
+        """The symbolic names and gradient expressions (engine/symbols.py), kept until they can change."""
+        if self._symbols is None:
+            self._symbols = symbolic(self)
+        return self._symbols
 
     def _backward_dirty(self):
         if self._plan is not None:

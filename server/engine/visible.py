@@ -78,32 +78,36 @@ def visible_state(graph: ComputationGraph, cursor: Cursor, fwd_order: list, bwd_
     elif output is not None and output not in index:
         output_error = f"the output {output!r} cannot be computed yet"
 
+    sym = graph.symbols
     noise = noise_of(plan, (grads, egrads, mask), index[output]) if grads is not None else noise_of(plan)
-    values, values_text, exact_values = {}, {}, {}
+    values, values_text, exact_values, value_symbols = {}, {}, {}, {}
     for i in sorted(shown_v):
         nid = plan.ids[i]
         values[nid] = jsonable(vals[i])
         values_text[nid] = fmt(vals[i], noise.value(i))
+        value_symbols[nid] = sym.names[nid]
         if i in noise.values:
             exact_values[nid] = fmt(vals[i])
-    grads_out, grads_text, exact_grads = {}, {}, {}
+    grads_out, grads_text, exact_grads, grad_symbols = {}, {}, {}, {}
     for i in sorted(shown_g):
         nid = plan.ids[i]
         grads_out[nid], grads_text[nid] = jsonable(grads[i]), fmt(grads[i], noise.grad(i))
+        grad_symbols[nid] = sym.grads[nid]
         if i in noise.grads:
             exact_grads[nid] = fmt(grads[i])
     edges = []
     arity = {nid: OPS[a["op"]].arity for nid, a in graph.g.nodes(data=True)}
     for (t, p), s in graph._wired.items():
         si, ti = index.get(s), index.get(t)
-        v = vt = g = gt = None
+        v = vt = vs = g = gt = gs = None
         if si is not None and si in shown_v:
-            v, vt = values[s], values_text[s]  # an edge carries its source's value
+            v, vt, vs = values[s], values_text[s], value_symbols[s]  # an edge carries its source's value
         if ti is not None and ti in shown_g:
             eg = egrads[ti]
             raw = eg if arity[t] == 1 else eg[p]
-            g, gt = jsonable(raw), fmt(raw, noise.term(ti, p, raw))
-        edge = {"source": s, "target": t, "port": p, "value": v, "grad": g, "value_text": vt, "grad_text": gt}
+            g, gt, gs = jsonable(raw), fmt(raw, noise.term(ti, p, raw)), sym.edges[(s, t, p)]
+        edge = {"source": s, "target": t, "port": p, "value": v, "grad": g, "value_text": vt, "grad_text": gt,
+                "value_symbol": vs, "grad_symbol": gs}
         if vt == "0" and s in exact_values:  # noise shown as 0: the exact number, for hover
             edge["value_exact"] = exact_values[s]
         if gt == "0" and (ti, p) in noise.terms:
@@ -121,6 +125,7 @@ def visible_state(graph: ComputationGraph, cursor: Cursor, fwd_order: list, bwd_
         "cursor": cursor.to_dict(),
         "values": values, "grads": grads_out, "edges": edges,
         "display": {"values": values_text, "grads": grads_text, "inputs": inputs, "symbols": symbols,
+                    "value_symbols": value_symbols, "grad_symbols": grad_symbols,
                     "exact": {"values": exact_values, "grads": exact_grads}},
         "errors": errors, "affected": sorted(graph.affected()) if plan.faults else [],
         "output": output if output in index else None, "output_error": output_error,
@@ -132,8 +137,13 @@ def _float(x):
     return float(x)  # "NaN"/"Infinity" strings from jsonable read back as floats
 
 
-def wire_event(event: dict) -> dict:
-    """A step event made JSON-safe, with display strings (and LaTeX) beside its numbers."""
+def wire_event(event: dict, symbols=None) -> dict:
+    """A step event made JSON-safe, with display strings (and LaTeX) beside its numbers.
+
+    With ``symbols`` (``graph.symbols``), what it reveals also has its symbolic text,
+    as in visible_state: ``value_symbol`` forward, ``grad_symbol`` backward, on the
+    event (its node's) and on each of its ``edges``.
+    """
     from .latex import head_latex, rule_latex, to_latex
     out = dict(event)
     if out["phase"] == "forward":
@@ -161,4 +171,12 @@ def wire_event(event: dict) -> dict:
                         item[f] = jsonable(item[f])
                 items.append(item)
             out[key] = items
+    if symbols is not None and out["phase"] == "forward":
+        out["value_symbol"] = symbols.names[out["node"]]
+        for item in out.get("edges", ()):
+            item["value_symbol"] = symbols.names[item["source"]]
+    elif symbols is not None:
+        out["grad_symbol"] = symbols.grads[out["node"]]
+        for item in out.get("edges", ()):
+            item["grad_symbol"] = symbols.edges[(item["source"], item["target"], item["port"])]
     return out

@@ -21,9 +21,10 @@ class StepCursor:
 
     def events(self) -> tuple[list, list]:
         if self._events is None:
-            fwd = [wire_event(e) for e in self.graph.forward_steps()]
+            sym = self.graph.symbols
+            fwd = [wire_event(e, sym) for e in self.graph.forward_steps()]
             try:
-                bwd = [wire_event(e) for e in self.graph.backward_steps()]
+                bwd = [wire_event(e, sym) for e in self.graph.backward_steps()]
             except GraphError:
                 bwd = []  # incomplete graph or ambiguous output: nothing to step back through
             self._events = (fwd, bwd)

@@ -1,5 +1,6 @@
 // The Examples menu: every example GET /api/examples lists, opened as a fresh copy
-// (POST /api/examples/<name>), and a new empty graph (POST /api/graphs).
+// (POST /api/examples/<name>) in the labels it is drawn with (the seed figures:
+// symbols), and a new empty graph (POST /api/graphs).
 import { byTestId } from './dom.js';
 import { onLanguageChange, t } from './i18n.js';
 import { localName } from './localname.js';
@@ -43,8 +44,10 @@ export class Gallery {
     if (this.examples) {
       list.append(...this.examples.map((ex) => {
         const text = localName(`example.${ex.name}`, ex.title);
+        const url = `/api/examples/${encodeURIComponent(ex.name)}`;
+        const query = ex.labels && ex.labels !== 'numbers' ? { labels: ex.labels } : {};  // seed figures: symbols
         return this.item(`example-${ex.name}`, text, text === ex.title ? '' : ex.title,
-          () => this.open(`/api/examples/${encodeURIComponent(ex.name)}`, undefined, 'gallery.open_failed'));
+          () => this.open(url, undefined, 'gallery.open_failed', query));
       }));
     } else {
       const p = document.createElement('p');
@@ -56,9 +59,9 @@ export class Gallery {
     this.panel.replaceChildren(list, fresh);
   }
 
-  async open(url, body, failure) {
+  async open(url, body, failure, query) {
     try {
-      await createAndOpen(url, body);
+      await createAndOpen(url, body, query);
     } catch (err) {
       this.showError(t(failure, { error: err.message || String(err) }));
     }

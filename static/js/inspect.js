@@ -3,7 +3,7 @@
 import { byTestId } from './dom.js';
 import { edgeCurve, inputPorts, intersects, nodeBounds, outputPort } from './geometry.js';
 import { drawOverlay } from './overlay.js';
-import { drawScene, labelAnchor, labelLayout } from './renderer.js';
+import { drawScene, edgeTexts, labelAnchor, labelLayout, outputTexts } from './renderer.js';
 
 /**
  * scene: the server data as drawn (ui.js sceneView); ui: the UI state; layers: {scene, overlay};
@@ -33,7 +33,8 @@ export function inspector({ scene, ui, camera, canvas, layers, animator, presenc
     });
     const edges = model.edges.map((e) => {
       const c = edgeCurve(model, e);
-      const layout = c ? labelLayout(c, e.valueText, e.gradText) : {};
+      const drawn = edgeTexts(model, e);  // in the label mode: numbers, symbols or both
+      const layout = c ? labelLayout(c, drawn.value, drawn.grad) : {};
       const box = (b) => {
         if (!b) return null;
         const p = page({ x: b.cx, y: b.cy });
@@ -43,6 +44,7 @@ export function inspector({ scene, ui, camera, canvas, layers, animator, presenc
       return {
         source: e.source, target: e.target, port: e.port, value: e.value, grad: e.grad,
         value_text: e.valueText, grad_text: e.gradText, mid: c ? page(labelAnchor(c).mid) : null,
+        value_symbol: e.valueSymbol, grad_symbol: e.gradSymbol, drawn,
         labels: { value: box(layout.value), grad: box(layout.grad) },
       };
     });
@@ -50,6 +52,7 @@ export function inspector({ scene, ui, camera, canvas, layers, animator, presenc
     const L = model.learning;
     return {
       graph_id: connection.graphId, version: model.version, phase, step, total, output: model.output,
+      labels: ui.labels, output_drawn: outputTexts(model),
       current: ui.current ? ui.current.node : null,
       nodes, edges, selection: { nodes: [...ui.selection.nodes], edge: ui.selection.edge },
       learning: {

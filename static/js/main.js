@@ -30,7 +30,7 @@ import { Share } from './share.js';
 import { Connection } from './socket.js';
 import { GraphModel } from './state.js';
 import { Toolbar } from './toolbar.js';
-import { UiState, sceneView } from './ui.js';
+import { UiState, initialLabels, sceneView } from './ui.js';
 
 const { graphId, role, token, draft } = document.body.dataset;
 const topbar = document.querySelector('.topbar');
@@ -39,7 +39,7 @@ const canvas = byTestId('graph-canvas');
 
 // -- 1. the three stores ---------------------------------------------------------------------
 const data = new GraphModel(graphId);          // changed only by the server's messages
-const ui = new UiState({ role });              // selection, hover, drag preview, step shown, read-only
+const ui = new UiState({ role, labels: initialLabels() });  // selection, hover, step shown, read-only, labels
 const camera = createCamera();                 // the view
 const scene = sceneView(data, ui);             // the data as drawn: what renderers and hit tests read
 data.subscribe((kind, detail) => {             // the UI state follows the server's word first
@@ -121,7 +121,7 @@ const mark = (...layerNames) => { for (const l of layerNames) dirty[l] = true; }
 const refreshPanels = () => { dirty.panels = false; toolbar.refresh(); explain.refresh(); learn.refresh(); };
 const ALL = ['scene', 'overlay', 'panels'];
 const UI_DIRTY = {
-  selection: ALL, step: ALL, access: ALL, preview: ['scene', 'overlay'],
+  selection: ALL, step: ALL, access: ALL, labels: ALL, preview: ['scene', 'overlay'],
   hover: ['overlay'], gesture: ['overlay'], peers: ['overlay'],
 };
 data.subscribe((kind, detail) => {

@@ -3,10 +3,11 @@
 import { t } from './i18n.js';
 
 /**
- * POST to `url` (with JSON `body` if given). On 201 {id}, go to /g/<id>; otherwise
- * throw an Error whose message is the server's {"error"}, kept as the server wrote it.
+ * POST to `url` (with JSON `body` if given). On 201 {id}, go to /g/<id> (with `query`,
+ * e.g. {labels: 'symbols'}, for the page to read once); otherwise throw an Error whose
+ * message is the server's {"error"}, kept as the server wrote it.
  */
-export async function createAndOpen(url, body) {
+export async function createAndOpen(url, body, query = {}) {
   const init = { method: 'POST', headers: { Accept: 'application/json' } };
   if (body !== undefined) {
     init.headers['Content-Type'] = 'application/json';
@@ -15,7 +16,8 @@ export async function createAndOpen(url, body) {
   const res = await fetch(url, init);
   const reply = await res.json().catch(() => null);
   if (res.status === 201 && reply && reply.id) {
-    window.location.assign(`/g/${encodeURIComponent(reply.id)}`);
+    const search = new URLSearchParams(query).toString();
+    window.location.assign(`/g/${encodeURIComponent(reply.id)}${search ? `?${search}` : ''}`);
     return reply.id;
   }
   throw new Error((reply && reply.error) || t('server.answered', { status: `${res.status} ${res.statusText}`.trim() }));

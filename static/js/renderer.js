@@ -154,6 +154,34 @@ export function labelLayout(curve, valueText, gradText) {
   return out;
 }
 
+/**
+ * The text an edge shows in a label mode (the UI state's `labels`), from the server's
+ * two strings: the number ("2.2"), the symbol ("∂L/∂z · y"), or both joined
+ * ("∂L/∂z · y = 2.2"), as server/export/figure.py writes them. Null until revealed.
+ */
+export function labelText(mode, symbol, number) {
+  if (number == null) return null;
+  if (mode === 'symbols') return symbol ?? number;
+  if (mode === 'both' && symbol != null) return `${symbol} = ${number}`;
+  return number;
+}
+
+/** An edge's value and gradient texts as drawn in the model's label mode. */
+export function edgeTexts(model, e) {
+  const mode = model.labels;
+  return { value: labelText(mode, e.valueSymbol, e.valueText), grad: labelText(mode, e.gradSymbol, e.gradText) };
+}
+
+/** The output's own arrow's texts: its value (an input's own) above, its gradient below. */
+export function outputTexts(model) {
+  const id = model.output;
+  const node = id && model.nodes.get(id);
+  if (!node) return { value: null, grad: null };
+  const s = model.shown, mode = model.labels;
+  const number = (model.isInput(node) ? (s.values[id] != null ? s.inputText[id] : null) : s.valueText[id]) ?? null;
+  return { value: labelText(mode, s.valueSymbol[id], number), grad: labelText(mode, s.gradSymbol[id], s.gradText[id]) };
+}
+
 // Per curve (curves are cached and frozen by geometry.js, so they key a WeakMap):
 // the arrowhead's direction, and the label layout for the texts it was made for.
 const curveExtras = new WeakMap();
@@ -365,17 +393,15 @@ export function drawScene(layer, model, camera) {
     const e = index.edges[j], g = index.geoms[j];
     if (g === null) continue;
     if (e === selEdge) selected = g.curve; else curves.push(g.curve);
-    add(g.curve, e.valueText, e.gradText);
+    const texts = edgeTexts(model, e);
+    add(g.curve, texts.value, texts.grad);
   }
   // the output's own arrow: its value above, the starting gradient 1 below
   const stub = outputStub(model);
   if (stub && intersects({ minX: stub[0].x, minY: stub[0].y, maxX: stub[3].x, maxY: stub[3].y }, grow(view, LABEL_REACH))) {
     curves.push(stub);
-    const id = model.output;
-    const node = model.nodes.get(id);
-    const s = model.shown;
-    const valueText = (model.isInput(node) ? (s.values[id] != null ? s.inputText[id] : null) : s.valueText[id]) ?? null;
-    add(stub, valueText, s.gradText[id] ?? null);
+    const texts = outputTexts(model);
+    add(stub, texts.value, texts.grad);
   }
 
   // a screen crowded with edges gets them one CSS pixel wide: hairlines, far cheaper

@@ -12,7 +12,9 @@ const emptyLearning = () => ({ learningRate: null, learningRateText: null, train
 export const edgeKey = (target, port) => `${target}\u0000${port}`;
 
 function newEdge(source, target, port) {
-  return { source, target, port, value: null, grad: null, valueText: null, gradText: null };
+  return {
+    source, target, port, value: null, grad: null, valueText: null, gradText: null, valueSymbol: null, gradSymbol: null,
+  };
 }
 
 export class GraphModel extends Store {
@@ -23,7 +25,7 @@ export class GraphModel extends Store {
     this.version = 0;
     this.ops = new Map();        // op name → spec from GET /api/ops
     this.nodes = new Map();      // id → {id, op, label, value, params, x, y}
-    this.edges = [];             // [{source, target, port, value, grad, valueText, gradText}]
+    this.edges = [];             // [{source, target, port, value, grad, valueText, gradText, valueSymbol, gradSymbol}]
     this._index = null;          // cached lookups over `edges`
     this.shown = this.emptyShown();
     this.errors = {};            // node id → message
@@ -40,6 +42,7 @@ export class GraphModel extends Store {
       values: {}, grads: {},          // node id → raw number (revealed)
       valueText: {}, gradText: {},    // node id → display string from the server
       valueExact: {}, gradExact: {},  // node id → the exact number's string, where noise shows as 0
+      valueSymbol: {}, gradSymbol: {},  // node id → its name ("z") / its gradient's ("∂L/∂z"), when revealed
       inputText: {},                  // input id → its own value's display string
       symbols: {},                    // op id → its symbol when params shape it ("^2")
     };
@@ -170,6 +173,7 @@ export class GraphModel extends Store {
       values: { ...st.values }, grads: { ...st.grads },
       valueText: { ...(d.values || {}) }, gradText: { ...(d.grads || {}) },
       valueExact: { ...((d.exact && d.exact.values) || {}) }, gradExact: { ...((d.exact && d.exact.grads) || {}) },
+      valueSymbol: { ...(d.value_symbols || {}) }, gradSymbol: { ...(d.grad_symbols || {}) },
       inputText: { ...(d.inputs || {}) },
       symbols: { ...(d.symbols || {}) },
     };
@@ -181,6 +185,7 @@ export class GraphModel extends Store {
       e.value = se.value; e.grad = se.grad;
       e.valueText = se.value_text ?? null; e.gradText = se.grad_text ?? null;
       e.valueExact = se.value_exact ?? null; e.gradExact = se.grad_exact ?? null;
+      e.valueSymbol = se.value_symbol ?? null; e.gradSymbol = se.grad_symbol ?? null;
       return e;
     });
     this.errors = { ...(st.errors || {}) };
@@ -206,18 +211,26 @@ export class GraphModel extends Store {
     if (ev.phase === 'forward') {
       s.values[ev.node] = ev.value;
       s.valueText[ev.node] = ev.value_text;
+      s.valueSymbol[ev.node] = ev.value_symbol ?? null;
       if (ev.value_exact != null) s.valueExact[ev.node] = ev.value_exact; else delete s.valueExact[ev.node];
       for (const se of ev.edges || []) {
         const e = this.edgeInto(se.target, se.port);
-        if (e) { e.value = se.value; e.valueText = se.value_text; e.valueExact = se.value_exact ?? null; }
+        if (e) {
+          e.value = se.value; e.valueText = se.value_text; e.valueExact = se.value_exact ?? null;
+          e.valueSymbol = se.value_symbol ?? null;
+        }
       }
     } else {
       s.grads[ev.node] = ev.grad;
       s.gradText[ev.node] = ev.grad_text;
+      s.gradSymbol[ev.node] = ev.grad_symbol ?? null;
       if (ev.grad_exact != null) s.gradExact[ev.node] = ev.grad_exact; else delete s.gradExact[ev.node];
       for (const se of ev.edges || []) {
         const e = this.edgeInto(se.target, se.port);
-        if (e) { e.grad = se.grad; e.gradText = se.grad_text; e.gradExact = se.grad_exact ?? null; }
+        if (e) {
+          e.grad = se.grad; e.gradText = se.grad_text; e.gradExact = se.grad_exact ?? null;
+          e.gradSymbol = se.grad_symbol ?? null;
+        }
       }
     }
     s.cursor = { ...IDLE, ...(ev.cursor || { phase: ev.phase, step: ev.index, total: ev.total }) };
@@ -226,11 +239,11 @@ export class GraphModel extends Store {
 
   clearRevealed({ values, grads }) {
     const s = this.shown;
-    if (values) { s.values = {}; s.valueText = {}; s.valueExact = {}; }
-    if (grads) { s.grads = {}; s.gradText = {}; s.gradExact = {}; }
+    if (values) { s.values = {}; s.valueText = {}; s.valueExact = {}; s.valueSymbol = {}; }
+    if (grads) { s.grads = {}; s.gradText = {}; s.gradExact = {}; s.gradSymbol = {}; }
     for (const e of this.edges) {
-      if (values) { e.value = null; e.valueText = null; }
-      if (grads) { e.grad = null; e.gradText = null; }
+      if (values) { e.value = null; e.valueText = null; e.valueSymbol = null; }
+      if (grads) { e.grad = null; e.gradText = null; e.gradSymbol = null; }
     }
   }
 }

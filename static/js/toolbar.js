@@ -1,5 +1,6 @@
-// The header: the title, step buttons, speed, step counter, connection state, fit, tidy,
-// delete, set output. refresh() shows the data and UI state; main.js calls it when dirty.
+// The header: the title, step buttons, speed, the label mode, step counter, connection
+// state, fit, tidy, delete, set output. refresh() shows the data and UI state; main.js
+// calls it when dirty.
 import { byTestId as $ } from './dom.js';
 import { t } from './i18n.js';
 
@@ -16,6 +17,9 @@ export class Toolbar {
     this.connection = $('connection-state', root);
     this.deleteBtn = $('delete-selected', root);
     this.outputBtn = $('set-output', root);
+    this.labels = $('labels', root);
+    this.labels.value = ui.labels;
+    this.labels.addEventListener('change', () => ui.setLabels(this.labels.value));
     const on = (id, fn) => $(id, root).addEventListener('click', fn);
     on('step-forward', () => actions.step('forward', 1));
     on('step-backward', () => actions.step('backward', 1));
@@ -58,6 +62,7 @@ export class Toolbar {
     const { phase, step, total } = (playing && playing.cursor) || this.data.shown.cursor;
     this.counter.textContent = phase === 'idle' ? t('toolbar.idle') : t(`toolbar.counter.${phase}`, { step, total });
     this.counter.dataset.phase = phase;
+    this.labels.value = this.ui.labels;
     const sel = this.ui.selection;
     this.deleteBtn.disabled = !sel.nodes.size && !sel.edge;
     this.outputBtn.disabled = sel.nodes.size !== 1;

@@ -2,12 +2,35 @@
 // changed by a patch. Selection, hover, the wire and box being dragged, dragged
 // nodes' positions until the server has them (the drag preview), the step being
 // shown or played, read-only (role and deletion: the one source of truth), the
-// connection's status, who else is here, and the undo/redo and offline-queue counts.
+// connection's status, who else is here, the undo/redo and offline-queue counts, and
+// how edges are labelled (numbers, symbols or both: this person's choice, remembered).
 // Like Excalidraw's appState beside its elements: the server data is in state.js.
 import { Store } from './store.js';
 
+export const LABELS = ['numbers', 'symbols', 'both'];
+const LABELS_KEY = 'gradcanvas.labels';
+
+/**
+ * The label mode this page starts with: `?labels=` in the URL (the Examples menu opens a
+ * symbolic figure so), read once and taken out of the URL, else the person's last choice.
+ */
+export function initialLabels() {
+  const url = new URL(window.location.href);
+  const asked = url.searchParams.get('labels');
+  if (asked !== null) {
+    url.searchParams.delete('labels');
+    window.history.replaceState(window.history.state, '', url);
+    if (LABELS.includes(asked)) return asked;
+  }
+  try {
+    const saved = localStorage.getItem(LABELS_KEY);
+    if (LABELS.includes(saved)) return saved;
+  } catch { /* storage may be disabled */ }
+  return 'numbers';
+}
+
 export class UiState extends Store {
-  constructor({ role = 'edit' } = {}) {
+  constructor({ role = 'edit', labels = 'numbers' } = {}) {
     super();
     this.selection = { nodes: new Set(), edge: null };  // edge: edgeKey or null
     this.hoverNode = null;      // the node or port under the pointer (read by the overlay)
@@ -25,6 +48,7 @@ export class UiState extends Store {
     this.peers = new Map();     // sid → {sid, client, name, colour, x, y, selection, at}
     this.history = { can_undo: false, can_redo: false };
     this.queued = 0;            // edits waiting to be sent
+    this.labels = LABELS.includes(labels) ? labels : 'numbers';  // what edges show: numbers, symbols, both
   }
 
   /** No edits from this page: a view link, or a graph deleted while open. */
@@ -104,6 +128,15 @@ export class UiState extends Store {
     this.notify('step');
   }
 
+  // -- what the edges show ----------------------------------------------------------------
+  /** Numbers, symbols or both on the edges: this person's choice, not the room's, remembered here. */
+  setLabels(mode) {
+    if (!LABELS.includes(mode) || mode === this.labels) return;
+    this.labels = mode;
+    try { localStorage.setItem(LABELS_KEY, mode); } catch { /* not remembered */ }
+    this.notify('labels');
+  }
+
   // -- the connection and the people on it ------------------------------------------------
   setRole(role) {
     this.role = role === 'view' ? 'view' : 'edit';
@@ -152,8 +185,8 @@ export class UiState extends Store {
 
 /**
  * What is drawn and hit-tested: the server data seen through the UI state, read-only.
- * It is the data object itself underneath (its methods and fields), with the selection
- * and the step shown from the UI state and dragged nodes at their preview positions
+ * It is the data object itself underneath (its methods and fields), with the selection,
+ * the step shown and the label mode from the UI state, and dragged nodes at their preview positions
  * (copies: the server's node objects are never moved here).
  */
 export function sceneView(data, ui) {
@@ -164,6 +197,7 @@ export function sceneView(data, ui) {
   return Object.create(data, {
     selection: { get: () => ui.selection },
     current: { get: () => ui.current },
+    labels: { get: () => ui.labels },
     nodes: {
       get() {
         if (!ui.moved.size) { map = null; return data.nodes; }
