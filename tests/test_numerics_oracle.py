@@ -45,6 +45,8 @@ from server.engine.layers.basic import divide
 from server.engine.layers.functions import power
 from server.engine.registry import OPS
 
+from test_properties import to_doc  # the same (values, steps) → document as the other property tests
+
 torch = pytest.importorskip("torch")
 F64 = torch.float64
 
@@ -205,15 +207,6 @@ def programs(draw, max_ops=9):
         steps.append((f"n{k}", op, srcs, params))
         ids.append(f"n{k}")
     return values, steps
-
-
-def to_doc(values, steps):
-    nodes = [{"id": k, "op": "input", "value": v} for k, v in values.items()]
-    edges = []
-    for nid, op, srcs, params in steps:
-        nodes.append({"id": nid, "op": op, **({"params": params} if params else {})})
-        edges += [{"source": s, "target": nid, "port": p} for p, s in enumerate(srcs)]
-    return {"format": "gradcanvas", "version": 1, "nodes": nodes, "edges": edges, "output": steps[-1][0]}
 
 
 @SETTINGS
