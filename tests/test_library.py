@@ -149,3 +149,12 @@ def test_thumbnail_is_the_svg_export_and_revalidates_by_version(client):
     client.patch(f"/api/graphs/{made['id']}", json={"title": "changed"})
     changed = client.get(f"/api/graphs/{made['id']}/thumbnail.svg", headers={"If-None-Match": r.headers["ETag"]})
     assert changed.status_code == 200
+
+
+def test_a_seed_figure_tried_as_a_draft_opens_in_the_labels_its_figure_uses(client):
+    r = client.get("/try/seed-mul-node")
+    assert r.status_code == 302 and r.location == "/try/seed-mul-node?labels=symbols"
+    page = client.get(r.location)
+    assert page.status_code == 200 and b'data-draft="seed-mul-node"' in page.data
+    assert client.get("/try/doughnut").status_code == 200  # a numeric figure: no detour
+    assert client.get("/try/no-such-example").status_code == 404

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request, url_for
 
 from ..errors import Error, NotFound
-from ..teaching.examples import example_doc
+from ..teaching.examples import example_doc, example_labels
 from .access import browser_id, page_role
 from .replies import http_error, with_retry_after
 
@@ -37,6 +37,9 @@ def try_example(name):
         doc = example_doc(name)
     except KeyError as err:
         raise NotFound(str(err.args[0])) from None
+    if "labels" not in request.args and example_labels(name) != "numbers":
+        # a figure the post draws in symbols opens in symbols, as from the Examples menu
+        return redirect(url_for("pages.try_example", name=name, labels=example_labels(name)))
     browser_id()  # the cookie the socket will present when the draft is stored
     return render_template("index.html", graph_id="", draft=name, title=doc["title"], untitled=False,
                            role="edit", token="")
