@@ -77,3 +77,46 @@ def test_the_labels_choice_is_remembered_and_not_shared(editors):
     assert bob.converged()["labels"] == "numbers"    # the other person still sees numbers
     assert ("100", None) in drawn(bob.snapshot())
     assert alice.reload()["labels"] == "symbols"     # remembered on this browser
+
+
+FAN_OUT = {"format": "gradcanvas", "version": 1, "title": "c = a*b + a", "nodes": [
+    {"id": "a", "op": "input", "value": 2, "label": "a", "x": 40, "y": 60},
+    {"id": "b", "op": "input", "value": 3, "label": "b", "x": 40, "y": 200},
+    {"id": "m", "op": "mul", "x": 240, "y": 130}, {"id": "c", "op": "add", "label": "c", "x": 440, "y": 90}],
+    "edges": [{"source": "a", "target": "m", "port": 0}, {"source": "b", "target": "m", "port": 1},
+              {"source": "m", "target": "c", "port": 0}, {"source": "a", "target": "c", "port": 1}],
+    "output": "c"}
+
+
+def test_a_fan_out_shows_the_sum_of_its_terms_under_it_in_symbols(editor):
+    editor.open(new_graph(editor.base, FAN_OUT))
+    editor.run("forward")
+    s = editor.run("backward")
+    assert editor.node("a")["grad_sum"] is None  # numbers: the sum is not drawn
+    editor.testid("labels").select_option("symbols")
+    s = editor.wait("s.labels === 'symbols'")
+    sums = {n["id"]: n["grad_sum"] for n in s["nodes"] if n["grad_sum"]}
+    assert sums == {"a": "∂L/∂a = ∂L/∂x · b + ∂L/∂c · 1"}  # the product is unnamed: x
+    editor.click("tidy")  # a tidied layout, fitted: what the screenshot shows
+    editor.wait(f"s.version > {s['version']}")
+    editor.click("fit-view")
+    editor.page.screenshot(path="/tmp/symbols-fan-out.png")
+    s = editor.reset()
+    assert all(n["grad_sum"] is None for n in s["nodes"])  # cleared with the gradients
+    editor.run("forward")
+    s = editor.run("backward")                               # and revealed again by the step events
+    assert {n["id"]: n["grad_sum"] for n in s["nodes"] if n["grad_sum"]} == sums
+
+
+def test_a_seed_figure_made_from_the_library_opens_in_symbols(editor, live_server):
+    page = editor.page
+    page.goto(f"{live_server}/library")
+    page.wait_for_function("document.querySelectorAll('[data-testid=\"new-example\"] option').length > 4")
+    page.locator('[data-testid="new-example"]').select_option("seed-add-node")
+    page.wait_for_url("**/g/**")
+    wait_ready(page)
+    s = editor.snapshot()
+    assert s["labels"] == "symbols"
+    editor.run("forward")
+    s = editor.run("backward")
+    assert sorted(e["drawn"]["grad"] for e in s["edges"]) == ["∂L/∂z · 1", "∂L/∂z · 1"]

@@ -55,3 +55,27 @@ def test_a_new_label_renames_the_symbols_at_once():
     edges = by_port(visible_state(g, full, fwd, bwd))
     assert edges[0]["value_symbol"] == "price"
     assert edges[1]["grad_symbol"] == "∂L/∂x · price"  # the letter x is free again: the product takes it
+
+
+def fan_out() -> ComputationGraph:
+    """c = a*b + a: a fans out to the product and the sum."""
+    return ComputationGraph.from_dict({"format": "gradcanvas", "version": 1, "nodes": [
+        {"id": "a", "op": "input", "value": 2}, {"id": "b", "op": "input", "value": 3},
+        {"id": "m", "op": "mul"}, {"id": "c", "op": "add"}],
+        "edges": [{"source": "a", "target": "m", "port": 0}, {"source": "b", "target": "m", "port": 1},
+                  {"source": "m", "target": "c", "port": 0}, {"source": "a", "target": "c", "port": 1}]})
+
+
+def test_a_fan_out_receives_the_sum_of_its_terms_once_its_own_step_is_shown():
+    g = fan_out()
+    fwd, bwd = pass_orders(g)
+    names = g.symbols.names
+    expected = f"∂L/∂{names['a']} = ∂L/∂{names['m']} · {names['b']} + ∂L/∂{names['c']} · 1"
+    at = bwd.index("a") + 1
+    before = visible_state(g, Cursor("backward", at - 1, len(bwd)), fwd, bwd)
+    assert before["display"]["grad_sums"] == {}  # terms have arrived, the sum is not yet taken
+    after = visible_state(g, Cursor("backward", at, len(bwd)), fwd, bwd)
+    assert after["display"]["grad_sums"] == {"a": expected}
+    # the step event of a's own backward step carries the same text; no other step has one
+    events = StepCursor(g).events()[1]
+    assert {e["node"]: e.get("grad_sum") for e in events if "grad_sum" in e} == {"a": expected}

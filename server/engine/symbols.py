@@ -104,6 +104,11 @@ def symbolic(graph) -> Symbolic:
     return out
 
 
+def sum_text(sym: Symbolic, node: str) -> str:
+    """A fan-out's gradient written out: '∂L/∂a = ∂L/∂c · b + ∂L/∂c · 1'."""
+    return f"{sym.grads[node]} = {sym.sums[node]}"
+
+
 def mixed(expression: str | None, number: str | None) -> str | None:
     """'∂L/∂z · y = 2.2': both, when the number is known; else the expression alone."""
     if expression is None:

@@ -12,6 +12,7 @@ from .document import jsonable
 from .document import GraphError
 from .graph import ComputationGraph
 from .registry import OPS
+from .symbols import sum_text
 
 
 @dataclass
@@ -88,11 +89,13 @@ def visible_state(graph: ComputationGraph, cursor: Cursor, fwd_order: list, bwd_
         value_symbols[nid] = sym.names[nid]
         if i in noise.values:
             exact_values[nid] = fmt(vals[i])
-    grads_out, grads_text, exact_grads, grad_symbols = {}, {}, {}, {}
+    grads_out, grads_text, exact_grads, grad_symbols, grad_sums = {}, {}, {}, {}, {}
     for i in sorted(shown_g):
         nid = plan.ids[i]
         grads_out[nid], grads_text[nid] = jsonable(grads[i]), fmt(grads[i], noise.grad(i))
         grad_symbols[nid] = sym.grads[nid]
+        if nid in sym.sums:  # a fan-out's own step: every term it sums has arrived
+            grad_sums[nid] = sum_text(sym, nid)
         if i in noise.grads:
             exact_grads[nid] = fmt(grads[i])
     edges = []
@@ -125,7 +128,7 @@ def visible_state(graph: ComputationGraph, cursor: Cursor, fwd_order: list, bwd_
         "cursor": cursor.to_dict(),
         "values": values, "grads": grads_out, "edges": edges,
         "display": {"values": values_text, "grads": grads_text, "inputs": inputs, "symbols": symbols,
-                    "value_symbols": value_symbols, "grad_symbols": grad_symbols,
+                    "value_symbols": value_symbols, "grad_symbols": grad_symbols, "grad_sums": grad_sums,
                     "exact": {"values": exact_values, "grads": exact_grads}},
         "errors": errors, "affected": sorted(graph.affected()) if plan.faults else [],
         "output": output if output in index else None, "output_error": output_error,
@@ -142,7 +145,8 @@ def wire_event(event: dict, symbols=None) -> dict:
 
     With ``symbols`` (``graph.symbols``), what it reveals also has its symbolic text,
     as in visible_state: ``value_symbol`` forward, ``grad_symbol`` backward, on the
-    event (its node's) and on each of its ``edges``.
+    event (its node's) and on each of its ``edges``; a fan-out's backward step also
+    has ``grad_sum``, the gradient it receives as the sum of its terms.
     """
     from .latex import head_latex, rule_latex, to_latex
     out = dict(event)
@@ -177,6 +181,8 @@ def wire_event(event: dict, symbols=None) -> dict:
             item["value_symbol"] = symbols.names[item["source"]]
     elif symbols is not None:
         out["grad_symbol"] = symbols.grads[out["node"]]
+        if out["node"] in symbols.sums:
+            out["grad_sum"] = sum_text(symbols, out["node"])
         for item in out.get("edges", ()):
             item["grad_symbol"] = symbols.edges[(item["source"], item["target"], item["port"])]
     return out

@@ -25,6 +25,7 @@ export function inspector({ scene, ui, camera, canvas, layers, animator, presenc
         grad: s.grads[n.id] ?? null,
         value_text: isInput ? (s.inputText[n.id] ?? null) : (s.valueText[n.id] ?? null),
         grad_text: s.gradText[n.id] ?? null,
+        grad_sum: model.labels === 'numbers' ? null : (s.gradSum[n.id] ?? null),  // drawn under a fan-out
         x: n.x, y: n.y, params: n.params ? { ...n.params } : null,
         screen: { x: tl.x, y: tl.y, w: br.x - tl.x, h: br.y - tl.y, cx: (tl.x + br.x) / 2, cy: (tl.y + br.y) / 2 },
         ports: { inputs: inputPorts(model, n).map(page), output: page(outputPort(model, n)) },

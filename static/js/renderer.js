@@ -599,4 +599,19 @@ function drawNodeTexts(ctx, model, nodes, exts, stamped) {
   ctx.fillStyle = COLORS.muted;
   ctx.textBaseline = 'top';
   nodes.forEach((n, k) => { const x = exts[k]; if (x.circle && n.label) ctx.fillText(n.label, x.cx, x.cy + OP_RADIUS + 6); });
+  // symbolic: a fan-out's gradient as the sum of its terms, under it (as the exports write it)
+  if (model.labels === 'numbers') return;
+  ctx.font = gradFont;
+  ctx.fillStyle = COLORS.grad;
+  nodes.forEach((n, k) => {
+    const text = model.shown.gradSum[n.id], x = exts[k];
+    if (text == null) return;
+    if (x.circle) {
+      ctx.textAlign = 'center';
+      ctx.fillText(text, x.cx, x.cy + x.hh + (n.label ? 24 : 8));
+    } else {  // an input: below it, from its left edge (inputs sit at the left of the view)
+      ctx.textAlign = 'left';
+      ctx.fillText(text, x.cx - x.hw, x.cy + x.hh + 12);
+    }
+  });
 }

@@ -43,6 +43,7 @@ export class GraphModel extends Store {
       valueText: {}, gradText: {},    // node id → display string from the server
       valueExact: {}, gradExact: {},  // node id → the exact number's string, where noise shows as 0
       valueSymbol: {}, gradSymbol: {},  // node id → its name ("z") / its gradient's ("∂L/∂z"), when revealed
+      gradSum: {},                    // fan-out id → its gradient as the sum of its terms, when revealed
       inputText: {},                  // input id → its own value's display string
       symbols: {},                    // op id → its symbol when params shape it ("^2")
     };
@@ -174,6 +175,7 @@ export class GraphModel extends Store {
       valueText: { ...(d.values || {}) }, gradText: { ...(d.grads || {}) },
       valueExact: { ...((d.exact && d.exact.values) || {}) }, gradExact: { ...((d.exact && d.exact.grads) || {}) },
       valueSymbol: { ...(d.value_symbols || {}) }, gradSymbol: { ...(d.grad_symbols || {}) },
+      gradSum: { ...(d.grad_sums || {}) },   // fan-out id → "∂L/∂a = … + …", once its step is shown
       inputText: { ...(d.inputs || {}) },
       symbols: { ...(d.symbols || {}) },
     };
@@ -224,6 +226,7 @@ export class GraphModel extends Store {
       s.grads[ev.node] = ev.grad;
       s.gradText[ev.node] = ev.grad_text;
       s.gradSymbol[ev.node] = ev.grad_symbol ?? null;
+      if (ev.grad_sum != null) s.gradSum[ev.node] = ev.grad_sum;
       if (ev.grad_exact != null) s.gradExact[ev.node] = ev.grad_exact; else delete s.gradExact[ev.node];
       for (const se of ev.edges || []) {
         const e = this.edgeInto(se.target, se.port);
@@ -240,7 +243,7 @@ export class GraphModel extends Store {
   clearRevealed({ values, grads }) {
     const s = this.shown;
     if (values) { s.values = {}; s.valueText = {}; s.valueExact = {}; s.valueSymbol = {}; }
-    if (grads) { s.grads = {}; s.gradText = {}; s.gradExact = {}; s.gradSymbol = {}; }
+    if (grads) { s.grads = {}; s.gradText = {}; s.gradExact = {}; s.gradSymbol = {}; s.gradSum = {}; }
     for (const e of this.edges) {
       if (values) { e.value = null; e.valueText = null; e.valueSymbol = null; }
       if (grads) { e.grad = null; e.gradText = null; e.gradSymbol = null; }
