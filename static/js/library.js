@@ -1,5 +1,6 @@
 // The library page: this browser's graphs with thumbnails; new, rename, duplicate, delete (with undo), open.
 import { LANGUAGES, language, onLanguageChange, setLanguage, t, translate } from './i18n.js';
+import { localName } from './localname.js';
 
 const $ = (id) => document.querySelector(`[data-testid="${id}"]`);
 const UNDO_WINDOW_MS = 10000;
@@ -124,10 +125,14 @@ async function remove(g) {
   } catch (err) { status(err.message); }
 }
 
-const open = (made) => { window.location.href = made.url; };
+// `query`: what the editor reads once on opening, e.g. {labels: 'symbols'} for a seed figure
+const open = (made, query = {}) => {
+  const search = new URLSearchParams(query).toString();
+  window.location.href = made.url + (search ? `?${search}` : '');
+};
 
-async function createFrom(method, url, body) {
-  try { open(await api(method, url, body)); } catch (err) { status(err.message); }
+async function createFrom(method, url, body, query) {
+  try { open(await api(method, url, body), query); } catch (err) { status(err.message); }
 }
 
 function setup() {
@@ -142,11 +147,18 @@ function setup() {
   $('new-empty').addEventListener('click', () => createFrom('POST', '/api/graphs',
     { format: 'gradcanvas', version: 1, title: '', nodes: [], edges: [] }));
   const examples = $('new-example');
+  const labels = new Map();  // example name → the labels it is drawn with (seed figures: symbols)
   fetch('/api/examples').then((r) => r.json()).then((list) => {
-    for (const ex of list) examples.append(new Option(ex.title, ex.name));
+    for (const ex of list) {
+      examples.append(new Option(localName(`example.${ex.name}`, ex.title), ex.name));
+      labels.set(ex.name, ex.labels);
+    }
   });
   examples.addEventListener('change', () => {
-    if (examples.value) createFrom('POST', `/api/examples/${encodeURIComponent(examples.value)}`);
+    const name = examples.value;
+    if (!name) return;
+    const l = labels.get(name);
+    createFrom('POST', `/api/examples/${encodeURIComponent(name)}`, undefined, l && l !== 'numbers' ? { labels: l } : {});
   });
   $('new-formula-form').addEventListener('submit', (e) => {
     e.preventDefault();
