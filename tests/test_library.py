@@ -158,3 +158,17 @@ def test_a_seed_figure_tried_as_a_draft_opens_in_the_labels_its_figure_uses(clie
     assert page.status_code == 200 and b'data-draft="seed-mul-node"' in page.data
     assert client.get("/try/doughnut").status_code == 200  # a numeric figure: no detour
     assert client.get("/try/no-such-example").status_code == 404
+
+
+def test_an_example_copied_or_tried_in_korean_is_titled_in_korean(app, client):
+    from server.teaching.examples import TITLES_KO, example_doc
+    from server.web.realtime import socketio
+    made = client.post("/api/examples/seed-mul-node?lang=ko").json
+    assert client.get(f"/api/graphs/{made['id']}").json["title"] == TITLES_KO["seed-mul-node"]
+    other = client.post("/api/examples/seed-mul-node?lang=xx").json  # a language it has no title in
+    assert client.get(f"/api/graphs/{other['id']}").json["title"] == example_doc("seed-mul-node")["title"]
+    sio = socketio.test_client(app, flask_test_client=client)
+    join = sio.emit("join", {"draft": "doughnut", "lang": "ko"}, callback=True)
+    assert join["ok"] and join["graph"]["title"] == TITLES_KO["doughnut"]
+    odd = sio.emit("join", {"draft": "doughnut", "lang": ["ko"]}, callback=True)  # not a language: ignored
+    assert odd["ok"] and odd["graph"]["title"] == example_doc("doughnut")["title"]

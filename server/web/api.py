@@ -52,7 +52,7 @@ def examples():
 def copy_example(name):
     creating()
     try:
-        doc = example_doc(name)
+        doc = example_doc(name, request.args.get("lang"))  # titled in the UI's language
     except KeyError as err:
         raise NotFound(str(err.args[0])) from None
     return jsonify(created(sessions().create(doc))), 201

@@ -80,12 +80,13 @@ def changing(data):
 @acked
 def on_join(data):
     """Join a graph's room. ``since``: the version a re-joining client has; it gets what it missed.
-    ``draft: <example>`` instead of ``graph_id``: a private copy of an example, stored on its first edit."""
+    ``draft: <example>`` instead of ``graph_id``: a private copy of an example, stored on its first edit,
+    titled in ``lang`` (the UI's language) where the example has a title in it."""
     identity = editor_identity(cookie.get("browser"), data.get("client"), request.sid)
     client = clients().identify(request.sid, identity, data.get("name"))
     if "draft" in data and data.get("graph_id") is None:
         try:
-            service = sessions().draft(example_doc(data["draft"]))
+            service = sessions().draft(example_doc(data["draft"], data.get("lang")))
         except (KeyError, TypeError):
             raise NotFound(f"no example {data['draft']!r:.40}") from None
         role = "edit"

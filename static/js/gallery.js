@@ -2,8 +2,8 @@
 // (POST /api/examples/<name>) in the labels it is drawn with (the seed figures:
 // symbols), and a new empty graph (POST /api/graphs).
 import { byTestId } from './dom.js';
-import { onLanguageChange, t } from './i18n.js';
-import { localName } from './localname.js';
+import { language, onLanguageChange, t } from './i18n.js';
+import { exampleTitle } from './localname.js';
 import { Dropdown } from './menu.js';
 import { createAndOpen } from './newgraph.js';
 
@@ -43,8 +43,8 @@ export class Gallery {
     list.className = 'menu-examples';
     if (this.examples) {
       list.append(...this.examples.map((ex) => {
-        const text = localName(`example.${ex.name}`, ex.title);
-        const url = `/api/examples/${encodeURIComponent(ex.name)}`;
+        const text = exampleTitle(ex);
+        const url = `/api/examples/${encodeURIComponent(ex.name)}?lang=${language()}`;  // the copy's title too
         const query = ex.labels && ex.labels !== 'numbers' ? { labels: ex.labels } : {};  // seed figures: symbols
         return this.item(`example-${ex.name}`, text, text === ex.title ? '' : ex.title,
           () => this.open(url, undefined, 'gallery.open_failed', query));

@@ -373,15 +373,9 @@ const CATALOGUE = {
     'op.sigmoid': '시그모이드',
     'op.relu': 'ReLU',
     'op.tanh': 'tanh',
+    'op.f': '일반 함수 f',
+    'op.max': '최댓값',
     'param.exponent': '지수',
-    'example.doughnut': '도넛 쇼핑',
-    'example.doughnut_cupcake': '도넛과 컵케이크 쇼핑',
-    'example.sigmoid_neuron': '시그모이드 뉴런',
-    'example.tanh_neuron': 'micrograd의 tanh 뉴런',
-    'example.x_times_x': 'x * x와 분기(fan-out)',
-    'example.one_neuron_fit': '뉴런 하나 학습하기: (sigmoid(w·x + b) − t)²',
-    'example.buy_apple': '사과 쇼핑 (책의 buy_apple.py)',
-    'example.buy_apple_orange': '사과와 귤 쇼핑 (책의 buy_apple_orange.py)',
 
     // -- explanation, learning panel, canvas (learn) --
     'explain.heading': '설명',

@@ -1,6 +1,6 @@
 // The library page: this browser's graphs with thumbnails; new, rename, duplicate, delete (with undo), open.
 import { LANGUAGES, language, onLanguageChange, setLanguage, t, translate } from './i18n.js';
-import { localName } from './localname.js';
+import { exampleTitle } from './localname.js';
 
 const $ = (id) => document.querySelector(`[data-testid="${id}"]`);
 const UNDO_WINDOW_MS = 10000;
@@ -150,7 +150,7 @@ function setup() {
   const labels = new Map();  // example name → the labels it is drawn with (seed figures: symbols)
   fetch('/api/examples').then((r) => r.json()).then((list) => {
     for (const ex of list) {
-      examples.append(new Option(localName(`example.${ex.name}`, ex.title), ex.name));
+      examples.append(new Option(exampleTitle(ex), ex.name));
       labels.set(ex.name, ex.labels);
     }
   });
@@ -158,7 +158,7 @@ function setup() {
     const name = examples.value;
     if (!name) return;
     const l = labels.get(name);
-    createFrom('POST', `/api/examples/${encodeURIComponent(name)}`, undefined, l && l !== 'numbers' ? { labels: l } : {});
+    createFrom('POST', `/api/examples/${encodeURIComponent(name)}?lang=${language()}`, undefined, l && l !== 'numbers' ? { labels: l } : {});
   });
   $('new-formula-form').addEventListener('submit', (e) => {
     e.preventDefault();

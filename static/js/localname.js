@@ -7,3 +7,8 @@ export function localName(key, english) {
   const text = t(key);
   return text === key ? english : text;
 }
+
+/** An example's title from GET /api/examples ({title, title_ko}): the server keeps them. */
+export function exampleTitle(ex) {
+  return ex[`title_${language()}`] || ex.title;
+}

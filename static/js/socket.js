@@ -10,7 +10,7 @@
 // then open(). Kinds: join (the ack), patch, step, state (messages in order), status
 // ({status, detail}), error (text), history, presence, presence_leave, deleted,
 // queue (how many edits wait), queued_refused ({edit, error}).
-import { t } from './i18n.js';
+import { language, t } from './i18n.js';
 import { Store } from './store.js';
 
 const ACK_TIMEOUT_MS = 15000;
@@ -104,7 +104,7 @@ export class Connection extends Store {
   async join() {
     if (this.gone) return;
     this.joined = false;
-    const payload = this.draft && !this.graphId ? { draft: this.draft, client: this.client }
+    const payload = this.draft && !this.graphId ? { draft: this.draft, client: this.client, lang: language() }
       : { token: this.token, client: this.client };
     if (this.name) payload.name = this.name;
     if (this.version !== null) payload.since = this.version;

@@ -32,6 +32,7 @@ TITLES_KO = {
     "seed-local-derivative": "국소적 미분의 전파",
     "seed-mul-node": "곱셈 노드의 순전파(검은색)와 역전파(회색)",
 }
+TITLES = {"ko": TITLES_KO}  # language → example name → title: a copy made in that language
 LABELS = {"seed-add-node": "symbols", "seed-local-derivative": "symbols", "seed-mul-node": "symbols"}
 
 
@@ -42,13 +43,19 @@ def example_source(name: str) -> str:
     return resources.files(__name__).joinpath(f"{name}.py").read_text("utf-8")
 
 
-def example_doc(name: str) -> dict:
+def example_doc(name: str, lang: str | None = None) -> dict:
+    """The example's document; with ``lang`` ("ko"), titled in that language where it has a title in it."""
     if name not in NAMES:
         raise KeyError(f"no example {name!r}; examples: {', '.join(NAMES)}")
     if name in PYTHON:
         from ..pyimport import import_python
-        return import_python(example_source(name), title=name)
-    return json.loads(resources.files(__name__).joinpath(f"{FILES.get(name, name)}.json").read_text("utf-8"))
+        doc = import_python(example_source(name), title=name)
+    else:
+        doc = json.loads(resources.files(__name__).joinpath(f"{FILES.get(name, name)}.json").read_text("utf-8"))
+    local = TITLES.get(lang, {}).get(name) if isinstance(lang, str) else None
+    if local:
+        doc["title"] = local
+    return doc
 
 
 def example_labels(name: str) -> str:
