@@ -11,7 +11,6 @@ import urllib.request
 
 import pytest
 
-
 from server.teaching.examples import TITLES_KO, example_doc
 
 from pages import DOUGHNUT, new_graph, wait_ready
