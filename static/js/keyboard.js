@@ -14,7 +14,8 @@ import { KeyHelp } from './keyhelp.js';
 import { nodeOrder } from './nodeorder.js';
 import { WirePicker } from './wirepicker.js';
 
-const STAGGER = 28;   // world px between nodes added at the same centre
+const GRID = { x: 140, y: 80 };  // where nodes added from the palette go when the centre is taken (world px)
+const GAP = 12;                  // the least room between them
 const PAGE_KEYS = {   // key (with Shift when upper case) → what it does
   f: (k) => k.actions.step('forward', 1),
   b: (k) => k.actions.step('backward', 1),
@@ -80,16 +81,23 @@ export class Keyboard {
     });
   }
 
-  /** Add `op` at the view's centre, a step down-right of any node already centred there. */
+  /**
+   * Add `op` at the view's centre, or at the nearest free place of a grid around it, so that
+   * nodes added one after another stand side by side rather than on top of each other.
+   */
   addAtCentre(op) {
     if (this.ui.readOnly) return null;
     const { w, h } = this.viewSize();
-    const at = this.camera.toWorld({ x: w / 2, y: h / 2 });
-    const taken = [...this.scene.nodes.values()].map((n) => nodeExtent(this.scene, n));
-    for (let i = 0; i < 40 && taken.some((x) => Math.hypot(x.cx - at.x, x.cy - at.y) < STAGGER / 2); i++) {
-      at.x += STAGGER; at.y += STAGGER;
-    }
-    return this.actions.addNode(op, at);
+    const centre = this.camera.toWorld({ x: w / 2, y: h / 2 });
+    const probe = { id: '', op, x: 0, y: 0 };   // the new node's size, for its bounds
+    const { hw, hh } = nodeExtent(this.scene, probe);
+    const taken = [...this.scene.nodes.values()].map((n) => nodeBounds(this.scene, n));
+    const free = (c) => !taken.some((b) => c.x + hw + GAP > b.minX && c.x - hw - GAP < b.maxX
+      && c.y + hh + GAP > b.minY && c.y - hh - GAP < b.maxY);
+    const places = [];
+    for (let i = -3; i <= 3; i++) for (let j = -4; j <= 4; j++) places.push({ x: centre.x + i * GRID.x, y: centre.y + j * GRID.y });
+    places.sort((a, b) => Math.hypot(a.x - centre.x, a.y - centre.y) - Math.hypot(b.x - centre.x, b.y - centre.y));
+    return this.actions.addNode(op, places.find(free) || centre);
   }
 
   // -- the canvas -------------------------------------------------------------------------
