@@ -244,6 +244,18 @@ def test_the_title_is_renamed_by_keyboard_seen_by_others_and_kept(editors):
     assert alice.errors == [] and bob.errors == []
 
 
+def test_the_title_is_renamed_with_the_mouse_too(editor):
+    from pages import DOUGHNUT, new_graph
+    editor.open(new_graph(editor.base, DOUGHNUT))
+    editor.click("graph-title")
+    editor.testid("graph-title-input").fill("Renamed by mouse")
+    editor.testid("graph-canvas").click(position={"x": 20, "y": 20})   # leaving the field keeps it
+    editor.wait("s.title === 'Renamed by mouse'")
+    assert editor.text("graph-title") == "Renamed by mouse"
+    assert editor.testid("graph-title-input").count() == 0
+    assert editor.errors == []
+
+
 def test_delete_by_keys_moves_the_focus_on_and_a_full_node_offers_no_port(editor):
     from pages import DOUGHNUT, new_graph
     editor.open(new_graph(editor.base, DOUGHNUT))

@@ -96,7 +96,8 @@ export class Keyboard {
       && c.y + hh + GAP > b.minY && c.y - hh - GAP < b.maxY);
     const places = [];
     for (let i = -3; i <= 3; i++) for (let j = -4; j <= 4; j++) places.push({ x: centre.x + i * GRID.x, y: centre.y + j * GRID.y });
-    places.sort((a, b) => Math.hypot(a.x - centre.x, a.y - centre.y) - Math.hypot(b.x - centre.x, b.y - centre.y));
+    const d = (p) => Math.hypot(p.x - centre.x, p.y - centre.y);
+    places.sort((a, b) => d(a) - d(b) || b.x - a.x || b.y - a.y);  // ties: rightwards, downwards, as a graph reads
     return this.actions.addNode(op, places.find(free) || centre);
   }
 

@@ -5,7 +5,7 @@
 // which the server would refuse), are not offered.
 import { el } from './dom.js';
 import { t } from './i18n.js';
-import { inputPorts, outputPort } from './geometry.js';
+import { inputPorts, nodeBounds, outputPort } from './geometry.js';
 import { nodeOrder } from './nodeorder.js';
 
 /** The nodes `source` depends on (a wire into any of them would close a cycle), itself included. */
@@ -101,12 +101,13 @@ export class WirePicker {
     list.focus();
   }
 
-  /** Beside the source's output port, kept inside the canvas. */
+  /** Under the source node, kept inside the canvas: the wire to the right stays in sight. */
   place(box, source) {
-    const p = this.camera.toScreen(outputPort(this.scene, source));
+    const b = nodeBounds(this.scene, source);
+    const p = this.camera.toScreen({ x: b.minX, y: b.maxY });
     const w = this.host.clientWidth, h = this.host.clientHeight;
-    box.style.left = `${Math.max(4, Math.min(p.x + 16, w - 260))}px`;
-    box.style.top = `${Math.max(4, Math.min(p.y - 16, h - 220))}px`;
+    box.style.left = `${Math.max(4, Math.min(p.x, w - 260))}px`;
+    box.style.top = `${Math.max(4, Math.min(p.y + 10, h - 160))}px`;
   }
 
   close() {
