@@ -108,6 +108,14 @@ export class Keyboard {
     const at = order.indexOf(this.ui.focusNode);
     const leaving = this.tabOut;
     this.tabOut = false;
+    this.followDelete = null;
+    const moves = e.key === 'Tab' ? !leaving : e.key.startsWith('Arrow');
+    const picked = this.target();
+    if (moves && at < 0 && picked) {  // a node clicked or selected before: the keys start from it
+      e.preventDefault();
+      this.focusNode(picked.id);
+      return;
+    }
     switch (e.key) {
       case 'Tab': {
         if (leaving || !order.length || (at < 0 && e.shiftKey)) return;  // the browser moves on
