@@ -175,6 +175,13 @@ def test_the_doughnut_graph_is_built_valued_wired_and_stepped_by_keyboard_alone(
     assert grads["z"][0] == pytest.approx(200) and grads["z"][1] == "200"
     assert node(s, "mul2")["value"] == pytest.approx(220)
 
+    # what a screen reader is told of the focused node: the server's numbers, in words
+    page.keyboard.press("Home")
+    page.keyboard.press("End")
+    editor.wait("s.focused_node === 'mul2'")
+    assert editor.text("keyboard-status") == "mul2: Multiply, node 5 of 5, value 220, gradient 1, the output"
+    wait_ring(editor, "mul2")
+
     # Esc leaves the nodes (no ring, no selection), and then Tab leaves the canvas
     page.keyboard.press("Escape")
     s = editor.wait("s.focused_node === null")

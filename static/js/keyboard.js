@@ -7,10 +7,11 @@
 //            output, Delete deletes it; Esc leaves the nodes so that Tab leaves the canvas;
 //   page:    F / B step forward / backward, Shift+F / Shift+B run, Shift+R resets,
 //            + / - / 0 zoom and fit, ? opens the list of keys.
-import { isTyping } from './dom.js';
+import { el, isTyping } from './dom.js';
 import { onLanguageChange, t } from './i18n.js';
 import { intersects, nodeBounds, nodeExtent } from './geometry.js';
 import { KeyHelp } from './keyhelp.js';
+import { localName } from './localname.js';
 import { nodeOrder } from './nodeorder.js';
 import { WirePicker } from './wirepicker.js';
 
@@ -41,6 +42,9 @@ export class Keyboard {
     canvas.addEventListener('focus', () => ui.setFocusNode(ui.focusNode));   // the ring shows
     canvas.addEventListener('blur', () => { this.tabOut = false; ui.setFocusNode(ui.focusNode); });
     window.addEventListener('keydown', (e) => this.pageKey(e));
+    // what the focus is on, for a screen reader: the canvas itself is one element to it
+    this.status = el('div', { class: 'sr-only', role: 'status', testid: 'keyboard-status' });
+    canvas.after(this.status);
     const describe = () => canvas.setAttribute('aria-description', t('keys.canvas.description'));
     describe();
     onLanguageChange(describe);
@@ -183,6 +187,7 @@ export class Keyboard {
   focusNode(id) {
     this.ui.select([id]);
     this.ui.setFocusNode(id);
+    this.announce(id);
     const n = this.scene.nodes.get(id);
     const size = this.viewSize();
     if (n && !intersects(nodeBounds(this.scene, n), this.camera.visibleWorld(size))) {
@@ -190,6 +195,22 @@ export class Keyboard {
       const s = this.camera.toScreen({ x: c.cx, y: c.cy });
       this.camera.panBy(size.w / 2 - s.x, size.h / 2 - s.y);
     }
+  }
+
+  /** "count: Input, node 2 of 5, value 2", in words; the numbers are the server's texts. */
+  announce(id) {
+    const m = this.scene, n = m.nodes.get(id);
+    if (!n) return;
+    const order = nodeOrder(m);
+    const spec = m.spec(n.op);
+    const parts = [t('keys.focus.node', { name: m.name(n), op: localName(`op.${n.op}`, spec ? spec.title : n.op),
+      n: order.indexOf(id) + 1, total: order.length })];
+    const s = m.shown;
+    const value = m.isInput(n) ? s.inputText[id] : s.valueText[id];
+    if (value != null) parts.push(t('keys.focus.value', { value }));
+    if (s.gradText[id] != null) parts.push(t('keys.focus.grad', { grad: s.gradText[id] }));
+    if (id === m.output) parts.push(t('keys.focus.output'));
+    this.status.textContent = parts.join(', ');
   }
 
   /** After a patch: the focus follows a deleted node's neighbour. */

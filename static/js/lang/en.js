@@ -258,6 +258,10 @@ export default {
   'keys.title.rename': 'Rename the graph (click, or Enter)',
   'keys.title.label': 'Graph title',
   'keys.canvas.description': 'Tab or the arrow keys go from node to node; Enter edits, W wires, Delete deletes; Esc, then Tab, leaves; ? lists every key',
+  'keys.focus.node': '{name}: {op}, node {n} of {total}',
+  'keys.focus.value': 'value {value}',
+  'keys.focus.grad': 'gradient {grad}',
+  'keys.focus.output': 'the output',
   // (end of keyboard)
 
   // -- #14: narration and table --

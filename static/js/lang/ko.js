@@ -294,6 +294,10 @@ export default {
   'keys.title.rename': '그래프 이름 바꾸기 (클릭 또는 Enter)',
   'keys.title.label': '그래프 제목',
   'keys.canvas.description': 'Tab이나 화살표 키로 노드 사이를 이동합니다. Enter는 편집, W는 연결, Delete는 삭제, Esc 다음 Tab은 캔버스에서 나가기, ?는 모든 키 목록',
+  'keys.focus.node': '{name}: {op}, 노드 {total}개 중 {n}번째',
+  'keys.focus.value': '값 {value}',
+  'keys.focus.grad': '기울기 {grad}',
+  'keys.focus.output': '출력',
   // (end of keyboard)
 
   // -- #14: narration and table --
