@@ -8,8 +8,8 @@
 //   page:    F / B step forward / backward, Shift+F / Shift+B run, Shift+R resets,
 //            + / - / 0 zoom and fit, ? opens the list of keys.
 import { el, isTyping } from './dom.js';
-import { onLanguageChange, t } from './i18n.js';
 import { intersects, nodeBounds, nodeExtent } from './geometry.js';
+import { onLanguageChange, t } from './i18n.js';
 import { KeyHelp } from './keyhelp.js';
 import { localName } from './localname.js';
 import { nodeOrder } from './nodeorder.js';
