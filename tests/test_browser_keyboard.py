@@ -288,3 +288,35 @@ def test_delete_by_keys_moves_the_focus_on_and_a_full_node_offers_no_port(editor
     s = editor.snapshot()
     assert len(s["edges"]) == 1 and s["focused_node"] == "doughnut" and active(page) == "graph-canvas"
     assert editor.errors == []
+
+
+FOCUS_RING = """() => {
+  const a = document.activeElement;
+  const s = getComputedStyle(a);
+  const name = a.dataset.testid || a.getAttribute('aria-label') || a.tagName.toLowerCase() + ':' + (a.textContent || '').trim().slice(0, 20);
+  return { name, visible: a.matches(':focus-visible'), style: s.outlineStyle, width: parseFloat(s.outlineWidth) };
+}"""
+
+
+def test_every_thing_reached_by_tab_shows_a_ring(editor):
+    from pages import DOUGHNUT, new_graph
+    editor.open(new_graph(editor.base, DOUGHNUT))
+    page = editor.page
+    seen, bare = [], []
+    for _ in range(80):
+        page.keyboard.press("Tab")
+        f = page.evaluate(FOCUS_RING)
+        if f["name"].startswith("body:"):         # past the last: out of the page
+            break
+        if f["name"] in seen:
+            if f["name"] == "graph-canvas":      # the canvas's nodes: Esc, then Tab leaves them
+                page.keyboard.press("Escape")
+                continue
+            break
+        seen.append(f["name"])
+        if not (f["visible"] and f["style"] != "none" and f["width"] >= 2):
+            bare.append(f)
+    for must in ("graph-title", "step-forward", "labels", "palette-input", "palette-mul", "graph-canvas",
+                 "keys-help-button", "export-menu"):
+        assert must in seen, (must, seen)
+    assert bare == [], bare
