@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from pages import node, wait_ready
+from pages import DOUGHNUT, new_graph, node, wait_ready
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -113,7 +113,6 @@ def wait_ring(editor, node_id: str, drawn: bool = True):
 
 
 def test_the_doughnut_graph_is_built_valued_wired_and_stepped_by_keyboard_alone(editor):
-    from pages import new_graph
     editor.open(new_graph(editor.base, EMPTY))
     page = editor.page
 
@@ -193,7 +192,6 @@ def test_the_doughnut_graph_is_built_valued_wired_and_stepped_by_keyboard_alone(
 
 
 def test_help_lists_the_step_keys_and_gives_the_focus_back(editor):
-    from pages import DOUGHNUT, new_graph
     editor.open(new_graph(editor.base, DOUGHNUT))
     page = editor.page
     tab_to(page, "graph-canvas")
@@ -223,7 +221,6 @@ def test_help_lists_the_step_keys_and_gives_the_focus_back(editor):
 
 
 def test_the_title_is_renamed_by_keyboard_seen_by_others_and_kept(editors):
-    from pages import DOUGHNUT, new_graph
     alice, bob = editors(), editors()
     gid = new_graph(alice.base, DOUGHNUT)
     alice.open(gid)
@@ -252,7 +249,6 @@ def test_the_title_is_renamed_by_keyboard_seen_by_others_and_kept(editors):
 
 
 def test_the_title_is_renamed_with_the_mouse_too(editor):
-    from pages import DOUGHNUT, new_graph
     editor.open(new_graph(editor.base, DOUGHNUT))
     editor.click("graph-title")
     editor.testid("graph-title-input").fill("Renamed by mouse")
@@ -264,7 +260,6 @@ def test_the_title_is_renamed_with_the_mouse_too(editor):
 
 
 def test_delete_by_keys_moves_the_focus_on_and_a_full_node_offers_no_port(editor):
-    from pages import DOUGHNUT, new_graph
     editor.open(new_graph(editor.base, DOUGHNUT))
     page = editor.page
     tab_to(page, "graph-canvas")
@@ -299,7 +294,6 @@ FOCUS_RING = """() => {
 
 
 def test_every_thing_reached_by_tab_shows_a_ring(editor):
-    from pages import DOUGHNUT, new_graph
     editor.open(new_graph(editor.base, DOUGHNUT))
     page = editor.page
     seen, bare = [], []
