@@ -56,6 +56,7 @@ export function inspector({ scene, ui, camera, canvas, layers, animator, presenc
       labels: ui.labels, output_drawn: outputTexts(model),
       current: ui.current ? ui.current.node : null,
       nodes, edges, selection: { nodes: [...ui.selection.nodes], edge: ui.selection.edge },
+      focused_node: ui.focusNode, canvas_focused: document.activeElement === canvas,
       learning: {
         learning_rate: L.learningRate, learning_rate_text: L.learningRateText,
         trainable: [...L.trainable], losses: [...L.losses], loss_text: L.lossText,

@@ -20,15 +20,17 @@ import { History } from './history.js';
 import { onLanguageChange, t } from './i18n.js';
 import { inspector } from './inspect.js';
 import { Interaction } from './interaction.js';
+import { Keyboard } from './keyboard.js';
 import { LearnPanel } from './learn.js';
 import { languageSwitch } from './language.js';
 import { Palette, fetchOps } from './palette.js';
 import { Presence } from './presence.js';
 import { drawOverlay, drawPresence } from './overlay.js';
-import { Layer, drawScene } from './renderer.js';
+import { Layer, drawFocusRing, drawScene } from './renderer.js';
 import { Share } from './share.js';
 import { Connection } from './socket.js';
 import { GraphModel } from './state.js';
+import { TitleEditor } from './titleedit.js';
 import { Toolbar } from './toolbar.js';
 import { UiState, initialLabels, sceneView } from './ui.js';
 
@@ -84,6 +86,11 @@ const palette = new Palette(byTestId('palette'), {
     actions.addNode(op, camera.toWorld({ x: layers.overlay.w / 2, y: layers.overlay.h / 2 }));
   },
 });
+const keyboard = new Keyboard({  // palette, node focus, wires and steps by keyboard (issue 14)
+  canvas, palette: byTestId('palette'), scene, ui, camera, actions, editors, showError, fitView,
+  host: byTestId('floating'), viewSize: () => ({ w: layers.overlay.w, h: layers.overlay.h }),
+});
+new TitleEditor(byTestId('graph-title'), { data, ui, actions });
 const presence = new Presence({ connection, data, ui, camera, canvas });
 const history = new History({ ui, actions, showError });
 new Share({ graphId: currentGraph, ui });
@@ -122,11 +129,12 @@ const refreshPanels = () => { dirty.panels = false; toolbar.refresh(); explain.r
 const ALL = ['scene', 'overlay', 'panels'];
 const UI_DIRTY = {
   selection: ALL, step: ALL, access: ALL, labels: ALL, preview: ['scene', 'overlay'],
-  hover: ['overlay'], gesture: ['overlay'], peers: ['overlay'],
+  hover: ['overlay'], gesture: ['overlay'], peers: ['overlay'], focus: ['overlay'],
 };
 data.subscribe((kind, detail) => {
   mark(...ALL);
   if (kind === 'load' || detail?.retitled) toolbar.showTitle();
+  keyboard.dataChanged();
 });
 ui.subscribe((kind) => {
   mark(...(UI_DIRTY[kind] || []));
@@ -162,6 +170,7 @@ startLoop((now) => {
     dirty.overlay = false;
     drawOverlay(layers.overlay, scene, camera, ui, animator.tokens(now));
     drawPresence(layers.overlay, scene, camera, [...ui.peers.values()]);
+    drawFocusRing(layers.overlay, scene, camera, keyboard.ringed);
   }
   if (dirty.panels) refreshPanels();
 });

@@ -615,3 +615,22 @@ function drawNodeTexts(ctx, model, nodes, exts, stamped) {
     }
   });
 }
+
+/**
+ * The keyboard's focus ring (keyboard.js) around node `id`, over the overlay layer once it
+ * is drawn: a white halo under a thick accent line, both a fixed width on screen, outside the
+ * selection and output outlines. One node, one path: cheap enough for every overlay frame.
+ */
+export function drawFocusRing(layer, model, camera, id) {
+  const n = id && model.nodes.get(id);
+  if (!n) return;
+  const { ctx, dpr } = layer;
+  const k = dpr * camera.scale;
+  ctx.setTransform(k, 0, 0, k, k * camera.offset.x, k * camera.offset.y);
+  const thin = 1 / camera.scale;
+  const x = nodeExtent(model, n);
+  ctx.beginPath();
+  shapePath(ctx, x, Math.max(7, 8 * thin));
+  ctx.strokeStyle = COLORS.paper; ctx.lineWidth = 6 * thin; ctx.stroke();
+  ctx.strokeStyle = COLORS.accent; ctx.lineWidth = 3 * thin; ctx.stroke();
+}

@@ -49,6 +49,7 @@ export class UiState extends Store {
     this.history = { can_undo: false, can_redo: false };
     this.queued = 0;            // edits waiting to be sent
     this.labels = LABELS.includes(labels) ? labels : 'numbers';  // what edges show: numbers, symbols, both
+    this.focusNode = null;      // the node the keyboard is on (keyboard.js), ringed while the canvas has focus
   }
 
   /** No edits from this page: a view link, or a graph deleted while open. */
@@ -88,9 +89,13 @@ export class UiState extends Store {
     for (const id of [...s.nodes]) if (!data.nodes.has(id)) s.nodes.delete(id);
     if (s.edge && !data.edgeByKey(s.edge)) s.edge = null;
     for (const id of [...this.moved.keys()]) if (!data.nodes.has(id)) { this.moved.delete(id); this.movedIds++; }
+    if (this.focusNode && !data.nodes.has(this.focusNode)) this.focusNode = null;
     const cur = data.shown.cursor;
     if (cur.phase === 'idle' || (this.current && this.current.phase !== cur.phase)) this.current = null;
   }
+
+  /** The keyboard's node (an id, or null); notified also when the canvas gains or loses focus. */
+  setFocusNode(id) { this.focusNode = id; this.notify('focus'); }
 
   // -- gestures ------------------------------------------------------------------------
   setHover(node, port) {
