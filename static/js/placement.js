@@ -20,6 +20,7 @@ export class Placement {
     Object.assign(this, { canvas, stage, layer, camera, ui, data, actions, editors, showError });
     this.armed = null;      // {op, item}: the op a tap on the canvas places
     this.hint = null;
+    window.addEventListener('keydown', (e) => { if (e.key === 'Escape') this.disarm(); });
   }
 
   /**
