@@ -48,21 +48,21 @@ export class Palette {
   }
 
   entry(spec, shared) {
-    const li = document.createElement('button');
-    li.type = 'button';
-    li.className = 'palette-item';
-    li.dataset.op = spec.name;
-    li.dataset.testid = `palette-${spec.name}`;
-    li.title = [spec.title, ...(spec.rule || []), spec.note].filter(Boolean).join('\n');
+    const item = document.createElement('button');
+    item.type = 'button';
+    item.className = 'palette-item';
+    item.dataset.op = spec.name;
+    item.dataset.testid = `palette-${spec.name}`;
+    item.title = [spec.title, ...(spec.rule || []), spec.note].filter(Boolean).join('\n');
     const sym = document.createElement('span');
     sym.className = 'palette-symbol';
     sym.textContent = Palette.icon(spec, shared);
     if (sym.textContent.length > 2) sym.classList.add('long');
     const name = document.createElement('span');
     name.textContent = localName(`op.${spec.name}`, spec.title);
-    li.append(sym, name);
-    li.addEventListener('pointerdown', (e) => this.press(e, li, spec));
-    return li;
+    item.append(sym, name);
+    item.addEventListener('pointerdown', (e) => this.press(e, item, spec));
+    return item;
   }
 
   /** Pointer-driven drag: a ghost follows the pointer; releasing over the canvas adds the op. */
