@@ -101,7 +101,7 @@ def test_json_export_is_the_document(name):
 
 def test_svg_has_book_numbers_in_book_colours():
     by_colour = texts_by_colour(export(graph(), "svg", ExportOptions(style="editor")))
-    black, gray = by_colour["#111"], by_colour["#8a8a8a"]
+    black, gray = by_colour["#111"], by_colour["#737373"]
     for value in ("100", "2", "1.1", "200", "220"):
         assert value in black
     for grad in ("2.2", "110", "200", "1.1", "1"):
@@ -111,9 +111,9 @@ def test_svg_has_book_numbers_in_book_colours():
 
 def test_svg_values_and_grads_can_be_left_out():
     by_colour = texts_by_colour(export(graph(), "svg", ExportOptions(grads=False, style="editor")))
-    assert "#8a8a8a" not in by_colour and "220" in by_colour["#111"]
+    assert "#737373" not in by_colour and "220" in by_colour["#111"]
     by_colour = texts_by_colour(export(graph(), "svg", ExportOptions(values=False, style="editor")))
-    assert "220" not in by_colour["#111"] and "2.2" in by_colour["#8a8a8a"]
+    assert "220" not in by_colour["#111"] and "2.2" in by_colour["#737373"]
 
 
 def test_svg_current_state_shows_only_what_the_cursor_revealed():
@@ -122,7 +122,7 @@ def test_svg_current_state_shows_only_what_the_cursor_revealed():
     svg = export(g, "svg", ExportOptions(state="current", style="editor"), Cursor("forward", 4, 5))
     black = texts_by_colour(svg)["#111"]
     assert "200" in black and "220" not in black  # m2 not yet stepped
-    assert "#8a8a8a" not in texts_by_colour(svg)
+    assert "#737373" not in texts_by_colour(svg)
     assert b"rgba(255, 196, 0, 0.38)" in svg      # the current step's glow, as on the canvas
 
 

@@ -174,7 +174,7 @@ def test_the_editor_style_keeps_the_canvas_look():
     svg = export(g, "svg", ExportOptions(style="editor", state="current"), Cursor("forward", 4, 5))
     assert port_dots(svg) == 2 * 1 + 2 * 2 + 3  # every port and every output
     assert b"rgba(255, 196, 0, 0.38)" in svg and b'rx="8"' in svg
-    assert texts(export(g, "svg", ExportOptions(style="editor")), "#8a8a8a")
+    assert texts(export(g, "svg", ExportOptions(style="editor")), "#737373")
 
 
 def test_book_style_writes_input_names_and_values_black_above_and_gradients_gray_below():

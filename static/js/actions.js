@@ -3,7 +3,8 @@
 // request (the wire's field is `ops`). Nothing here changes the server data: the
 // server's `patch`/`step`/`state` broadcasts do.
 import { cornerFor } from './geometry.js';
-const INPUT_NAMES = ['x', 'y', 'z', 'w', 'b', 'a', 'c', 'u', 'v'];
+// Not w or b: they read as a weight and a bias (a new input is asked for its name anyway).
+const INPUT_NAMES = ['x', 'y', 'z', 'u', 'v', 's', 't', 'p', 'q'];
 
 export class Actions {
   /** data: the server data (versions, ids); ui: the selection; connection: where requests go. */
@@ -44,9 +45,9 @@ export class Actions {
     for (let i = 1; ; i++) if (!taken.has(`${op}${i}`)) return `${op}${i}`;
   }
 
-  /** Add an `op` node centred on world point `at`. */
-  addNode(op, at) {
-    const node = { id: this.newId(op), op };
+  /** Add an `op` node centred on world point `at` (placement.js checks the point shows first). */
+  addNode(op, at, id = this.newId(op)) {
+    const node = { id, op };
     const corner = cornerFor(this.data, node, at);
     node.x = Math.round(corner.x);
     node.y = Math.round(corner.y);

@@ -5,6 +5,19 @@ import { Store } from './store.js';
 
 export const MIN_SCALE = 0.1;
 export const MAX_SCALE = 4;
+// The least zoom at which edge numbers (13–14 px fonts, geometry.json) are still legible,
+// at 9 CSS px and more: a phone's or tablet's Fit stops here and pinch zoom shows the rest.
+export const LEGIBLE_SCALE = 0.7;
+
+/**
+ * How Fit frames a graph in a canvas of `viewport` {w, h}: a small canvas (a phone) gets
+ * a narrow margin, and a small or touch screen a legible least zoom (LEGIBLE_SCALE), so
+ * it shows the numbers of the middle of a wide graph rather than all of it without text.
+ */
+export function fitOptions(viewport, touch) {
+  const small = Math.min(viewport.w, viewport.h) < 600;
+  return { margin: small ? 20 : 60, minScale: small || touch ? LEGIBLE_SCALE : MIN_SCALE };
+}
 
 export function createCamera() {
   const cam = Object.assign(new Store(), {
@@ -36,14 +49,17 @@ export function createCamera() {
       cam.notify('camera');
     },
 
-    /** Show world `bounds` {minX, minY, maxX, maxY} inside `viewport` {w, h} with a margin. */
-    fit(bounds, viewport, margin = 60) {
+    /**
+     * Show world `bounds` {minX, minY, maxX, maxY} inside `viewport` {w, h} with a margin,
+     * centred, zoomed no further out than `minScale` (then it shows the middle part).
+     */
+    fit(bounds, viewport, { margin = 60, minScale = MIN_SCALE } = {}) {
       if (!bounds || viewport.w <= 0 || viewport.h <= 0) return;
       const bw = Math.max(1, bounds.maxX - bounds.minX);
       const bh = Math.max(1, bounds.maxY - bounds.minY);
       const sx = (viewport.w - 2 * margin) / bw;
       const sy = (viewport.h - 2 * margin) / bh;
-      cam.scale = Math.min(1.5, Math.max(MIN_SCALE, Math.min(sx, sy)));
+      cam.scale = Math.min(1.5, Math.max(minScale, MIN_SCALE, Math.min(sx, sy)));
       const cx = (bounds.minX + bounds.maxX) / 2;
       const cy = (bounds.minY + bounds.maxY) / 2;
       cam.offset.x = viewport.w / 2 / cam.scale - cx;

@@ -17,14 +17,25 @@ export class Editors {
     if (this.open) { this.open.remove(); this.open = null; }
   }
 
+  /**
+   * Put `elm` (already in the host) at `screen`, kept whole on screen by its measured
+   * size: near the bottom edge it opens above the point, near the right edge to its left.
+   */
   place(elm, screen) {
     const w = this.host.clientWidth, h = this.host.clientHeight;
-    elm.style.left = `${Math.max(4, Math.min(screen.x, w - 240))}px`;
-    elm.style.top = `${Math.max(4, Math.min(screen.y, h - 120))}px`;
+    elm.style.maxHeight = `${Math.max(80, h - 8)}px`;
+    const ew = elm.offsetWidth, eh = elm.offsetHeight;
+    const x = screen.x + ew > w - 4 ? screen.x - ew : screen.x;
+    const y = screen.y + eh > h - 4 ? screen.y - eh : screen.y;
+    elm.style.left = `${Math.max(4, Math.min(x, w - ew - 4))}px`;
+    elm.style.top = `${Math.max(4, Math.min(y, h - eh - 4))}px`;
   }
 
-  /** Double-click on a node: inputs edit value and label; ops edit label and params. */
-  openNodeEditor(node) {
+  /**
+   * Double-click on a node: inputs edit value and label; ops edit label and params.
+   * `fresh`: an input just placed, asked for its name first, then its value.
+   */
+  openNodeEditor(node, { fresh = false } = {}) {
     this.close();
     const isInput = this.model.isInput(node);
     const fields = [];
@@ -34,7 +45,8 @@ export class Editors {
       valueIn = el('input', { type: 'text', inputmode: 'decimal', value: node.value == null ? '' : String(node.value), testid: 'edit-value' });
       fields.push(el('label', {}, t('editors.value'), valueIn));
     }
-    fields.push(el('label', {}, t('editors.label'), labelIn));
+    fields.splice(fresh ? 0 : fields.length, 0, el('label', {}, t(fresh ? 'layout.input_name' : 'editors.label'), labelIn));
+    if (fresh) fields.unshift(el('p', { class: 'hint' }, t('layout.input_prompt')));
     const paramIns = {};
     for (const [name, v] of Object.entries(node.params || {})) {
       paramIns[name] = el('input', { type: 'text', value: String(v), testid: `edit-param-${name}` });
@@ -43,7 +55,6 @@ export class Editors {
     const box = el('form', { class: 'inline-editor', testid: 'inline-editor' },
       ...fields, el('p', { class: 'hint' }, t('editors.hint')));
     const { hh } = nodeExtent(this.model, node);
-    this.place(box, this.camera.toScreen({ x: node.x, y: node.y + 2 * hh + 6 }));
     const commit = () => {
       const change = { label: labelIn.value.trim() };
       if (valueIn) change.value = parseNumber(valueIn.value);
@@ -63,8 +74,9 @@ export class Editors {
       else if (e.key === 'Escape') { e.preventDefault(); this.close(); this.focusCanvas(); }
     });
     this.host.append(box);
+    this.place(box, this.camera.toScreen({ x: node.x, y: node.y + 2 * hh + 6 }));
     this.open = box;
-    const first = valueIn || labelIn;
+    const first = fresh ? labelIn : valueIn || labelIn;
     first.focus();
     first.select();
   }
@@ -103,8 +115,8 @@ export class Editors {
       else if (e.key === 'Escape') { e.preventDefault(); choose(null); }
     });
     render();
-    this.place(box, screen);
     this.host.append(box);
+    this.place(box, screen);
     this.open = box;
     input.focus();
   }

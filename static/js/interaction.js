@@ -13,15 +13,20 @@ import { edgeAt, inputPorts, nodeAt, nodesInRect, outputPort, portAt } from './g
 import { edgeKey } from './state.js';
 
 export const DRAG_THRESHOLD = 4;
+// How near a port a press starts a wire (CSS px, a radius): within 12 px of it by mouse
+// (ahead of the node under it), a 32 px target by touch or pen. Ports are drawn 7 px wide.
+export const PORT_REACH = 13;
+export const PORT_REACH_TOUCH = 16;
 const CURSORS = { idle: 'default', pressed: 'default', panning: 'grabbing', draggingNodes: 'move', wiring: 'crosshair', boxSelecting: 'crosshair', pinching: 'grabbing' };
 
 export class Interaction {
   /**
    * scene: the server data as drawn (ui.js sceneView), for hit tests; ui: the UI state;
-   * editors: {openNodeEditor, openSearch, close}.
+   * editors: {openNodeEditor, openSearch, close}; placement: a palette item armed by a
+   * tap is placed by the next tap here (placement.js).
    */
-  constructor({ canvas, scene, ui, camera, actions, editors }) {
-    Object.assign(this, { canvas, scene, ui, camera, actions, editors });
+  constructor({ canvas, scene, ui, camera, actions, editors, placement = null }) {
+    Object.assign(this, { canvas, scene, ui, camera, actions, editors, placement });
     this.mode = { name: 'idle' };
     this.pointers = new Map();     // pointerId → screen point
     this.spaceHeld = false;
@@ -72,8 +77,13 @@ export class Interaction {
       return;
     }
     if (e.button !== 0) return;
+    if (this.placement?.armed) {  // a tap places the armed op; a drag still pans
+      this.setMode({ name: 'pressed', kind: 'place', start: s, shift: false });
+      return;
+    }
     const w = this.camera.toWorld(s);
-    const port = this.ui.readOnly ? null : portAt(this.scene, w, this.tol(9), ['output']);
+    const reach = e.pointerType === 'mouse' ? PORT_REACH : PORT_REACH_TOUCH;
+    const port = this.ui.readOnly ? null : portAt(this.scene, w, this.tol(reach), ['output']);
     if (port) {
       const from = outputPort(this.scene, port.node);
       this.ui.setWire({ source: port.node.id, from, to: w, target: null });
@@ -164,7 +174,9 @@ export class Interaction {
   }
 
   click(m) {
-    if (m.kind === 'node') {
+    if (m.kind === 'place') {
+      if (this.placement?.armed) this.placement.placeAt(m.start);
+    } else if (m.kind === 'node') {
       if (m.shift) this.ui.toggle(m.node.id); else this.ui.select([m.node.id]);
     } else if (m.kind === 'edge') {
       this.ui.selectEdge(edgeKey(m.edge.target, m.edge.port));
@@ -219,7 +231,7 @@ export class Interaction {
 
   // -- hover, pinch, wheel, keys, double-click ---------------------------------------------
   hover(w) {
-    const port = this.ui.readOnly ? null : portAt(this.scene, w, this.tol(9));
+    const port = this.ui.readOnly ? null : portAt(this.scene, w, this.tol(PORT_REACH));
     const node = port ? null : nodeAt(this.scene, w);
     this.setHover(node, port);
   }

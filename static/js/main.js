@@ -7,7 +7,7 @@
 //   5. the one requestAnimationFrame loop, window.gradcanvas, and then the socket.
 import { Actions } from './actions.js';
 import { Animator, startLoop } from './animation.js';
-import { createCamera } from './camera.js';
+import { createCamera, fitOptions } from './camera.js';
 import { byTestId } from './dom.js';
 import { Editors } from './editors.js';
 import { ErrorMessage, ExplainPanel } from './explain.js';
@@ -24,6 +24,8 @@ import { Keyboard } from './keyboard.js';
 import { LearnPanel } from './learn.js';
 import { languageSwitch } from './language.js';
 import { Palette, fetchOps } from './palette.js';
+import { Drawers } from './drawers.js';
+import { Placement } from './placement.js';
 import { Presence } from './presence.js';
 import { drawOverlay, drawPresence } from './overlay.js';
 import { Layer, drawFocusRing, drawScene } from './renderer.js';
@@ -61,9 +63,10 @@ const actions = new Actions({ data, ui, connection, showError });
 const layers = { scene: new Layer(stage.querySelector('.layer-scene')), overlay: new Layer(canvas) };
 const fitView = () => {
   const b = graphBounds(scene);
-  if (b) camera.fit(b, { w: layers.overlay.w || canvas.clientWidth, h: layers.overlay.h || canvas.clientHeight });
+  const view = { w: layers.overlay.w || canvas.clientWidth, h: layers.overlay.h || canvas.clientHeight };
+  if (b) camera.fit(b, view, fitOptions(view, navigator.maxTouchPoints > 0));
 };
-const toolbar = new Toolbar(topbar, { actions, data, ui, fitView });
+const toolbar = new Toolbar(document.body, { actions, data, ui, fitView });  // the header and the step bar
 new Files({ topbar, stage, model: scene, graphId: currentGraph, showError });
 languageSwitch(byTestId('language'));
 new FormulaBox(byTestId('formula-form'), { showError });
@@ -73,18 +76,15 @@ const explain = new ExplainPanel(byTestId('explain-panel'), scene);
 const learn = new LearnPanel(byTestId('learn-panel'), { model: scene, actions });
 const focusCanvas = () => canvas.focus({ preventScroll: true });
 const editors = new Editors({ host: byTestId('floating'), model: scene, camera, actions, focusCanvas });
-new Interaction({ canvas, scene, ui, camera, actions, editors });
+const drawers = new Drawers({ canvas });
+// placement.addAt(op, world): the one way to add a node (refused where it would not show)
+const placement = new Placement({ canvas, stage, layer: layers.overlay, camera, ui, data: scene, actions, editors, showError });
+new Interaction({ canvas, scene, ui, camera, actions, editors, placement });
 const palette = new Palette(byTestId('palette'), {
-  dropAt(op, clientX, clientY) {
-    if (ui.readOnly) return;
-    const r = canvas.getBoundingClientRect();
-    if (clientX < r.left || clientX > r.right || clientY < r.top || clientY > r.bottom) return;
-    actions.addNode(op, camera.toWorld({ x: clientX - r.left, y: clientY - r.top }));
-  },
-  addAtCentre(op) {
-    if (ui.readOnly) return;
-    actions.addNode(op, camera.toWorld({ x: layers.overlay.w / 2, y: layers.overlay.h / 2 }));
-  },
+  dropAt: (op, x, y) => placement.addAtClient(op, x, y),
+  addAtCentre: (op) => placement.addAtCentre(op),
+  arm(op, item) { placement.arm(op, item); if (placement.armed) drawers.closePalette(); },
+  press() { editors.close(); },
 });
 const keyboard = new Keyboard({  // palette, node focus, wires and steps by keyboard (issue 14)
   canvas, palette: byTestId('palette'), scene, ui, camera, actions, editors, showError, fitView,

@@ -1,5 +1,7 @@
-// The palette: one entry per op from GET /api/ops (never a list in JS), dragged
-// onto the canvas with the pointer to add a node at the drop point.
+// The palette: one entry per op from GET /api/ops (never a list in JS), each a focusable
+// button. Dragged onto the canvas, it adds a node at the drop point; clicked with a mouse,
+// at the view's centre; tapped (touch, pen), it is armed and the next tap on the canvas
+// places it (placement.js, which also refuses a point that does not show).
 import { onLanguageChange } from './i18n.js';
 import { DRAG_THRESHOLD } from './interaction.js';
 import { localName } from './localname.js';
@@ -11,41 +13,63 @@ export async function fetchOps() {
 }
 
 export class Palette {
-  /** dropAt(op, clientX, clientY) adds a node if the point is over the canvas. */
-  constructor(list, { dropAt, addAtCentre }) {
+  /**
+   * dropAt(op, clientX, clientY) adds a node if the point is over the canvas;
+   * addAtCentre(op) at the view's centre; arm(op, item) after a tap; press() before any gesture.
+   */
+  constructor(list, { dropAt, addAtCentre, arm, press = () => {} }) {
     this.list = list;
-    this.dropAt = dropAt;
-    this.addAtCentre = addAtCentre;
+    Object.assign(this, { dropAt, addAtCentre, arm, pressed: press });
     this.ops = null;
     onLanguageChange(() => { if (this.ops) this.render(this.ops); });
   }
 
   render(ops) {
     this.ops = ops;
-    this.list.replaceChildren(...ops.map((spec) => this.entry(spec)));
+    const count = new Map();
+    for (const o of ops) count.set(o.symbol, (count.get(o.symbol) || 0) + 1);
+    this.list.replaceChildren(...ops.map((spec) => {
+      const li = document.createElement('li');
+      li.append(this.entry(spec, count.get(spec.symbol) > 1));
+      return li;
+    }));
   }
 
-  entry(spec) {
-    const li = document.createElement('li');
-    li.className = 'palette-item';
-    li.dataset.op = spec.name;
-    li.dataset.testid = `palette-${spec.name}`;
-    li.title = [spec.title, ...(spec.rule || []), spec.note].filter(Boolean).join('\n');
+  /**
+   * The icon's text: the op's symbol, or, when another op shares it (subtract and negate
+   * are both −), the symbol with its operands as the op is written: x−y, −x.
+   */
+  static icon(spec, shared) {
+    const sym = spec.symbol || 'x';
+    if (!shared || !spec.ports.length) return sym;
+    if (spec.notation === 'infix' && spec.ports.length === 2) return `${spec.ports[0]}${sym}${spec.ports[1]}`;
+    if (spec.notation === 'prefix') return `${sym}${spec.ports.join('')}`;
+    return `${sym}(${spec.ports.join(',')})`;
+  }
+
+  entry(spec, shared) {
+    const item = document.createElement('button');
+    item.type = 'button';
+    item.className = 'palette-item';
+    item.dataset.op = spec.name;
+    item.dataset.testid = `palette-${spec.name}`;
+    item.title = [spec.title, ...(spec.rule || []), spec.note].filter(Boolean).join('\n');
     const sym = document.createElement('span');
     sym.className = 'palette-symbol';
-    sym.textContent = spec.symbol || 'x';
+    sym.textContent = Palette.icon(spec, shared);
     if (sym.textContent.length > 2) sym.classList.add('long');
     const name = document.createElement('span');
     name.textContent = localName(`op.${spec.name}`, spec.title);
-    li.append(sym, name);
-    li.addEventListener('pointerdown', (e) => this.press(e, li, spec));
-    return li;
+    item.append(sym, name);
+    item.addEventListener('pointerdown', (e) => this.press(e, item, spec));
+    return item;
   }
 
   /** Pointer-driven drag: a ghost follows the pointer; releasing over the canvas adds the op. */
   press(e, li, spec) {
     if (e.button !== 0) return;
     e.preventDefault();
+    this.pressed();
     li.setPointerCapture(e.pointerId);
     const start = { x: e.clientX, y: e.clientY };
     let ghost = null;
@@ -68,8 +92,10 @@ export class Palette {
       if (ghost) {
         ghost.remove();
         if (!cancelled) this.dropAt(spec.name, ev.clientX, ev.clientY);
-      } else if (!cancelled) {
+      } else if (!cancelled && ev.pointerType === 'mouse') {
         this.addAtCentre(spec.name);  // a click: add it in the middle of the view
+      } else if (!cancelled) {
+        this.arm(spec.name, li);      // a tap: the next tap on the canvas places it
       }
     };
     const up = (ev) => end(ev, false);

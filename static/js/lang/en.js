@@ -221,6 +221,18 @@ export default {
   'collab.deleted_refused': 'this graph was deleted; nothing can be changed',
   'collab.deleted_status': 'deleted',
   // -- #14: layout, drawers and touch --
+  'layout.open_palette': 'Nodes',
+  'layout.open_palette.title': 'Show the nodes to add',
+  'layout.open_panels': 'Explain',
+  'layout.open_panels.title': 'Show the explanation and the learning step',
+  'layout.more': 'More',
+  'layout.more.title': 'More: the formula, examples, files, sharing, language',
+  'layout.close': 'Close',
+  'layout.place_off_canvas': 'A node can only be placed where the canvas shows: nothing was added',
+  'layout.place_hint': 'Tap the canvas to place {op}',
+  'layout.place_cancel': 'Cancel',
+  'layout.input_name': 'name',
+  'layout.input_prompt': 'The new input: its name and value',
   // (end of layout, drawers and touch)
 
   // -- #14: keyboard --

@@ -257,6 +257,18 @@ export default {
   'collab.deleted_refused': '이 그래프는 삭제되었습니다. 아무것도 바꿀 수 없습니다',
   'collab.deleted_status': '삭제됨',
   // -- #14: layout, drawers and touch --
+  'layout.open_palette': '노드',
+  'layout.open_palette.title': '추가할 노드 보기',
+  'layout.open_panels': '설명',
+  'layout.open_panels.title': '설명과 학습 단계 보기',
+  'layout.more': '더 보기',
+  'layout.more.title': '더 보기: 수식, 예제, 파일, 공유, 언어',
+  'layout.close': '닫기',
+  'layout.place_off_canvas': '노드는 캔버스가 보이는 곳에만 놓을 수 있습니다: 아무것도 추가하지 않았습니다',
+  'layout.place_hint': '캔버스를 탭해 {op} 노드를 놓으세요',
+  'layout.place_cancel': '취소',
+  'layout.input_name': '이름',
+  'layout.input_prompt': '새 입력: 이름과 값',
   // (end of layout, drawers and touch)
 
   // -- #14: keyboard --
