@@ -116,10 +116,23 @@ def test_the_doughnut_graph_is_built_valued_wired_and_stepped_by_keyboard_alone(
     editor.open(new_graph(editor.base, EMPTY))
     page = editor.page
 
-    # the palette: each item a Tab stop; Enter adds the op at the view's centre, staggered
-    tab_to(page, "palette-input")
-    for k in range(3):
+    # the palette: each item a Tab stop; Enter adds the op at the view's centre, staggered;
+    # a new input asks for its name, then its value (Esc keeps the default name, x/y/z)
+    for k, answer in enumerate([("doughnut", "100"), ("count", "2"), None]):
+        tab_to(page, "palette-input")
         press_and_wait(editor, "Enter", f"s.nodes.length === {k + 1}")
+        editor.testid("edit-label").wait_for()
+        assert active(page) == "edit-label"
+        if answer is None:
+            page.keyboard.press("Escape")
+            editor.testid("edit-label").wait_for(state="detached")
+            continue
+        page.keyboard.type(answer[0])
+        page.keyboard.press("Tab")
+        assert active(page) == "edit-value"
+        page.keyboard.type(answer[1])
+        press_and_wait(editor, "Enter", f"s.nodes.some(n => n.label === {answer[0]!r})")
+    tab_to(page, "palette-input")
     page.keyboard.press("ArrowDown")
     page.keyboard.press("ArrowDown")
     tab_to(page, "palette-mul")
@@ -135,13 +148,15 @@ def test_the_doughnut_graph_is_built_valued_wired_and_stepped_by_keyboard_alone(
     assert canvas.evaluate("c => c.matches(':focus-visible')")
     style = canvas.evaluate("c => { const s = getComputedStyle(c); return [s.outlineStyle, s.outlineWidth]; }")
     assert style == ["solid", "3px"]
+    # Tab goes to the selected node (z, whose name prompt was the last thing done), else the first
+    assert editor.snapshot()["selection"]["nodes"] == ["z"]
     page.keyboard.press("Tab")
     s = editor.wait("s.focused_node !== null")
-    assert s["focused_node"] == "x" and s["selection"]["nodes"] == ["x"] and s["canvas_focused"]
+    assert s["focused_node"] == "z" and s["selection"]["nodes"] == ["z"] and s["canvas_focused"]
 
-    value_by_keys(editor, "x", "100", "doughnut")
-    value_by_keys(editor, "y", "2", "count")
-    value_by_keys(editor, "z", "1.1", "tax")
+    s = editor.snapshot()
+    assert [(node(s, n)["label"], node(s, n)["value"]) for n in ("x", "y")] == [("doughnut", 100), ("count", 2)]
+    value_by_keys(editor, "z", "1.1", "tax")  # Enter on a node: the mouse's double-click editor
 
     wire_by_keys(editor, "x", "× (mul1) · x")
     wire_by_keys(editor, "y", "× (mul1) · y")

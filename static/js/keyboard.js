@@ -15,8 +15,6 @@ import { localName } from './localname.js';
 import { nodeOrder } from './nodeorder.js';
 import { WirePicker } from './wirepicker.js';
 
-const GRID = { x: 140, y: 80 };  // where nodes added from the palette go when the centre is taken (world px)
-const GAP = 12;                  // the least room between them
 const PAGE_KEYS = {   // key (with Shift when upper case) → what it does
   f: (k) => k.actions.step('forward', 1),
   b: (k) => k.actions.step('backward', 1),
@@ -31,8 +29,8 @@ export class Keyboard {
    * viewSize(): the canvas's CSS size; editors: {openNodeEditor}; host: where popups go;
    * fitView(): the Fit button's action.
    */
-  constructor({ canvas, palette, scene, ui, camera, viewSize, actions, editors, host, fitView, showError }) {
-    Object.assign(this, { canvas, palette, scene, ui, camera, viewSize, actions, editors, fitView, showError });
+  constructor({ canvas, palette, scene, ui, camera, viewSize, actions, editors, host, fitView, showError, placement }) {
+    Object.assign(this, { canvas, palette, scene, ui, camera, viewSize, actions, editors, fitView, showError, placement });
     this.tabOut = false;       // after Esc: the next Tab leaves the canvas
     this.followDelete = null;  // the node to move to once the focused one is deleted
     this.help = new KeyHelp(host.closest('[data-testid="stage"]') || document.body);
@@ -85,24 +83,9 @@ export class Keyboard {
     });
   }
 
-  /**
-   * Add `op` at the view's centre, or at the nearest free place of a grid around it, so that
-   * nodes added one after another stand side by side rather than on top of each other.
-   */
+  /** Add `op` near the view's centre (placement.js: the nearest free place; an input asks its name). */
   addAtCentre(op) {
-    if (this.ui.readOnly) return null;
-    const { w, h } = this.viewSize();
-    const centre = this.camera.toWorld({ x: w / 2, y: h / 2 });
-    const probe = { id: '', op, x: 0, y: 0 };   // the new node's size, for its bounds
-    const { hw, hh } = nodeExtent(this.scene, probe);
-    const taken = [...this.scene.nodes.values()].map((n) => nodeBounds(this.scene, n));
-    const free = (c) => !taken.some((b) => c.x + hw + GAP > b.minX && c.x - hw - GAP < b.maxX
-      && c.y + hh + GAP > b.minY && c.y - hh - GAP < b.maxY);
-    const places = [];
-    for (let i = -3; i <= 3; i++) for (let j = -4; j <= 4; j++) places.push({ x: centre.x + i * GRID.x, y: centre.y + j * GRID.y });
-    const d = (p) => Math.hypot(p.x - centre.x, p.y - centre.y);
-    places.sort((a, b) => d(a) - d(b) || b.x - a.x || b.y - a.y);  // ties: rightwards, downwards, as a graph reads
-    return this.actions.addNode(op, places.find(free) || centre);
+    return this.placement.addAtCentre(op);
   }
 
   // -- the canvas -------------------------------------------------------------------------

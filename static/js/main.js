@@ -87,7 +87,7 @@ const palette = new Palette(byTestId('palette'), {
   press() { editors.close(); },
 });
 const keyboard = new Keyboard({  // palette, node focus, wires and steps by keyboard (issue 14)
-  canvas, palette: byTestId('palette'), scene, ui, camera, actions, editors, showError, fitView,
+  canvas, palette: byTestId('palette'), scene, ui, camera, actions, editors, showError, fitView, placement,
   host: byTestId('floating'), viewSize: () => ({ w: layers.overlay.w, h: layers.overlay.h }),
 });
 new TitleEditor(byTestId('graph-title'), { data, ui, actions });

@@ -5,10 +5,13 @@
 // on a canvas with room to show it. Anything else is refused with a message, and nothing
 // is sent. A new input then asks for its name and value in the inline editor.
 import { el } from './dom.js';
+import { nodeBounds, nodeExtent } from './geometry.js';
 import { t } from './i18n.js';
 import { localName } from './localname.js';
 
 const MIN_CANVAS = 48;  // CSS px: a canvas smaller than a node has no place to show one
+const GRID = { x: 140, y: 80 };  // where nodes added at the centre go when it is taken (world px)
+const GAP = 12;                  // the least room between them
 
 export class Placement {
   /**
@@ -52,9 +55,22 @@ export class Placement {
     return this.addAt(op, this.camera.toWorld({ x: x - r.left, y: y - r.top }));
   }
 
-  /** At the middle of the view (a mouse click on a palette item). */
+  /**
+   * At the view's centre (a mouse click on a palette item, Enter on one), or at the nearest
+   * free place of a grid around it, so that nodes added one after another stand side by
+   * side rather than on top of each other.
+   */
   addAtCentre(op) {
-    return this.addAt(op, this.camera.toWorld({ x: this.layer.w / 2, y: this.layer.h / 2 }));
+    const centre = this.camera.toWorld({ x: this.layer.w / 2, y: this.layer.h / 2 });
+    const { hw, hh } = nodeExtent(this.data, { id: '', op, x: 0, y: 0 });  // the new node's size
+    const taken = [...this.data.nodes.values()].map((n) => nodeBounds(this.data, n));
+    const free = (c) => !taken.some((b) => c.x + hw + GAP > b.minX && c.x - hw - GAP < b.maxX
+      && c.y + hh + GAP > b.minY && c.y - hh - GAP < b.maxY);
+    const places = [];
+    for (let i = -3; i <= 3; i++) for (let j = -4; j <= 4; j++) places.push({ x: centre.x + i * GRID.x, y: centre.y + j * GRID.y });
+    const d = (p) => Math.hypot(p.x - centre.x, p.y - centre.y);
+    places.sort((a, b) => d(a) - d(b) || b.x - a.x || b.y - a.y);  // ties: rightwards, downwards, as a graph reads
+    return this.addAt(op, places.find(free) || centre);
   }
 
   // -- tap to place ---------------------------------------------------------------------
