@@ -77,6 +77,18 @@ class StepCursor:
         c.total = len(events)
         return {**event, "cursor": c.to_dict()}
 
+    def current(self) -> dict | None:
+        """The step last revealed, as its step broadcast carried it (with the cursor), or None when
+        idle: a page that joins mid-run shows it as one that watched the step did."""
+        c = self.at
+        if c.phase not in ("forward", "backward") or c.step < 1:
+            return None
+        fwd, bwd = self.events()
+        events = fwd if c.phase == "forward" else bwd
+        if c.step > len(events):  # a cursor saved by another process for steps since changed
+            return None
+        return {**events[c.step - 1], "cursor": c.to_dict()}
+
     def _why_no_backward(self) -> str:
         try:
             self.graph.backward()

@@ -47,6 +47,9 @@ class GraphService:
         with self.lock:
             missed = self.log.missed(since, MAX_MISSED)
             reply = {"ok": True, "version": self.version, "state": self.state()}
+            current = self.cursor.current()
+            if current is not None:  # the step on show, for a page joining mid-run (docs/protocol.md)
+                reply["current"] = {"graph_id": self.id, **current}
             if missed is not None:
                 reply["missed"] = missed
             else:
