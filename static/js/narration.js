@@ -33,7 +33,8 @@ export function stepSentence(model, ev) {
   const vars = { index: ev.index, total: ev.total, name: nameOf(model, ev.node), op: opWord(model, ev.op) };
   const input = model.arity(ev.op) === 0;
   if (ev.phase === 'forward') {
-    if (input || ev.numbers == null) return t(input ? 'narration.forward.input' : 'narration.forward.value', { ...vars, value: ev.value_text });
+    if (input) return t('narration.forward.input', { ...vars, value: ev.value_text });
+    if (ev.numbers == null) return t('narration.forward.value', { ...vars, value: ev.value_text });
     return t('narration.forward.op', { ...vars, numbers: ev.numbers, value: ev.value_text });
   }
   // what arrived: a fan-out's sum is said with its terms, as the explanation's first line writes it
@@ -58,7 +59,8 @@ export function narrate(model) {
   if (cur) return { key: `${cur.phase} ${cur.index}/${cur.total} ${cur.node}`, text: stepSentence(model, cur) };
   const c = model.shown.cursor;
   if (c.phase !== 'idle') {  // stepped, but the event is not here (it will be, with the next step)
-    return { key: `${c.phase} ${c.step}/${c.total}`, text: t(`narration.cursor.${c.phase}`, { index: c.step, total: c.total }) };
+    const text = t(`narration.cursor.${c.phase}`, { index: c.step, total: c.total });
+    return { key: `${c.phase} ${c.step}/${c.total}`, text };
   }
   return { key: 'idle', text: t('narration.idle') };
 }
@@ -74,13 +76,13 @@ export class Narration {
 
   refresh() {
     let { key, text } = narrate(this.model);
-    if (key === 'idle' && this.key && this.key !== 'idle' && this.key !== 'reset') key = 'reset';
-    else if (key === 'idle' && this.key === 'reset') key = 'reset';
-    if (key === 'reset') text = t('narration.reset');
+    if (key === 'idle' && this.key && this.key !== 'idle') {  // back to idle after stepping: a reset
+      key = 'reset';
+      text = t('narration.reset');
+    }
     if (key === this.key && this.lang === language()) return;  // the same words: not said again
     this.key = key;
     this.lang = language();
     this.root.textContent = text;
-    this.root.title = text;  // the whole sentence, where a narrow screen cuts the line
   }
 }
