@@ -143,4 +143,9 @@ def test_reload_and_a_viewer_joining_mid_run_show_the_same_explanation(editors):
     assert viewer.snapshot()["role"] == "view"
     assert explanation(viewer) == before
     expect(narration(viewer)).to_have_text(said)
+
+    teacher.edit_value("count", "3")  # the cursor stays: the step on show gets its new numbers, everywhere
+    for page in (teacher, viewer):
+        expect(page.testid("explain-panel").locator(".plain")).to_have_text("∂L/∂tax = 300")
+        expect(narration(page)).to_have_text("Backward 3 of 5: the input tax receives the gradient 300.")
     assert not teacher.errors and not viewer.errors

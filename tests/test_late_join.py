@@ -76,3 +76,26 @@ def test_reset_and_structural_edits_clear_current(app, socket_client, doughnut_i
     c.emit("edit", {"graph_id": doughnut_id, "version": 0,
                     "ops": [{"type": "add_node", "node": {"id": "n", "op": "add"}}]}, callback=True)
     assert "current" not in socket_client().emit("join", editor_join(app, doughnut_id), callback=True)
+
+
+def test_a_value_or_label_edit_mid_run_sends_the_step_on_show_anew(app, socket_client, doughnut_id):
+    """The cursor stays, and the explanation of the step on show must not keep the old numbers."""
+    teacher, watcher = socket_client(), socket_client()
+    for c in (teacher, watcher):
+        c.emit("join", editor_join(app, doughnut_id), callback=True)
+    teacher.emit("step", {"graph_id": doughnut_id, "direction": "backward", "count": 2}, callback=True)
+    watcher.get_received()
+    teacher.emit("edit", {"graph_id": doughnut_id, "version": 0,
+                          "ops": [{"type": "set_value", "id": "tax", "value": 2}]}, callback=True)
+    teacher.emit("edit", {"graph_id": doughnut_id, "version": 1,
+                          "ops": [{"type": "set_label", "id": "m2", "label": "total"}]}, callback=True)
+    teacher.emit("edit", {"graph_id": doughnut_id, "version": 2,
+                          "ops": [{"type": "move_node", "id": "m1", "x": 300, "y": 100}]}, callback=True)
+    patches = [m["args"][0] for m in watcher.get_received() if m["name"] == "patch"]
+    value, label, move = patches
+    assert value["current"]["node"] == "m1"
+    assert value["current"]["cursor"] == {"phase": "backward", "step": 2, "total": 5}
+    assert [r["text"] for r in value["current"]["rules"]] == ["dx = dout · y = 2 × 2 = 4",
+                                                            "dy = dout · x = 2 × 100 = 200"]
+    assert label["current"]["text"].startswith("dout = 2 (arriving from total)")
+    assert "current" not in move  # a move changes no text of the step

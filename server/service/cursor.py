@@ -5,6 +5,8 @@ LaTeX) are built once and kept until the graph changes.
 """
 from __future__ import annotations
 
+from itertools import islice
+
 from ..engine.document import GraphError
 from ..engine.visible import Cursor, pass_orders, visible_state, wire_event
 
@@ -83,11 +85,18 @@ class StepCursor:
         c = self.at
         if c.phase not in ("forward", "backward") or c.step < 1:
             return None
-        fwd, bwd = self.events()
-        events = fwd if c.phase == "forward" else bwd
-        if c.step > len(events):  # a cursor saved by another process for steps since changed
-            return None
-        return {**events[c.step - 1], "cursor": c.to_dict()}
+        if self._events is not None:
+            events = self._events[0 if c.phase == "forward" else 1]
+            event = events[c.step - 1] if c.step <= len(events) else None
+        else:  # after an edit: work out this one step, not all of them (the steps are generators)
+            try:
+                steps = self.graph.forward_steps() if c.phase == "forward" else self.graph.backward_steps()
+                raw = next(islice(steps, c.step - 1, None), None)
+            except GraphError:
+                raw = None
+            event = None if raw is None else wire_event(raw, self.graph.symbols)
+        # None: a cursor saved by another process for steps that have since changed
+        return None if event is None else {**event, "cursor": c.to_dict()}
 
     def _why_no_backward(self) -> str:
         try:

@@ -106,7 +106,7 @@ connection.subscribe((kind, msg) => {
       presence.joined();
       if (!fitted) { fitted = true; fitView(); }
       break;
-    case 'patch': animator.clear(); data.applyPatch(msg); break;
+    case 'patch': animator.clear(); data.applyPatch(msg); ui.showStep(msg.current); break;
     case 'step': animator.enqueue(msg); break;
     case 'state': animator.clear(); data.applyState(msg); break;
     case 'status': ui.setStatus(msg.status); break;

@@ -52,11 +52,14 @@ export function stepSentence(model, ev) {
 
 /**
  * The sentence for what the model shows now, and a key that changes only when that does
- * (so the live region is written, and spoken, once per step).
+ * (so the live region is written, and spoken, once per step, and again if its numbers change).
  */
 export function narrate(model) {
   const cur = model.current && model.current.event;
-  if (cur) return { key: `${cur.phase} ${cur.index}/${cur.total} ${cur.node}`, text: stepSentence(model, cur) };
+  if (cur) {  // the same step with new numbers (a value edited mid-run) is said again
+    const text = stepSentence(model, cur);
+    return { key: `step ${text}`, text };
+  }
   const c = model.shown.cursor;
   if (c.phase !== 'idle') {  // stepped, but the event is not here (it will be, with the next step)
     const text = t(`narration.cursor.${c.phase}`, { index: c.step, total: c.total });
