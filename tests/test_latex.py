@@ -1,6 +1,8 @@
 """LaTeX for the explanation panel: the book's rules, typeset-ready and injection-safe."""
 from server.teaching.examples import example_doc
+from server.engine.graph import ComputationGraph
 from server.engine.latex import rule_latex, to_latex
+from server.engine.visible import wire_event
 from server.service import Sessions
 
 from conftest import sent
@@ -48,3 +50,21 @@ def test_backward_steps_carry_the_first_lines_maths_as_latex():
     assert heads["out"]["latex"] == r"\frac{\partial L}{\partial (x\cdot x + x)} = 1"
     assert heads["sq"] == {**heads["sq"], "kind": "arriving", "latex": r"\mathrm{dout} = 1"}
     assert events[-1]["text"].startswith(heads["x"]["text"] + " (the sum of the 3 gradients")
+
+
+def test_a_label_of_several_words_keeps_its_spaces():
+    """KaTeX drops plain spaces in math mode: "apple count" must not be set as "applecount"."""
+    assert to_latex("apple count") == r"\mathrm{apple}\ \mathrm{count}"
+    assert to_latex("사과 개수 × 2") == r"\text{사과}\ \text{개수} \times 2"
+    assert to_latex("x 2 = 3") == r"x\ 2 = 3"
+    assert to_latex("dout · y = 1.1 × 2") == r"\mathrm{dout} \cdot y = 1.1 \times 2"  # operators keep plain spaces
+    g = ComputationGraph.from_dict({"format": "gradcanvas", "version": 1, "nodes": [
+        {"id": "a", "op": "input", "value": 100, "label": "apple"},
+        {"id": "n", "op": "input", "value": 2, "label": "apple count"},
+        {"id": "m", "op": "mul", "label": "apple price"}],
+        "edges": [{"source": "a", "target": "m", "port": 0}, {"source": "n", "target": "m", "port": 1}]})
+    fwd = [wire_event(e) for e in g.forward_steps()]
+    assert fwd[2]["latex"] == (r"\mathrm{apple}\ \mathrm{price} = \mathrm{apple} \times \mathrm{apple}\ \mathrm{count}"
+                               r" = 100 \times 2 = 200")
+    head = [wire_event(e) for e in g.backward_steps()][1]["head"]  # the input "apple count"
+    assert head["latex"] == r"\frac{\partial L}{\partial (\mathrm{apple}\ \mathrm{count})} = 100"

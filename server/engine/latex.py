@@ -73,7 +73,10 @@ def to_latex(text: str) -> str:
                 continue
             out.append(r"\hat{}")
         elif kind == "space":
-            out.append(" ")
+            # between two words of a name (a label "apple count") the space is the name's own:
+            # a control space, since math mode drops plain ones (KaTeX set "applecount")
+            named = 0 < i < len(tokens) - 1 and {tokens[i - 1].lastgroup, tokens[i + 1].lastgroup} <= {"word", "num"}
+            out.append(r"\ " if named else " ")
         else:
             ch = m.group()
             out.append(ops.get(ch) or SYMBOLS.get(ch, ESCAPE.get(ch, ch)))

@@ -92,11 +92,20 @@ def agrees(said: float, got: float) -> bool:
 
 def forward_text(graph, node_id: str, inputs: list, value, floors=(), floor=0.0) -> str:
     """``y = a × b = 2 × 3 = 6``; ``floors``: the inputs' noise floors, ``floor``: the value's."""
+    me = name_of(graph, node_id)
+    parts = forward_parts(graph, node_id, inputs, floors)
+    if parts is None:
+        return f"{me} = {fmt(value)}"
+    sym, num = parts
+    return f"{me} = {sym} = {num} = {fmt(value, floor)}"
+
+
+def forward_parts(graph, node_id: str, inputs: list, floors=()):
+    """(``a × b``, ``2 × 3``): the op over its inputs' names and over their numbers; None for an input."""
     attrs = graph.g.nodes[node_id]
     spec = OPS[attrs["op"]]
-    me = name_of(graph, node_id)
     if spec.arity == 0:
-        return f"{me} = {fmt(value)}"
+        return None
     floors = list(floors) or [0.0] * len(inputs)
     srcs = graph._inputs[node_id]
     names = [name_of(graph, s) for s in srcs]
@@ -110,7 +119,7 @@ def forward_text(graph, node_id: str, inputs: list, value, floors=(), floor=0.0)
     else:  # call or prefix: the call's own parentheses are enough: log(−1), not log((−1))
         sym = f"{spec.symbol}({', '.join(names)})"
         num = f"{spec.symbol}({', '.join(fmt(v, f) for v, f in zip(inputs, floors))})"
-    return f"{me} = {sym} = {num} = {fmt(value, floor)}"
+    return sym, num
 
 
 def _forward_floors(plan, noise, k, srcs, layer):
@@ -160,6 +169,9 @@ def forward_steps(graph):
             "inputs": inputs, "value": value, "value_text": value_text, "edges": edges,
             "text": forward_text(graph, nid, inputs, value, floors, noise.value(k)),
         }
+        parts = forward_parts(graph, nid, inputs, floors)
+        if parts is not None:  # the arithmetic alone (2 × 3), for the spoken narration
+            event["numbers"] = parts[1]
         _exact(event, "value", value, value_text)
         if k in plan.faults:
             event["fault"] = plan.faults[k]

@@ -133,6 +133,7 @@ def visible_state(graph: ComputationGraph, cursor: Cursor, fwd_order: list, bwd_
         "errors": errors, "affected": sorted(graph.affected()) if plan.faults else [],
         "output": output if output in index else None, "output_error": output_error,
         "forward_total": len(fwd_order), "backward_total": len(bwd_order),
+        "order": list(fwd_order),  # the computable nodes in topological (forward) order
     }
 
 

@@ -5,6 +5,8 @@ LaTeX) are built once and kept until the graph changes.
 """
 from __future__ import annotations
 
+from itertools import islice
+
 from ..engine.document import GraphError
 from ..engine.visible import Cursor, pass_orders, visible_state, wire_event
 
@@ -76,6 +78,25 @@ class StepCursor:
         c.step += 1
         c.total = len(events)
         return {**event, "cursor": c.to_dict()}
+
+    def current(self) -> dict | None:
+        """The step last revealed, as its step broadcast carried it (with the cursor), or None when
+        idle: a page that joins mid-run shows it as one that watched the step did."""
+        c = self.at
+        if c.phase not in ("forward", "backward") or c.step < 1:
+            return None
+        if self._events is not None:
+            events = self._events[0 if c.phase == "forward" else 1]
+            event = events[c.step - 1] if c.step <= len(events) else None
+        else:  # after an edit: work out this one step, not all of them (the steps are generators)
+            try:
+                steps = self.graph.forward_steps() if c.phase == "forward" else self.graph.backward_steps()
+                raw = next(islice(steps, c.step - 1, None), None)
+            except GraphError:
+                raw = None
+            event = None if raw is None else wire_event(raw, self.graph.symbols)
+        # None: a cursor saved by another process for steps that have since changed
+        return None if event is None else {**event, "cursor": c.to_dict()}
 
     def _why_no_backward(self) -> str:
         try:

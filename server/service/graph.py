@@ -18,6 +18,8 @@ from .training import Training
 
 # Edits of these types change what the steps are, so they reset the cursor.
 STRUCTURAL = {"add_node", "remove_node", "connect", "disconnect", "set_params", "set_output"}
+# Edits that keep the cursor but change the texts of the step on show: a patch carries it anew.
+RETEXTED = {"set_value", "set_label"}
 MAX_MISSED = 500  # a re-joining client gets the patches it missed, up to this many; else the whole graph
 
 
@@ -47,6 +49,9 @@ class GraphService:
         with self.lock:
             missed = self.log.missed(since, MAX_MISSED)
             reply = {"ok": True, "version": self.version, "state": self.state()}
+            current = self.cursor.current()
+            if current is not None:  # the step on show, for a page joining mid-run (docs/protocol.md)
+                reply["current"] = {"graph_id": self.id, **current}
             if missed is not None:
                 reply["missed"] = missed
             else:
@@ -152,8 +157,12 @@ class GraphService:
         self.cursor.invalidate()
 
     def _patch(self, changes):
-        self.outbox.put("patch", {"graph_id": self.id, "version": self.version, "ops": changes,
-                                  "state": self.state()}, self.id)
+        payload = {"graph_id": self.id, "version": self.version, "ops": changes, "state": self.state()}
+        if any(e["type"] in RETEXTED for e in changes):
+            current = self.cursor.current()
+            if current is not None:  # the step on show, with its new numbers, for the explanation
+                payload["current"] = {"graph_id": self.id, **current}
+        self.outbox.put("patch", payload, self.id)
 
     def _done(self, client, **extra) -> Outcome:
         return Outcome({"ok": True, "version": self.version, **extra, "history": self.history(client)},

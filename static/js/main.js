@@ -28,10 +28,12 @@ import { Drawers } from './drawers.js';
 import { Placement } from './placement.js';
 import { Presence } from './presence.js';
 import { drawOverlay, drawPresence } from './overlay.js';
+import { Narration } from './narration.js';
 import { Layer, drawFocusRing, drawScene } from './renderer.js';
 import { Share } from './share.js';
 import { Connection } from './socket.js';
 import { GraphModel } from './state.js';
+import { TableView } from './table.js';
 import { TitleEditor } from './titleedit.js';
 import { Toolbar } from './toolbar.js';
 import { UiState, initialLabels, sceneView } from './ui.js';
@@ -74,6 +76,8 @@ new Gallery(topbar, { showError });
 new CheckPanel(byTestId('check-panel'), { button: byTestId('check-gradients'), model: data, graphId: currentGraph });
 const explain = new ExplainPanel(byTestId('explain-panel'), scene);
 const learn = new LearnPanel(byTestId('learn-panel'), { model: scene, actions });
+const narration = new Narration(byTestId('narration'), scene);
+const table = new TableView({ button: byTestId('table-view'), panel: byTestId('graph-table-panel'), model: scene });
 const focusCanvas = () => canvas.focus({ preventScroll: true });
 const editors = new Editors({ host: byTestId('floating'), model: scene, camera, actions, focusCanvas });
 const drawers = new Drawers({ canvas });
@@ -103,12 +107,13 @@ connection.subscribe((kind, msg) => {
     case 'join':
       animator.clear();
       if (msg.missed) data.applyMissed(msg); else data.load(msg);  // a re-join gets what it missed
+      ui.showStep(msg.current);  // joined mid-run: the step on show, as those who watched it see it
       if (msg.me) ui.setMe(msg.me);
       if (msg.role) ui.setRole(msg.role);
       presence.joined();
       if (!fitted) { fitted = true; fitView(); }
       break;
-    case 'patch': animator.clear(); data.applyPatch(msg); break;
+    case 'patch': animator.clear(); data.applyPatch(msg); ui.showStep(msg.current); break;
     case 'step': animator.enqueue(msg); break;
     case 'state': animator.clear(); data.applyState(msg); break;
     case 'status': ui.setStatus(msg.status); break;
@@ -125,7 +130,9 @@ connection.subscribe((kind, msg) => {
 
 const dirty = { scene: true, overlay: true, panels: true };
 const mark = (...layerNames) => { for (const l of layerNames) dirty[l] = true; };
-const refreshPanels = () => { dirty.panels = false; toolbar.refresh(); explain.refresh(); learn.refresh(); };
+const refreshPanels = () => {
+  dirty.panels = false; toolbar.refresh(); explain.refresh(); learn.refresh(); narration.refresh(); table.refresh();
+};
 const ALL = ['scene', 'overlay', 'panels'];
 const UI_DIRTY = {
   selection: ALL, step: ALL, access: ALL, labels: ALL, preview: ['scene', 'overlay'],

@@ -33,6 +33,7 @@ export class GraphModel extends Store {
     this.output = null;          // the output node (explicit or the single sink)
     this.outputError = null;
     this.totals = { forward: 0, backward: 0 };
+    this.order = [];             // computable node ids in topological (forward) order, the server's
     this.learning = emptyLearning();  // state.learning: rate, trainable ids, loss curve (server's)
   }
 
@@ -195,6 +196,7 @@ export class GraphModel extends Store {
     this.output = st.output ?? null;
     this.outputError = st.output_error ?? null;
     this.totals = { forward: st.forward_total ?? 0, backward: st.backward_total ?? 0 };
+    this.order = [...(st.order || [])];
     const l = st.learning;
     this.learning = l ? {
       learningRate: l.learning_rate ?? null, learningRateText: l.learning_rate_text ?? null,

@@ -133,6 +133,13 @@ export class UiState extends Store {
     this.notify('step');
   }
 
+  /** The step on show when joining mid-run (the join ack's `current`): shown, not played. */
+  showStep(event) {
+    if (!event || this.playing) return;
+    this.current = { phase: event.phase, node: event.node, event };
+    this.notify('step');
+  }
+
   // -- what the edges show ----------------------------------------------------------------
   /** Numbers, symbols or both on the edges: this person's choice, not the room's, remembered here. */
   setLabels(mode) {

@@ -277,6 +277,31 @@ export default {
   // (end of keyboard)
 
   // -- #14: narration and table --
+  'narration.label': 'Step narration',
+  'narration.idle': 'Nothing stepped yet: “Forward step” computes the graph one node at a time.',
+  'narration.reset': 'Reset: no values or gradients are shown, and stepping starts again from the beginning.',
+  'narration.cursor.forward': 'Forward {index} of {total}.',
+  'narration.cursor.backward': 'Backward {index} of {total}.',
+  'narration.forward.input': 'Forward {index} of {total}: the input {name} is {value}.',
+  'narration.forward.op': 'Forward {index} of {total}: the {op} node {name} computes {numbers} = {value}.',
+  'narration.forward.value': 'Forward {index} of {total}: the {op} node {name} gives {value}.',
+  'narration.backward.input': 'Backward {index} of {total}: the input {name} receives the gradient {grad}.',
+  'narration.backward.op': 'Backward {index} of {total}: the {op} node {name} receives {grad} and sends {parts}.',
+  'narration.backward.part': '{numbers} to {target}',
+  'narration.comma': ', ',
+  'narration.and': ' and ',
+  'table.button': 'Table',
+  'table.button.title': 'Show the graph as a table of nodes, values and gradients in place of the canvas (for screen readers)',
+  'table.caption': 'The graph’s nodes in forward (topological) order, with the values and gradients shown now',
+  'table.node': 'Node',
+  'table.op': 'Operation',
+  'table.value': 'Value',
+  'table.grad': 'Gradient',
+  'table.note': 'Note',
+  'table.not_yet': 'not yet',
+  'table.output': 'output',
+  'table.current': 'current step',
+  'table.empty': 'The graph has no nodes yet.',
   // (end of narration and table)
 
   // -- #14: refusals --

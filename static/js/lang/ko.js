@@ -313,6 +313,31 @@ export default {
   // (end of keyboard)
 
   // -- #14: narration and table --
+  'narration.label': '단계 설명',
+  'narration.idle': '아직 진행한 단계가 없습니다. “순전파 한 단계”를 누르면 노드를 하나씩 계산합니다.',
+  'narration.reset': '초기화했습니다. 값과 기울기를 모두 숨기고 처음부터 다시 진행합니다.',
+  'narration.cursor.forward': '순전파 {total}단계 중 {index}단계입니다.',
+  'narration.cursor.backward': '역전파 {total}단계 중 {index}단계입니다.',
+  'narration.forward.input': '순전파 {total}단계 중 {index}단계: 입력 {name}의 값은 {value}입니다.',
+  'narration.forward.op': '순전파 {total}단계 중 {index}단계: {op} 노드 {name}의 계산은 {numbers} = {value}입니다.',
+  'narration.forward.value': '순전파 {total}단계 중 {index}단계: {op} 노드 {name}의 값은 {value}입니다.',
+  'narration.backward.input': '역전파 {total}단계 중 {index}단계: 입력 {name}의 기울기는 {grad}입니다.',
+  'narration.backward.op': '역전파 {total}단계 중 {index}단계: {op} 노드 {name}에 들어온 기울기는 {grad}입니다. {parts}입니다.',
+  'narration.backward.part': '{target}에 보내는 기울기는 {numbers}',
+  'narration.comma': ', ',
+  'narration.and': ', ',
+  'table.button': '표',
+  'table.button.title': '캔버스 대신 노드, 값, 기울기를 표로 보여 줍니다 (화면 낭독기용)',
+  'table.caption': '그래프의 노드를 순전파(위상 정렬) 순서로, 지금 보이는 값과 기울기와 함께 나타낸 표',
+  'table.node': '노드',
+  'table.op': '연산',
+  'table.value': '값',
+  'table.grad': '기울기',
+  'table.note': '비고',
+  'table.not_yet': '아직 없음',
+  'table.output': '출력',
+  'table.current': '현재 단계',
+  'table.empty': '그래프에 아직 노드가 없습니다.',
   // (end of narration and table)
 
   // -- #14: refusals --
