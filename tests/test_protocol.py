@@ -28,7 +28,8 @@ def test_join_acks_document_version_and_idle_state(app, socket_client, doughnut_
 
 def test_join_unknown_graph_is_refused(socket_client):
     ack = socket_client().emit("join", {"graph_id": "nope"}, callback=True)
-    assert ack == {"ok": False, "error": "no graph with id 'nope'", "code": "not_found"}
+    assert ack == {"ok": False, "error": "no graph with id 'nope'", "code": "not_found",
+                   "reason": "graph_not_found", "params": {"id": "nope"}}
 
 
 def test_edit_batch_is_broadcast_as_patch_to_second_client(app, socket_client, doughnut_id):

@@ -25,6 +25,13 @@ SNAPSHOT_EVERY = 50      # versions between document snapshots
 class GraphNotFound(NotFound):
     """No graph with this id (or it was deleted)."""
 
+    @classmethod
+    def of(cls, graph_id, deleted: bool = False, note: str = "") -> "GraphNotFound":
+        shown = str(graph_id)[:60]
+        if deleted:
+            return cls(f"no graph with id {graph_id!r}{note}", reason="graph_deleted", id=shown)
+        return cls(f"no graph with id {graph_id!r}{note}", reason="graph_not_found", id=shown)
+
 
 class StoreFull(Unavailable):
     """The store holds as many graphs as it may: no new graph until some are deleted."""
