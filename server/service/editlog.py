@@ -55,7 +55,7 @@ class EditLog:
                 sync(tx)
                 changes, inverse = self._apply(batch(tx) if callable(batch) else batch, explain)
                 version = self.store.append(tx, self.id, self.version, kind, changes, inverse, client,
-                                            document=self._loadable_document)
+                                            document=self._loadable_document, nodes=len(self.graph))
                 if mark is not None:
                     mark(tx, version, inverse)
                 after(changes, tx)

@@ -68,6 +68,16 @@ MIGRATIONS = [
         PRIMARY KEY (browser, graph_id)
     );
     """,
+    """
+    -- the graph's node count now, for the library (the document is only a periodic snapshot):
+    -- the snapshot's nodes, plus those added and less those removed by the edits logged after it
+    ALTER TABLE graphs ADD COLUMN nodes INTEGER NOT NULL DEFAULT 0;
+    UPDATE graphs SET nodes = json_array_length(document, '$.nodes')
+        + (SELECT count(*) FROM edits e, json_each(e.ops) o WHERE e.graph_id = graphs.id
+           AND e.version > graphs.doc_version AND json_extract(o.value, '$.type') = 'add_node')
+        - (SELECT count(*) FROM edits e, json_each(e.ops) o WHERE e.graph_id = graphs.id
+           AND e.version > graphs.doc_version AND json_extract(o.value, '$.type') = 'remove_node');
+    """,
 ]
 
 
@@ -178,9 +188,9 @@ class SQLiteStore:
             while db.execute("SELECT 1 FROM graphs WHERE id=?", (graph_id,)).fetchone():
                 graph_id = secrets.token_urlsafe(8)
             db.execute("INSERT INTO graphs (id, title, document, doc_version, version, created_at, updated_at,"
-                       " edit_token, view_token) VALUES (?, ?, ?, 0, 0, ?, ?, ?, ?)",
+                       " edit_token, view_token, nodes) VALUES (?, ?, ?, 0, 0, ?, ?, ?, ?, ?)",
                        (graph_id, title, json.dumps({**doc, "title": title}), now, now,
-                        secrets.token_urlsafe(16), secrets.token_urlsafe(16)))
+                        secrets.token_urlsafe(16), secrets.token_urlsafe(16), len(doc.get("nodes", ()))))
         return self.get(graph_id)
 
     def get(self, graph_id, include_deleted=False) -> GraphRow:
@@ -194,7 +204,7 @@ class SQLiteStore:
                         edit_token=row["edit_token"], view_token=row["view_token"],
                         cursor=json.loads(row["cursor"]) if row["cursor"] else None,
                         losses=json.loads(row["losses"]) if row["losses"] else None,
-                        deleted_at=row["deleted_at"])
+                        deleted_at=row["deleted_at"], nodes=row["nodes"])
 
     def shared(self, graph_id, tx=None) -> Shared:
         row = (tx or self.db).execute("SELECT version, cursor, losses, deleted_at FROM graphs WHERE id=?",
@@ -258,11 +268,12 @@ class SQLiteStore:
         return [_edit_row(r) for r in self.db.execute(sql, args)]
 
     def append(self, db, graph_id, base_version: int, kind: str, ops, inverse, client: str,
-               document=None) -> int:
+               document=None, nodes: int | None = None) -> int:
         """Inside ``write()``: log one batch made against ``base_version``; returns the new version.
 
         ``document`` (the whole document after the batch, or a function that
         makes it) is stored as the snapshot every SNAPSHOT_EVERY versions.
+        ``nodes``, the graph's node count after the batch, is kept for the library.
         """
         row = db.execute("SELECT version, doc_version FROM graphs WHERE id=?", (graph_id,)).fetchone()
         if row is None:
@@ -281,7 +292,8 @@ class SQLiteStore:
                        (json.dumps(document() if callable(document) else document), version, graph_id))
         titles = [op["title"] for op in ops if op.get("type") == "set_title"]
         db.execute("UPDATE graphs SET version=?, updated_at=?" + (", title=?" if titles else "")
-                   + " WHERE id=?", (version, now, *titles[-1:], graph_id))
+                   + (", nodes=?" if nodes is not None else "") + " WHERE id=?",
+                   (version, now, *titles[-1:], *([nodes] if nodes is not None else []), graph_id))
         return version
 
     def last_own_edit(self, db, graph_id, client: str, state: str) -> EditRow | None:
