@@ -3,6 +3,7 @@
 // request (the wire's field is `ops`). Nothing here changes the server data: the
 // server's `patch`/`step`/`state` broadcasts do.
 import { cornerFor } from './geometry.js';
+import { refusalText } from './refusal.js';
 const INPUT_NAMES = ['x', 'y', 'z', 'w', 'b', 'a', 'c', 'u', 'v'];
 
 export class Actions {
@@ -18,7 +19,7 @@ export class Actions {
   async send(event, payload) {
     try {
       const ack = await this.conn.request(event, payload);
-      if (!ack.ok) { this.showError(ack.error || 'refused by the server'); return null; }
+      if (!ack.ok) { this.showError(refusalText(ack, 'refused by the server')); return null; }
       return ack;
     } catch (err) {
       this.showError(String(err.message || err));
