@@ -289,6 +289,12 @@ export default {
   'refusal.formula_assigned_twice': 'line {line}, column {column}: the name {name} is assigned twice; each name is one node, so use a new name',
   'refusal.formula_empty': 'the formula is empty',
   'refusal.formula_too_long': 'the formula is {chars} characters; the limit is {limit}',
+  'message.not_found': 'Not found',
+  'message.not_allowed': 'Not allowed',
+  'message.too_many_requests': 'Too many requests',
+  'message.unavailable': 'Unavailable',
+  'message.refused': 'Refused',
+  'message.link_not_valid': 'Link not valid',
   // (end of refusals)
 
   // -- #14: smaller defects --

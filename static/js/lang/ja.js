@@ -327,6 +327,12 @@ export default {
   'refusal.formula_assigned_twice': '{line} 行 {column} 列: 名前 {name} が 2 回代入されています。名前 1 つがノード 1 つなので、新しい名前を使ってください',
   'refusal.formula_empty': '数式が空です',
   'refusal.formula_too_long': '数式が {chars} 文字あります。上限は {limit} 文字です',
+  'message.not_found': '見つかりません',
+  'message.not_allowed': '許可されていません',
+  'message.too_many_requests': 'リクエストが多すぎます',
+  'message.unavailable': '利用できません',
+  'message.refused': '拒否されました',
+  'message.link_not_valid': '無効なリンク',
   // (end of refusals)
 
   // -- #14: smaller defects --

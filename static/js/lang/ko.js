@@ -325,6 +325,12 @@ export default {
   'refusal.formula_assigned_twice': '{line}행 {column}열: 이름 {name}가 두 번 대입되었습니다. 이름 하나가 노드 하나이니 새 이름을 쓰세요',
   'refusal.formula_empty': '수식이 비어 있습니다',
   'refusal.formula_too_long': '수식이 {chars}자입니다. 한도는 {limit}자입니다',
+  'message.not_found': '찾을 수 없음',
+  'message.not_allowed': '허용되지 않음',
+  'message.too_many_requests': '요청이 너무 많음',
+  'message.unavailable': '사용할 수 없음',
+  'message.refused': '거부됨',
+  'message.link_not_valid': '유효하지 않은 링크',
   // (end of refusals)
 
   // -- #14: smaller defects --
