@@ -248,3 +248,20 @@ def test_sessions_without_a_store_say_not_found():
     with pytest.raises(NotFound) as caught:
         Sessions().get("nope")
     assert caught.value.reason == "graph_not_found"
+
+
+
+def test_the_state_says_why_the_output_cannot_be_shown():
+    from server.engine.visible import Cursor, pass_orders, visible_state
+
+    def problem(doc):
+        g = ComputationGraph.from_dict(doc)
+        return visible_state(g, Cursor(), *pass_orders(g))["output_problem"]
+    doc = example_doc("doughnut")
+    assert problem(doc) is None
+    unwired = {**doc, "nodes": doc["nodes"] + [{"id": "a1", "op": "add"}], "output": "a1"}
+    assert problem(unwired) == {"reason": "output_not_computable", "params": {"node": "a1"},
+                                "error": "the output 'a1' cannot be computed yet"}
+    two = {**doc, "output": None, "nodes": doc["nodes"] + [{"id": "n1", "op": "neg"}],
+           "edges": doc["edges"] + [{"source": "tax", "target": "n1", "port": 0}]}
+    assert problem(two)["reason"] == "ambiguous_output" and problem(two)["params"] == {"count": 2, "nodes": "m2, n1"}

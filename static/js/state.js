@@ -32,6 +32,7 @@ export class GraphModel extends Store {
     this.affected = new Set();   // downstream of a numerical fault
     this.output = null;          // the output node (explicit or the single sink)
     this.outputError = null;
+    this.outputProblem = null;
     this.totals = { forward: 0, backward: 0 };
     this.learning = emptyLearning();  // state.learning: rate, trainable ids, loss curve (server's)
   }
@@ -194,6 +195,7 @@ export class GraphModel extends Store {
     this.affected = new Set(st.affected || []);
     this.output = st.output ?? null;
     this.outputError = st.output_error ?? null;
+    this.outputProblem = st.output_problem ?? null;  // {reason, params, error}: said by refusal.js
     this.totals = { forward: st.forward_total ?? 0, backward: st.backward_total ?? 0 };
     const l = st.learning;
     this.learning = l ? {

@@ -248,6 +248,7 @@ export default {
   'refusal.unwired': 'cannot compute: {node} has an input port that is not wired',
   'refusal.blocked': 'cannot compute: {node} depends on a node that cannot be computed',
   'refusal.ambiguous_output': 'the output is ambiguous: {count} nodes have no outgoing edge ({nodes}); mark one as the output',
+  'refusal.output_not_computable': 'the output {node} cannot be computed yet',
   'refusal.empty_graph': 'the graph is empty: there is no output',
   'refusal.cannot_step_backward': 'cannot step backward: {because}',
   'refusal.nothing_to_differentiate': 'nothing to differentiate',

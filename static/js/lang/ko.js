@@ -284,6 +284,7 @@ export default {
   'refusal.unwired': '계산할 수 없습니다: {node}에 연결되지 않은 입력 포트가 있습니다',
   'refusal.blocked': '계산할 수 없습니다: {node}가 계산할 수 없는 노드에 의존합니다',
   'refusal.ambiguous_output': '출력이 모호합니다: 나가는 간선이 없는 노드가 {count}개입니다 ({nodes}). 하나를 출력으로 지정하세요',
+  'refusal.output_not_computable': '출력 {node}는 아직 계산할 수 없습니다',
   'refusal.empty_graph': '그래프가 비어 있어 출력이 없습니다',
   'refusal.cannot_step_backward': '역전파 단계를 진행할 수 없습니다: {because}',
   'refusal.nothing_to_differentiate': '미분할 것이 없습니다',
