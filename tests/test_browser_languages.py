@@ -33,6 +33,8 @@ def test_a_japanese_browser_starts_in_japanese_and_is_told_a_refusal_in_japanese
     assert page.evaluate("document.documentElement.lang") == "ja"
     assert editor.text("step-forward") == "順伝播を1ステップ"
     assert editor.text("step-backward") == "逆伝播を1ステップ"
+    # the explanation panel says why there is no output, from the state's output_problem
+    page.locator(".explain-body .node-error", has_text="出力 a1 はまだ計算できません").wait_for()
     editor.click("step-backward")
     text = shown_refusal(editor)
     assert text == "逆伝播を進められません: 計算できません: a1 に接続されていない入力ポートがあります"
