@@ -1,6 +1,7 @@
 // A server refusal in the UI's language. The server sends {error, code, reason, params}
 // (docs/protocol.md, "Refusal reasons"): `reason` names what was refused and `params` its
-// particulars; `error` is the English text, shown when this page has no words for the reason.
+// particulars; `error` is the English text, shown in English (it is the fullest: a batch's
+// "ops[2]: ", a spelling hint) and wherever this page has no words for the reason.
 // A refusal caused by another carries it as params.because, said the same way.
 import { has, language, t } from './i18n.js';
 
@@ -8,7 +9,7 @@ import { has, language, t } from './i18n.js';
 export function refusalText(reply, fallback = '') {
   if (!reply) return fallback;
   const key = `refusal.${reply.reason}`;
-  if (!reply.reason || !has(key)) return reply.error || fallback;
+  if (!reply.reason || !has(key) || (language() === 'en' && reply.error)) return reply.error || fallback;
   const params = { ...(reply.params || {}) };
   const number = new Intl.NumberFormat(language());
   for (const [k, v] of Object.entries(params)) {
