@@ -265,3 +265,18 @@ def test_the_state_says_why_the_output_cannot_be_shown():
     two = {**doc, "output": None, "nodes": doc["nodes"] + [{"id": "n1", "op": "neg"}],
            "edges": doc["edges"] + [{"source": "tax", "target": "n1", "port": 0}]}
     assert problem(two)["reason"] == "ambiguous_output" and problem(two)["params"] == {"count": 2, "nodes": "m2, n1"}
+
+
+def test_an_undo_that_no_longer_applies_says_why(app, client):
+    from server.web.realtime import socketio
+    made = client.post("/api/examples/doughnut").json
+    a = socketio.test_client(app, flask_test_client=client)
+    b = socketio.test_client(app)  # another browser
+    assert a.emit("join", editor_join(app, made["id"], client="alice-0001"), callback=True)["ok"]
+    assert b.emit("join", editor_join(app, made["id"], client="bob-00001"), callback=True)["ok"]
+    assert a.emit("edit", {"graph_id": made["id"], "version": 0, "ops": [ADD]}, callback=True)["ok"]
+    assert b.emit("edit", {"graph_id": made["id"], "version": 1, "ops": [{"type": "remove_node", "id": "a1"}]},
+                  callback=True)["ok"]
+    ack = a.emit("undo", {"graph_id": made["id"]}, callback=True)  # alice's add: its node is gone
+    refused(ack, "refused", "cannot_undo", {"because": {"reason": "no_node", "params": {"node": "a1"},
+                                                        "error": "no node with id 'a1'"}})
