@@ -2,7 +2,11 @@
 
 Every part raises one of these (the engine's GraphError is a Refused); the web
 layer maps them once (server/web/replies.py), never by reading the message.
-The message is for the person who made the request.
+The message is for the person who made the request, in English; ``reason`` is a
+stable id of what was refused and ``params`` its particulars, so the browser can
+say it in the reader's language (docs/protocol.md, "Refusal reasons"). A refusal
+that wraps another (cannot step backward *because* …) carries it as the param
+``because``: ``{"reason", "params", "error"}``.
 """
 from __future__ import annotations
 
@@ -11,9 +15,29 @@ class Error(Exception):
     status = 400
     code = "refused"
 
-    def __init__(self, message: str, problems: list[str] | None = None):
+    def __init__(self, message: str, problems: list[str] | None = None, *, reason: str | None = None, **params):
         super().__init__(message)
         self.problems = problems or [message]
+        self.reason = reason
+        self.params = params
+
+    def retold(self, message: str) -> "Error":
+        """The same refusal (kind, reason, params, problems) with its English message reworded:
+        a prefix (``ops[2]: ``) or a note added by whoever passes it on."""
+        err = Exception.__new__(type(self))
+        Exception.__init__(err, message)
+        err.__dict__.update(self.__dict__)
+        return err
+
+    def described(self) -> dict:
+        """The refusal for a reply: ``{"reason", "params"}`` when it has a reason, else ``{}``."""
+        if self.reason is None:
+            return {}
+        return {"reason": self.reason, "params": self.params}
+
+    def as_cause(self) -> dict:
+        """This refusal as another's ``because`` param."""
+        return {**self.described(), "error": str(self)}
 
 
 class Refused(Error):
@@ -46,8 +70,8 @@ class RateLimited(Error):
     status = 429
     code = "rate_limited"
 
-    def __init__(self, message: str, retry_after: float = 1.0):
-        super().__init__(message)
+    def __init__(self, message: str, retry_after: float = 1.0, *, reason: str = "rate_limited", **params):
+        super().__init__(message, reason=reason, retry_after=max(1, round(retry_after)), **params)
         self.retry_after = retry_after
 
 

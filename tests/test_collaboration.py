@@ -195,7 +195,8 @@ def test_knowing_only_the_id_gives_the_read_only_view(socket_client, graph):
     bare = Replica(socket_client, graph, "someone-01", token="")
     assert bare.ack["ok"] and bare.ack["role"] == "view" and bare.ack["graph"]["nodes"]
     ack = bare.edit([{"type": "set_value", "id": "tax", "value": 2}])
-    assert ack == {"ok": False, "error": "this is a read-only view: you cannot edit this graph", "code": "forbidden"}
+    assert ack == {"ok": False, "error": "this is a read-only view: you cannot edit this graph", "code": "forbidden",
+                   "reason": "read_only", "params": {"action": "edit"}}
     assert graph.version == 0
 
 
@@ -203,7 +204,7 @@ def test_a_wrong_token_is_refused(socket_client, graph):
     c = socket_client()
     ack = c.emit("join", {"graph_id": graph.id, "token": "guess"}, callback=True)
     assert ack == {"ok": False, "error": "this link's token is not valid for this graph; ask for a new link",
-                   "code": "forbidden"}
+                   "code": "forbidden", "reason": "link_invalid", "params": {}}
 
 
 def test_edits_beyond_the_rate_limit_are_refused_not_dropped(app, socket_client, graph):

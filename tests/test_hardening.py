@@ -166,7 +166,8 @@ def test_a_failed_commit_leaves_the_graph_as_it_was_and_the_next_edit_works(app,
     monkeypatch.setattr(type(store), "db", property(lambda s: FullDisk(real_db.fget(s))))
     ack = c.emit("edit", {"graph_id": gid, "version": 0, "ops": [{"type": "add_node", "node": {"id": "n", "op": "neg"}}]},
                  callback=True)
-    assert ack == {"ok": False, "error": "the disk is full; your change was not saved", "code": "unavailable"}
+    assert ack == {"ok": False, "error": "the disk is full; your change was not saved", "code": "unavailable",
+                   "reason": "disk_full", "params": {}}
     monkeypatch.undo()
     service = app.extensions["gradcanvas.sessions"].get(gid)
     assert "n" not in service.graph.g and service.version == 0 and store.get(gid).version == 0
@@ -303,7 +304,8 @@ def test_every_socket_event_is_acknowledged_unknown_and_unreadable_ones_too(live
     try:
         assert call(1, json.dumps(["join", {"graph_id": gid, "token": edit_token(gid)}]))["ok"]
         assert call(2, json.dumps(["no-such-event", {"graph_id": gid}])) == \
-            {"ok": False, "error": "unknown event 'no-such-event'", "code": "unknown_event"}
+            {"ok": False, "error": "unknown event 'no-such-event'", "code": "unknown_event",
+                 "reason": "unknown_event", "params": {"event": "no-such-event"}}
         huge = call(3, '["step", {"graph_id": "%s", "direction": "forward", "count": %s}]' % (gid, "9" * 5000))
         assert huge["ok"] is False and huge["code"] == "refused"
         port = call(4, '["edit", {"graph_id": "%s", "ops": [{"type": "disconnect", "target": "m1", "port": %s}]}]'
@@ -311,7 +313,8 @@ def test_every_socket_event_is_acknowledged_unknown_and_unreadable_ones_too(live
         assert port["ok"] is False
         deep = call(5, '["edit", ' + "[" * 100_000 + "]" * 100_000 + "]")
         assert deep == {"ok": False, "code": "refused",
-                        "error": "malformed payload for edit: it is not JSON this server can read"}
+                        "error": "malformed payload for edit: it is not JSON this server can read",
+                        "reason": "malformed_payload", "params": {}}
     finally:
         ws.close()
 

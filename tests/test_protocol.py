@@ -28,7 +28,8 @@ def test_join_acks_document_version_and_idle_state(app, socket_client, doughnut_
 
 def test_join_unknown_graph_is_refused(socket_client):
     ack = socket_client().emit("join", {"graph_id": "nope"}, callback=True)
-    assert ack == {"ok": False, "error": "no graph with id 'nope'", "code": "not_found"}
+    assert ack == {"ok": False, "error": "no graph with id 'nope'", "code": "not_found",
+                   "reason": "graph_not_found", "params": {"id": "nope"}}
 
 
 def test_edit_batch_is_broadcast_as_patch_to_second_client(app, socket_client, doughnut_id):
@@ -78,9 +79,10 @@ def test_refused_edit_is_told_only_to_sender_and_changes_nothing(app, socket_cli
 def test_malformed_payload_and_unknown_graph_are_refused(socket_client, doughnut_id):
     c = socket_client()
     assert c.emit("edit", "junk", callback=True) == {"ok": False, "error": "malformed payload: expected an object",
-                                                   "code": "refused"}
+                                                   "code": "refused", "reason": "malformed_payload", "params": {}}
     ack = c.emit("edit", {"graph_id": "missing", "ops": [{"type": "set_value", "id": "x", "value": 1}]}, callback=True)
-    assert ack == {"ok": False, "error": "no graph with id 'missing'", "code": "not_found"}
+    assert ack == {"ok": False, "error": "no graph with id 'missing'", "code": "not_found",
+                   "reason": "graph_not_found", "params": {"id": "missing"}}
 
 
 def test_forward_and_backward_run_carry_the_book_numbers(app, socket_client, doughnut_id):

@@ -166,11 +166,14 @@ def parse_node(data, where="node") -> dict:
         model = NodeModel.model_validate(data)
     except ValidationError as err:
         problems = _pydantic_problems(err)
-        raise GraphError(f"{where}: " + "; ".join(problems), problems) from None
+        raise GraphError(f"{where}: " + "; ".join(problems), problems, reason="invalid_node",
+                         problem=problems[0]) from None
     node = normalize_node(model)
     problems = node_problems(node | {"value": model.value}, where)
     if problems:
-        raise GraphError("; ".join(problems), problems)
+        if node["op"] not in OPS:
+            raise GraphError("; ".join(problems), problems, reason="unknown_op", op=node["op"])
+        raise GraphError("; ".join(problems), problems, reason="invalid_node", problem=problems[0])
     return node
 
 
@@ -178,11 +181,12 @@ def loads(text: str | bytes, limits: Limits = Limits()) -> dict:
     """Parse JSON text into a dict, refusing oversized or malformed input clearly."""
     size = len(text.encode("utf-8") if isinstance(text, str) else text)
     if size > limits.max_bytes:
-        raise GraphTooLarge(f"document is {size:,} bytes; the limit is {limits.max_bytes:,} bytes")
+        raise GraphTooLarge(f"document is {size:,} bytes; the limit is {limits.max_bytes:,} bytes",
+                            reason="document_too_large", bytes=size, limit=limits.max_bytes)
     try:
         doc = loads_json(text)
     except ValueError as err:  # JSONDecodeError, UnicodeDecodeError, too deep
-        raise GraphError(f"malformed JSON: {err}") from None
+        raise GraphError(f"malformed JSON: {err}", reason="malformed_json", detail=str(err)[:200]) from None
     if not isinstance(doc, dict):
         raise GraphError("document: must be a JSON object with format, version, nodes and edges")
     return doc
@@ -194,7 +198,8 @@ def validate(doc, limits: Limits = Limits()) -> dict:
         raise GraphError("document: must be a JSON object with format, version, nodes and edges")
     nodes = doc.get("nodes")
     if isinstance(nodes, list) and len(nodes) > limits.max_nodes:
-        raise GraphTooLarge(f"document has {len(nodes):,} nodes; the limit is {limits.max_nodes:,}")
+        raise GraphTooLarge(f"document has {len(nodes):,} nodes; the limit is {limits.max_nodes:,}",
+                            reason="too_many_nodes", count=len(nodes), limit=limits.max_nodes)
     problems: list[str] = []
     try:
         model = DocumentModel.model_validate(doc)
@@ -271,7 +276,15 @@ def validate(doc, limits: Limits = Limits()) -> dict:
 def _raise(problems: list[str]):
     head = problems[0] if len(problems) == 1 else \
         f"invalid document ({len(problems)} problems):\n" + "\n".join(problems)
-    raise GraphError(head, problems)
+    raise GraphError(head, problems, reason="invalid_document", count=len(problems), problem=problems[0])
+
+
+def port_range_reason(node_id: str, spec, port) -> dict:
+    """The reason and params of ``port_range_message``."""
+    if spec.arity == 0:
+        return {"reason": "no_ports", "node": node_id}
+    return {"reason": "wrong_port", "node": node_id, "port": str(port)[:20], "op": spec.name,
+            "ports": ", ".join(f"{i} ({p})" for i, p in enumerate(spec.ports))}
 
 
 def port_range_message(node_id: str, spec, port) -> str:

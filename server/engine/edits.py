@@ -16,15 +16,20 @@ from .document import GraphError
 from .registry import OPS
 from .text import text_problem
 
-def _finite_number(value, what: str) -> float:
+def _finite_number(value, field: str, node=None) -> float:
+    """``value`` as a float; ``field`` (and its ``node``) name it in a refusal."""
+    what = f"{field} of {node!r}" if node is not None else field
+    where = {"field": field, "node": node} if node is not None else {"field": field}
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise GraphError(f"{what}: must be a number, got {value!r:.40}")
+        raise GraphError(f"{what}: must be a number, got {value!r:.40}", reason="not_a_number", **where)
     try:
         value = float(value)  # an int beyond 1.8e308 raises OverflowError here
     except OverflowError:
-        raise GraphError(f"{what}: must be a finite number, not {value!r:.40}") from None
+        raise GraphError(f"{what}: must be a finite number, not {value!r:.40}",
+                         reason="not_finite", value=f"{value!r:.40}", **where) from None
     if not math.isfinite(value):
-        raise GraphError(f"{what}: must be a finite number, not {value!r}")
+        raise GraphError(f"{what}: must be a finite number, not {value!r}", reason="not_finite",
+                         value=str(value), **where)
     return value
 
 
@@ -45,7 +50,8 @@ class Edits:
             raise GraphError("each edit must be an object with a 'type'")
         handler = self._HANDLERS.get(edit["type"])
         if handler is None:
-            raise GraphError(f"unknown edit type {edit['type']!r}; expected one of {', '.join(self._HANDLERS)}")
+            raise GraphError(f"unknown edit type {edit['type']!r}; expected one of {', '.join(self._HANDLERS)}",
+                             reason="unknown_edit", type=edit["type"][:60])
         args = {k: v for k, v in edit.items() if k != "type"}
         try:
             return handler(self, **args)
@@ -69,7 +75,7 @@ class Edits:
                 if node_order is not None:
                     self._restore_order(node_order, edge_order)
                 where = f"ops[{k}]: " if len(ops) > 1 else ""
-                raise type(err)(where + str(err), err.problems) from None  # keeps its kind (too large, …)
+                raise err.retold(where + str(err)) from None  # keeps its kind (too large, …) and reason
             changes += change
             undo.append(inverse)
         return changes, [iop for inv in reversed(undo) for iop in inv]
@@ -93,9 +99,10 @@ class Edits:
         """Add a node at the end of the document, or at position ``index`` (an undo's)."""
         node = document.parse_node(node)
         if node["id"] in self.g:
-            raise GraphError(f"duplicate id: a node {node['id']!r} already exists")
+            raise GraphError(f"duplicate id: a node {node['id']!r} already exists", reason="duplicate_id", node=node["id"])
         if len(self) >= self.limits.max_nodes:
-            raise document.GraphTooLarge(f"the graph has {len(self):,} nodes, the limit")
+            raise document.GraphTooLarge(f"the graph has {len(self):,} nodes, the limit", reason="too_many_nodes",
+                                         count=len(self), limit=self.limits.max_nodes)
         index = _position(index, len(self), "add_node")
         self.g.add_node(node["id"], **node)
         if index is not None and index < len(self) - 1:
@@ -129,17 +136,21 @@ class Edits:
         self.node(source)
         spec = OPS[self.node(target)["op"]]
         if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port < spec.arity:
-            raise GraphError(document.port_range_message(target, spec, port))
+            raise GraphError(document.port_range_message(target, spec, port),
+                             **document.port_range_reason(target, spec, port))
         taken = self._wired.get((target, port))
         if taken is not None:
             raise GraphError(f"port {port} ({spec.ports[port]}) of {target!r} is already wired "
-                             f"(from {taken!r}); disconnect it first")
+                             f"(from {taken!r}); disconnect it first", reason="port_taken",
+                             node=target, port=port, port_name=spec.ports[port], source=taken)
         if source == target:
-            raise GraphError(f"connecting {source!r} to itself would create a cycle: {source} → {source}")
+            raise GraphError(f"connecting {source!r} to itself would create a cycle: {source} → {source}",
+                             reason="cycle", source=source, target=target, path=f"{source} → {source}")
         if nx.has_path(self.g, target, source):
             path = nx.shortest_path(self.g, target, source)
-            raise GraphError(f"connecting {source!r} → {target!r} would create a cycle: "
-                             + " → ".join(path + [target]))
+            cycle = " → ".join(path + [target])
+            raise GraphError(f"connecting {source!r} → {target!r} would create a cycle: " + cycle,
+                             reason="cycle", source=source, target=target, path=cycle)
         index = _position(index, len(self._wired), "connect")
         self._wire(source, target, port)
         if index is not None and index < len(self._wired) - 1:
@@ -157,7 +168,8 @@ class Edits:
         # bool is an int, and True == 1: refuse it rather than disconnect port 1
         source = self._wired.get((target, port)) if isinstance(port, int) and not isinstance(port, bool) else None
         if source is None:
-            raise GraphError(f"port {port!r} of {target!r} is not wired")
+            raise GraphError(f"port {port!r} of {target!r} is not wired", reason="port_not_wired",
+                             node=target, port=str(port)[:20])
         index = list(self._wired).index((target, port))
         self._unwire(target, port)
         self._structure_changed()
@@ -167,8 +179,9 @@ class Edits:
     def set_value(self, id, value) -> tuple[list, list]:
         attrs = self.node(id)
         if attrs["op"] != "input":
-            raise GraphError(f"{id!r} is a '{attrs['op']}' node; only input nodes have a value to set")
-        value = _finite_number(value, f"value of {id!r}")
+            raise GraphError(f"{id!r} is a '{attrs['op']}' node; only input nodes have a value to set",
+                             reason="not_an_input", node=id, op=attrs["op"])
+        value = _finite_number(value, "value", id)
         old = attrs["value"]
         attrs["value"] = value
         self._stale_inputs.add(id)
@@ -198,7 +211,7 @@ class Edits:
             if name not in spec.params:
                 raise GraphError(f"params.{name}: unknown parameter for '{spec.name}' "
                                  f"(allowed: {', '.join(spec.params) or 'none'})")
-            _finite_number(value, f"params.{name} of {id!r}")
+            _finite_number(value, f"params.{name}", id)
         if not spec.params:  # even {}: it would add a 'params' field the document cannot hold
             raise GraphError(f"params of {id!r}: a '{spec.name}' node has no parameters")
         old = dict(attrs.get("params", {}))
@@ -227,7 +240,8 @@ class Edits:
         if not isinstance(trainable, bool):
             raise GraphError(f"trainable of {id!r}: must be true or false")
         if trainable and attrs["op"] != "input":
-            raise GraphError(f"{id!r} is a '{attrs['op']}' node; only input nodes can be trainable parameters")
+            raise GraphError(f"{id!r} is a '{attrs['op']}' node; only input nodes can be trainable parameters",
+                             reason="not_an_input", node=id, op=attrs["op"])
         old = bool(attrs.get("trainable"))
         if trainable:
             attrs["trainable"] = True

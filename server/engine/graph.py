@@ -50,7 +50,8 @@ class ComputationGraph(Edits):
             cycle = nx.find_cycle(g)
             names = [c[0] for c in cycle] + [cycle[0][0]]
             raise GraphError("edges: the graph has a cycle: " + " → ".join(names),
-                             ["edges: the graph has a cycle: " + " → ".join(names)]) from None
+                             ["edges: the graph has a cycle: " + " → ".join(names)],
+                             reason="document_cycle", path=" → ".join(names)) from None
         graph.output = doc["output"]
         graph.learning_rate = doc.get("learning_rate")
         return graph
@@ -79,7 +80,7 @@ class ComputationGraph(Edits):
         try:
             return self.g.nodes[node_id]
         except KeyError:
-            raise GraphError(f"no node with id {node_id!r}") from None
+            raise GraphError(f"no node with id {node_id!r}", reason="no_node", node=str(node_id)[:200]) from None
 
     def __len__(self):
         return self.g.number_of_nodes()
@@ -126,16 +127,18 @@ class ComputationGraph(Edits):
         if len(candidates) == 1:
             return candidates[0]
         if not candidates:
-            raise GraphError("the graph is empty: there is no output")
+            raise GraphError("the graph is empty: there is no output", reason="empty_graph")
         listed = ", ".join(repr(c) for c in candidates[:10]) + (" …" if len(candidates) > 10 else "")
         raise GraphError(f"the output is ambiguous: {len(candidates)} nodes have no outgoing edge "
-                         f"({listed}); mark one as the output")
+                         f"({listed}); mark one as the output", reason="ambiguous_output",
+                         count=len(candidates), nodes=", ".join(candidates[:10]) + (" …" if len(candidates) > 10 else ""))
 
     def _require_complete(self, plan: Plan):
         if plan.incomplete:
-            first = next(iter(plan.incomplete.values()))
+            node, first = next(iter(plan.incomplete.items()))
             more = len(plan.incomplete) - 1
-            raise GraphError(f"cannot evaluate: {first}" + (f" (and {more} more nodes)" if more else ""))
+            raise GraphError(f"cannot evaluate: {first}" + (f" (and {more} more nodes)" if more else ""),
+                             reason="unwired" if first.endswith("not wired") else "blocked", node=node, more=more)
 
     def forward(self) -> dict[str, float]:
         """Every node's value, {node_id: value}; raises if an op input is unwired."""

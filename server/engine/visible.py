@@ -68,16 +68,17 @@ def visible_state(graph: ComputationGraph, cursor: Cursor, fwd_order: list, bwd_
         shown_v = set()
     grads = egrads = mask = None
     shown_g: set = set()
-    output, output_error = None, None
+    output, output_error, output_problem = None, None, None
     try:
         output = graph.output_node()
     except GraphError as err:
-        output_error = str(err)
+        output_error, output_problem = str(err), err.as_cause()
     if cursor.phase == "backward" and cursor.step:
         grads, egrads, mask = plan.run_backward(index[output])
         shown_g = {index[n] for n in bwd_order[:cursor.step]}
     elif output is not None and output not in index:
         output_error = f"the output {output!r} cannot be computed yet"
+        output_problem = {"reason": "output_not_computable", "params": {"node": output}, "error": output_error}
 
     sym = graph.symbols
     noise = noise_of(plan, (grads, egrads, mask), index[output]) if grads is not None else noise_of(plan)
@@ -132,6 +133,7 @@ def visible_state(graph: ComputationGraph, cursor: Cursor, fwd_order: list, bwd_
                     "exact": {"values": exact_values, "grads": exact_grads}},
         "errors": errors, "affected": sorted(graph.affected()) if plan.faults else [],
         "output": output if output in index else None, "output_error": output_error,
+        "output_problem": output_problem,  # its reason and params, to say it in the UI's language
         "forward_total": len(fwd_order), "backward_total": len(bwd_order),
         "order": list(fwd_order),  # the computable nodes in topological (forward) order
     }

@@ -54,7 +54,9 @@ class StepCursor:
         c = self.at
         out = []
         if direction == "backward" and not bwd:
-            raise GraphError("cannot step backward: " + self._why_no_backward())
+            why = self._why_no_backward()
+            raise GraphError("cannot step backward: " + str(why), reason="cannot_step_backward",
+                             because=why.as_cause())
         limit = float("inf") if count == "all" else count
         if direction == "forward" and c.phase == "backward":
             c.phase, c.step = "idle", 0  # stepping forward again starts over
@@ -98,12 +100,12 @@ class StepCursor:
         # None: a cursor saved by another process for steps that have since changed
         return None if event is None else {**event, "cursor": c.to_dict()}
 
-    def _why_no_backward(self) -> str:
+    def _why_no_backward(self) -> GraphError:
         try:
             self.graph.backward()
         except GraphError as err:
-            return str(err)
-        return "nothing to differentiate"
+            return err
+        return GraphError("nothing to differentiate", reason="nothing_to_differentiate")
 
     def reset(self):
         self.at = Cursor()

@@ -42,7 +42,7 @@ class EditLog:
 
         Inside the one transaction: ``sync(tx)`` catches up first, ``mark(tx, version, inverse)``
         records an undo or redo on its original, and ``after(changes, tx)`` saves what the edit
-        does to the shared state. ``explain(err)`` rewords a refusal. Returns the changes.
+        does to the shared state. ``explain(err)`` is the refusal to raise instead. Returns the changes.
         """
         if self.store is None:
             changes = self._apply(batch(None) if callable(batch) else batch, explain)[0]
@@ -55,7 +55,7 @@ class EditLog:
                 sync(tx)
                 changes, inverse = self._apply(batch(tx) if callable(batch) else batch, explain)
                 version = self.store.append(tx, self.id, self.version, kind, changes, inverse, client,
-                                            document=self._loadable_document)
+                                            document=self._loadable_document, nodes=len(self.graph))
                 if mark is not None:
                     mark(tx, version, inverse)
                 after(changes, tx)
@@ -79,12 +79,12 @@ class EditLog:
         except GraphError as err:
             if explain is None:
                 raise
-            raise type(err)(explain(err), err.problems) from None
+            raise explain(err) from None
 
     def undo_redo(self, client: str, kind: str, *, sync, after) -> list:
         """Take back (undo) or put again (redo) this client's latest own edit still in effect."""
         if not client:
-            raise Refused(f"nothing to {kind}: this connection has no client id")
+            raise Refused(f"nothing to {kind}: this connection has no client id", reason=f"nothing_to_{kind}")
         if self.store is None:
             raise Refused(f"{kind} needs the store")
         original = {}
@@ -92,7 +92,8 @@ class EditLog:
         def batch(tx):
             row = self.store.last_own_edit(tx, self.id, client, "done" if kind == "undo" else "undone")
             if row is None:
-                raise Refused(f"nothing to {kind}: you have no edits to {kind} in this graph")
+                raise Refused(f"nothing to {kind}: you have no edits to {kind} in this graph",
+                              reason=f"nothing_to_{kind}")
             original["row"] = row
             return row.inverse if kind == "undo" else row.ops
 
@@ -105,7 +106,9 @@ class EditLog:
                 self.store.mark(tx, self.id, row.version, "done", inverse=inverse)
 
         return self.commit(batch, client, kind, sync=sync, after=after, mark=mark,
-                           explain=lambda err: f"cannot {kind}: the graph changed since ({err})")
+                           explain=lambda err: type(err)(f"cannot {kind}: the graph changed since ({err})",
+                                                         err.problems, reason=f"cannot_{kind}",
+                                                         because=err.as_cause()))
 
     def history(self, client: str) -> dict:
         """What this client can undo and redo (for its buttons)."""

@@ -82,8 +82,8 @@ class GraphService:
                 self._commit(edits, client, "edit", Training.curve_after_edit)
             except GraphError as err:
                 if base is not None and base < self.version:
-                    raise type(err)(f"{err} (your edit was made at version {base}; others have since "
-                                    f"changed the graph, now at version {self.version})", err.problems) from None
+                    raise err.retold(f"{err} (your edit was made at version {base}; others have since "
+                                     f"changed the graph, now at version {self.version})") from None
                 raise
             return self._done(client)
 

@@ -76,12 +76,12 @@ class Sessions:
     def get(self, graph_id) -> GraphService:
         """The graph's service, loaded on first use and caught up; GraphNotFound if there is none."""
         if not isinstance(graph_id, str):
-            raise GraphNotFound(f"no graph with id {graph_id!r}")
+            raise GraphNotFound.of(graph_id)
         if graph_id.startswith(DRAFT_PREFIX):
             with self._lock:
                 draft = self._drafts.get(graph_id)
             if draft is None:
-                raise GraphNotFound(f"no graph with id {graph_id!r} (an unsaved example is gone; open it again)")
+                raise GraphNotFound.of(graph_id, note=" (an unsaved example is gone; open it again)")
             return draft
         with self._lock:
             service = self._by_id.get(graph_id)
@@ -89,7 +89,7 @@ class Sessions:
                 self._by_id.move_to_end(graph_id)
         if service is None:
             if self.store is None:
-                raise GraphNotFound(f"no graph with id {graph_id!r}")
+                raise GraphNotFound.of(graph_id)
             service = self._load(graph_id)
         service.sync()
         return service

@@ -25,6 +25,13 @@ SNAPSHOT_EVERY = 50      # versions between document snapshots
 class GraphNotFound(NotFound):
     """No graph with this id (or it was deleted)."""
 
+    @classmethod
+    def of(cls, graph_id, deleted: bool = False, note: str = "") -> "GraphNotFound":
+        shown = str(graph_id)[:60]
+        if deleted:
+            return cls(f"no graph with id {graph_id!r}{note}", reason="graph_deleted", id=shown)
+        return cls(f"no graph with id {graph_id!r}{note}", reason="graph_not_found", id=shown)
+
 
 class StoreFull(Unavailable):
     """The store holds as many graphs as it may: no new graph until some are deleted."""
@@ -48,11 +55,11 @@ class GraphRow:
     cursor: dict | None
     losses: list | None
     deleted_at: float | None
+    nodes: int = 0       # the node count now: ``document`` is a snapshot, behind by up to SNAPSHOT_EVERY edits
 
     def listing(self) -> dict:
         return {"id": self.id, "title": self.title, "version": self.version,
-                "created_at": self.created_at, "updated_at": self.updated_at,
-                "nodes": len(self.document.get("nodes", ()))}
+                "created_at": self.created_at, "updated_at": self.updated_at, "nodes": self.nodes}
 
 
 @dataclass
@@ -96,8 +103,9 @@ class Store(Protocol):
         """The graph's version, cursor and loss curve; GraphNotFound if deleted."""
     def edits_since(self, graph_id: str, version: int, limit: int | None = None) -> list[EditRow]: ...
     def append(self, tx: Any, graph_id: str, base_version: int, kind: str, ops: list, inverse: list,
-               client: str, document: Any = None) -> int:
-        """Log one batch made against ``base_version``; the new version, or VersionConflict."""
+               client: str, document: Any = None, nodes: int | None = None) -> int:
+        """Log one batch made against ``base_version``; the new version, or VersionConflict.
+        ``nodes``: the node count after it, for the library's listing."""
     def last_own_edit(self, tx: Any, graph_id: str, client: str, state: str) -> EditRow | None: ...
     def mark(self, tx: Any, graph_id: str, version: int, state: str, undone_at: int | None = None,
              ops: list | None = None, inverse: list | None = None) -> None: ...

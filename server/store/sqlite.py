@@ -68,6 +68,16 @@ MIGRATIONS = [
         PRIMARY KEY (browser, graph_id)
     );
     """,
+    """
+    -- the graph's node count now, for the library (the document is only a periodic snapshot):
+    -- the snapshot's nodes, plus those added and less those removed by the edits logged after it
+    ALTER TABLE graphs ADD COLUMN nodes INTEGER NOT NULL DEFAULT 0;
+    UPDATE graphs SET nodes = json_array_length(document, '$.nodes')
+        + (SELECT count(*) FROM edits e, json_each(e.ops) o WHERE e.graph_id = graphs.id
+           AND e.version > graphs.doc_version AND json_extract(o.value, '$.type') = 'add_node')
+        - (SELECT count(*) FROM edits e, json_each(e.ops) o WHERE e.graph_id = graphs.id
+           AND e.version > graphs.doc_version AND json_extract(o.value, '$.type') = 'remove_node');
+    """,
 ]
 
 
@@ -79,16 +89,18 @@ def unavailable_on_failure(what: str):
     except sqlite3.Error as err:
         code = getattr(err, "sqlite_errorcode", None)
         if code == sqlite3.SQLITE_FULL:
-            raise Unavailable(f"the disk is full; {what}") from err
+            raise Unavailable(f"the disk is full; {what}", reason="disk_full") from err
         if code in (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_PERM):
-            raise Unavailable(f"the data directory is read-only or cannot be opened; {what}") from err
+            raise Unavailable(f"the data directory is read-only or cannot be opened; {what}",
+                              reason="store_read_only") from err
         if code is not None and code & 0xFF == sqlite3.SQLITE_IOERR:
-            raise Unavailable(f"the disk could not be written; {what}") from err
+            raise Unavailable(f"the disk could not be written; {what}", reason="disk_error") from err
         raise
     except PermissionError as err:
-        raise Unavailable(f"no permission to write the data directory ({err.filename}); {what}") from err
+        raise Unavailable(f"no permission to write the data directory ({err.filename}); {what}",
+                          reason="store_read_only") from err
     except OSError as err:
-        raise Unavailable(f"{err.strerror} ({err.filename}); {what}") from err
+        raise Unavailable(f"{err.strerror} ({err.filename}); {what}", reason="disk_error") from err
 
 
 class SQLiteStore:
@@ -170,34 +182,35 @@ class SQLiteStore:
         with self.write() as db:
             count = db.execute("SELECT count(*) FROM graphs WHERE deleted_at IS NULL").fetchone()[0]
             if count >= self.max_graphs:
-                raise StoreFull(f"the store holds {count:,} graphs, its limit; delete some first")
+                raise StoreFull(f"the store holds {count:,} graphs, its limit; delete some first", reason="store_full",
+                                count=count)
             graph_id = secrets.token_urlsafe(8)
             while db.execute("SELECT 1 FROM graphs WHERE id=?", (graph_id,)).fetchone():
                 graph_id = secrets.token_urlsafe(8)
             db.execute("INSERT INTO graphs (id, title, document, doc_version, version, created_at, updated_at,"
-                       " edit_token, view_token) VALUES (?, ?, ?, 0, 0, ?, ?, ?, ?)",
+                       " edit_token, view_token, nodes) VALUES (?, ?, ?, 0, 0, ?, ?, ?, ?, ?)",
                        (graph_id, title, json.dumps({**doc, "title": title}), now, now,
-                        secrets.token_urlsafe(16), secrets.token_urlsafe(16)))
+                        secrets.token_urlsafe(16), secrets.token_urlsafe(16), len(doc.get("nodes", ()))))
         return self.get(graph_id)
 
     def get(self, graph_id, include_deleted=False) -> GraphRow:
         row = self.db.execute("SELECT * FROM graphs WHERE id=?", (graph_id,)).fetchone() \
             if isinstance(graph_id, str) else None
         if row is None or (row["deleted_at"] is not None and not include_deleted):
-            raise GraphNotFound(f"no graph with id {graph_id!r}")
+            raise GraphNotFound.of(graph_id, deleted=row is not None)
         return GraphRow(id=row["id"], title=row["title"], document=json.loads(row["document"]),
                         doc_version=row["doc_version"], version=row["version"],
                         created_at=row["created_at"], updated_at=row["updated_at"],
                         edit_token=row["edit_token"], view_token=row["view_token"],
                         cursor=json.loads(row["cursor"]) if row["cursor"] else None,
                         losses=json.loads(row["losses"]) if row["losses"] else None,
-                        deleted_at=row["deleted_at"])
+                        deleted_at=row["deleted_at"], nodes=row["nodes"])
 
     def shared(self, graph_id, tx=None) -> Shared:
         row = (tx or self.db).execute("SELECT version, cursor, losses, deleted_at FROM graphs WHERE id=?",
                                       (graph_id,)).fetchone()
         if row is None or row["deleted_at"] is not None:
-            raise GraphNotFound(f"no graph with id {graph_id!r}")
+            raise GraphNotFound.of(graph_id, deleted=row is not None)
         return Shared(row["version"], json.loads(row["cursor"]) if row["cursor"] else None,
                       json.loads(row["losses"]) if row["losses"] else None)
 
@@ -231,7 +244,8 @@ class SQLiteStore:
         with self.write() as db:
             if not db.execute("UPDATE graphs SET deleted_at=NULL WHERE id=? AND deleted_at IS NOT NULL",
                               (graph_id,)).rowcount:
-                raise GraphNotFound(f"no deleted graph with id {graph_id!r}")
+                raise GraphNotFound(f"no deleted graph with id {graph_id!r}", reason="graph_not_found",
+                                    id=str(graph_id)[:60])
 
     def purge_deleted(self, older_than_s: float):
         with self.write() as db:
@@ -242,7 +256,7 @@ class SQLiteStore:
         with self.write() as db:
             if not db.execute(f"UPDATE graphs SET {assignment}, updated_at=? WHERE id=? AND deleted_at IS NULL",
                               (*args, time.time(), graph_id)).rowcount:
-                raise GraphNotFound(f"no graph with id {graph_id!r}")
+                raise GraphNotFound.of(graph_id)
 
     # -- the edit log ----------------------------------------------------------
     def edits_since(self, graph_id, version: int, limit: int | None = None) -> list[EditRow]:
@@ -254,15 +268,16 @@ class SQLiteStore:
         return [_edit_row(r) for r in self.db.execute(sql, args)]
 
     def append(self, db, graph_id, base_version: int, kind: str, ops, inverse, client: str,
-               document=None) -> int:
+               document=None, nodes: int | None = None) -> int:
         """Inside ``write()``: log one batch made against ``base_version``; returns the new version.
 
         ``document`` (the whole document after the batch, or a function that
         makes it) is stored as the snapshot every SNAPSHOT_EVERY versions.
+        ``nodes``, the graph's node count after the batch, is kept for the library.
         """
         row = db.execute("SELECT version, doc_version FROM graphs WHERE id=?", (graph_id,)).fetchone()
         if row is None:
-            raise GraphNotFound(f"no graph with id {graph_id!r}")
+            raise GraphNotFound.of(graph_id)
         if row["version"] != base_version:
             raise VersionConflict(f"the graph is at version {row['version']}, not {base_version}")
         version = base_version + 1
@@ -277,7 +292,8 @@ class SQLiteStore:
                        (json.dumps(document() if callable(document) else document), version, graph_id))
         titles = [op["title"] for op in ops if op.get("type") == "set_title"]
         db.execute("UPDATE graphs SET version=?, updated_at=?" + (", title=?" if titles else "")
-                   + " WHERE id=?", (version, now, *titles[-1:], graph_id))
+                   + (", nodes=?" if nodes is not None else "") + " WHERE id=?",
+                   (version, now, *titles[-1:], *([nodes] if nodes is not None else []), graph_id))
         return version
 
     def last_own_edit(self, db, graph_id, client: str, state: str) -> EditRow | None:

@@ -89,8 +89,10 @@ class _Builder:
         self.unary = unary_operators()
         self.folded: dict[int, float] = {}  # id(ast node) → its folded value
 
-    def fail(self, node, reason: str):
-        raise FormulaError(f"{_where(node)}: {reason}")
+    def fail(self, node, reason: str, why: str = "formula", **params):
+        """Refuse at ``node``: ``reason`` in English, ``why`` its reason id (server/errors.py)."""
+        raise FormulaError(f"{_where(node)}: {reason}", reason=why, line=getattr(node, "lineno", 0),
+                           column=getattr(node, "col_offset", -1) + 1, detail=reason, **params)
 
     def new(self, node, op: str, **fields) -> str:
         if len(self.nodes) >= self.limits.max_nodes:
@@ -179,14 +181,14 @@ class _Builder:
         try:
             value = layer.forward(*inputs)
         except ZeroDivisionError:
-            self.fail(node, f"{_text(node)} divides by zero")
+            self.fail(node, f"{_text(node)} divides by zero", "formula_divides_by_zero", expr=_text(node))
         except OverflowError:
             value = math.inf
         except (ArithmeticError, ValueError):
             # math.pow raises where IEEE has an answer: the layer's fault() gives it (0 ** -1 is ∞).
             value = layer.fault(*inputs) if hasattr(layer, "fault") else math.nan
             if math.isinf(value):
-                self.fail(node, f"{_text(node)} divides by zero")
+                self.fail(node, f"{_text(node)} divides by zero", "formula_divides_by_zero", expr=_text(node))
         if math.isnan(value):
             self.fail(node, f"{_text(node)} has no real value (outside {spec.title.lower()}'s domain)")
         if math.isinf(value):
@@ -203,7 +205,8 @@ class _Builder:
             return []
         if isinstance(node, ast.Name):
             if node.id not in self.names:
-                self.fail(node, f"name {node.id!r} is not defined (assign it on an earlier line)")
+                self.fail(node, f"name {node.id!r} is not defined (assign it on an earlier line)", "formula_undefined",
+                          name=node.id)
             return []
         if isinstance(node, ast.BinOp):
             op = self.binary.get(PY_BINARY.get(type(node.op)))
@@ -226,7 +229,8 @@ class _Builder:
         if isinstance(node, ast.Call):
             if not isinstance(node.func, ast.Name) or node.func.id not in self.funcs:
                 name = node.func.id if isinstance(node.func, ast.Name) else ast.unparse(node.func)[:40]
-                self.fail(node, f"unknown function {name!r}; functions: {', '.join(self.funcs)}")
+                self.fail(node, f"unknown function {name!r}; functions: {', '.join(self.funcs)}",
+                          "formula_unknown_function", name=name, functions=", ".join(self.funcs))
             n = OPS[self.funcs[node.func.id]].arity
             if node.keywords or len(node.args) != n or any(isinstance(a, ast.Starred) for a in node.args):
                 self.fail(node, f"{node.func.id}() takes exactly {COUNT.get(n, n)} argument{'s' * (n != 1)}")
@@ -282,7 +286,8 @@ class _Builder:
                 self.fail(stmt, "assign to one plain name, like price = a * b")
             name = stmt.targets[0].id
             if name in self.names:
-                self.fail(stmt, f"name {name!r} is assigned twice; each name is one node, so use a new name")
+                self.fail(stmt, f"name {name!r} is assigned twice; each name is one node, so use a new name",
+                          "formula_assigned_twice", name=name)
             if name in self.funcs:
                 self.fail(stmt, f"{name!r} is a function name")
             nid = self.expr(stmt.value)
@@ -303,11 +308,12 @@ class _Builder:
 def parse_formula(text: str, title: str = "", limits: Limits = Limits()) -> dict:
     """A laid-out document for ``text``; raises FormulaError (a GraphError) with line and column."""
     if not isinstance(text, str):
-        raise FormulaError("the formula must be text")
+        raise FormulaError("the formula must be text", reason="formula_empty")
     if len(text) > MAX_CHARS:
-        raise FormulaError(f"the formula is {len(text):,} characters; the limit is {MAX_CHARS:,}")
+        raise FormulaError(f"the formula is {len(text):,} characters; the limit is {MAX_CHARS:,}",
+                           reason="formula_too_long", chars=len(text), limit=MAX_CHARS)
     if not text.strip():
-        raise FormulaError("the formula is empty")
+        raise FormulaError("the formula is empty", reason="formula_empty")
     tree = parse_source(text, FormulaError, "formula")
     builder = _Builder(limits)
     last = None

@@ -28,7 +28,7 @@ def update_ops(graph: ComputationGraph) -> list[dict]:
     """The ``set_value`` ops of one gradient-descent step; the graph is not changed."""
     params = graph.trainable()
     if not params:
-        raise GraphError("nothing to update: mark at least one input as trainable")
+        raise GraphError("nothing to update: mark at least one input as trainable", reason="no_trainable")
     grads = graph.backward()
     lr = learning_rate(graph)
     ops = []
@@ -38,7 +38,7 @@ def update_ops(graph: ComputationGraph) -> list[dict]:
         new = value - lr * grad
         if not math.isfinite(new):
             raise GraphError(f"update of {p!r} gives {fmt(new)} ({fmt(value)} − {fmt(lr)} × {fmt(grad)}); "
-                             "lower the learning rate")
+                             "lower the learning rate", reason="update_not_finite", node=p, value=fmt(new))
         ops.append({"type": "set_value", "id": p, "value": new})
     return ops
 

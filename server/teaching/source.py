@@ -10,7 +10,8 @@ def parse_source(text: str, error, what: str) -> ast.Module:
     try:
         return ast.parse(text, mode="exec")
     except SyntaxError as err:
-        raise error(f"line {err.lineno}, column {err.offset}: {err.msg}") from None
+        raise error(f"line {err.lineno}, column {err.offset}: {err.msg}", reason="syntax", line=err.lineno,
+                    column=err.offset, detail=err.msg) from None
     except (RecursionError, MemoryError):
         raise error(f"the {what} is nested too deeply to parse") from None
     except ValueError as err:  # e.g. a NUL character

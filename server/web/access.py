@@ -34,7 +34,7 @@ def role_for(service, token) -> str:
         return "edit"
     if isinstance(token, str) and secrets.compare_digest(token, row.view_token):
         return "view"
-    raise Forbidden("this link's token is not valid for this graph; ask for a new link")
+    raise Forbidden("this link's token is not valid for this graph; ask for a new link", reason="link_invalid")
 
 
 def browser_id() -> str:
@@ -89,11 +89,11 @@ def page_role(graph_id: str, edit: str | None, view: str | None) -> tuple[str, s
     row = store().get(graph_id)
     if edit is not None:
         if not secrets.compare_digest(edit, row.edit_token):
-            raise Forbidden("this edit link is not valid for this graph; ask for a new link")
+            raise Forbidden("this edit link is not valid for this graph; ask for a new link", reason="link_invalid")
         store().grant(browser_id(), graph_id, "edit")
     if view is not None:
         if not secrets.compare_digest(view, row.view_token):
-            raise Forbidden("this view link is not valid for this graph; ask for a new link")
+            raise Forbidden("this view link is not valid for this graph; ask for a new link", reason="link_invalid")
         return "view", view
     if edit is not None or store().granted(browser_id(), graph_id) == "edit":
         return "edit", row.edit_token
@@ -103,7 +103,8 @@ def page_role(graph_id: str, edit: str | None, view: str | None) -> tuple[str, s
 def require_edit(graph_id: str):
     """For HTTP requests that change a graph (rename, delete): this browser must hold edit rights."""
     if store().granted(browser_id(), graph_id) != "edit":
-        raise Forbidden("you can only change graphs you can edit; open the graph's edit link first")
+        raise Forbidden("you can only change graphs you can edit; open the graph's edit link first",
+                        reason="not_editor")
 
 
 def secret_key(data_dir: Path) -> str:

@@ -54,7 +54,7 @@ def copy_example(name):
     try:
         doc = example_doc(name, request.args.get("lang"))  # titled in the UI's language
     except KeyError as err:
-        raise NotFound(str(err.args[0])) from None
+        raise NotFound(str(err.args[0]), reason="no_example", name=name[:40]) from None
     return jsonify(created(sessions().create(doc))), 201
 
 
@@ -88,7 +88,8 @@ def gradient_check(graph_id):
     inputs = sum(1 for _, a in graph.g.nodes(data=True) if a["op"] == "input")
     if inputs * len(graph) > MAX_CHECK_WORK:
         raise TooLarge(f"the gradient check of {len(graph):,} nodes with {inputs:,} inputs is too large to run "
-                       f"here (at most {MAX_CHECK_WORK:,} node evaluations); run `gradcanvas check` instead")
+                       f"here (at most {MAX_CHECK_WORK:,} node evaluations); run `gradcanvas check` instead",
+                       reason="check_too_large", nodes=len(graph), inputs=inputs)
     return jsonify([c.to_dict() for c in check_gradients(graph)])
 
 

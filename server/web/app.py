@@ -84,7 +84,8 @@ def create_app(config: dict | None = None) -> Flask:
     @app.errorhandler(413)
     def too_large(_):
         limit = app.config["MAX_CONTENT_LENGTH"]
-        return http_error(TooLarge(f"the upload is larger than {limit:,} bytes"))
+        return http_error(TooLarge(f"the upload is larger than {limit:,} bytes", reason="upload_too_large",
+                                   limit=limit))
 
     socketio.init_app(app, cors_allowed_origins=app.config["CORS_ALLOWED_ORIGINS"],
                       max_http_buffer_size=app.config["MAX_DOCUMENT_BYTES"] + 65536,

@@ -54,13 +54,15 @@ class Client:
     def require_edit(self, graph_id, what="edit"):
         role = self.roles.get(graph_id)
         if role is None:
-            raise Refused("join the graph first")
+            raise Refused("join the graph first", reason="not_joined")
         if role != "edit":
-            raise Forbidden(f"this is a read-only view: you cannot {what} this graph")
+            raise Forbidden(f"this is a read-only view: you cannot {what} this graph", reason="read_only",
+                            action=what)
 
     def take_edit(self, limit: float):
         if not self.edits.take():
-            raise Refused(f"too many edits: at most {limit:g} a second; this one was not applied")
+            raise Refused(f"too many edits: at most {limit:g} a second; this one was not applied",
+                          reason="edit_rate", limit=f"{limit:g}")
 
     def presence_due(self) -> bool:
         now = time.monotonic()

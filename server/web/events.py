@@ -24,7 +24,7 @@ def acked(handler):
     @functools.wraps(handler)
     def wrapper(data=None, *_):
         if not isinstance(data, dict):
-            return {"ok": False, "error": "malformed payload: expected an object", "code": "refused"}
+            return socket_error(Refused("malformed payload: expected an object", reason="malformed_payload"))
         try:
             return handler(data)
         except Error as err:
@@ -88,7 +88,8 @@ def on_join(data):
         try:
             service = sessions().draft(example_doc(data["draft"], data.get("lang")))
         except (KeyError, TypeError):
-            raise NotFound(f"no example {data['draft']!r:.40}") from None
+            raise NotFound(f"no example {data['draft']!r:.40}", reason="no_example",
+                           name=str(data["draft"])[:40]) from None
         role = "edit"
     else:
         service = service_for(data)
@@ -187,10 +188,12 @@ def on_disconnect(*_):
 @acked
 def on_malformed(data):
     """A packet whose payload could not be read (web/wire_json.py): refused, but acknowledged."""
-    raise Refused(f"malformed payload for {data.get('event') or 'an event'}: it is not JSON this server can read")
+    raise Refused(f"malformed payload for {data.get('event') or 'an event'}: it is not JSON this server can read",
+                  reason="malformed_payload")
 
 
 @socketio.on("*")
 def on_unknown(event, *_):
     """Every event gets an ack, an unknown one too."""
-    return {"ok": False, "error": f"unknown event {event!r:.60}", "code": "unknown_event"}
+    return {"ok": False, "error": f"unknown event {event!r:.60}", "code": "unknown_event", "reason": "unknown_event",
+            "params": {"event": str(event)[:60]}}

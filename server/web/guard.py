@@ -80,13 +80,13 @@ def check_request():
         return
     limit = current_app.config.get("MAX_CONTENT_LENGTH")
     if limit and request.content_length and request.content_length > limit:
-        raise TooLarge(f"the upload is larger than {limit:,} bytes")
+        raise TooLarge(f"the upload is larger than {limit:,} bytes", reason="upload_too_large", limit=limit)
     if cross_site():
         raise Forbidden("this request came from another site, so it was refused")
     rule = request.url_rule
     needs = getattr(current_app.view_functions.get(request.endpoint), "needs", None) if rule else None
     if needs == "json" and request.mimetype != "application/json":
-        raise WrongMediaType("send JSON with the header Content-Type: application/json")
+        raise WrongMediaType("send JSON with the header Content-Type: application/json", reason="json_expected")
     if needs == "upload" and request.headers.get(UPLOAD_HEADER[0]) != UPLOAD_HEADER[1]:
         raise Forbidden(f"uploads need the header {UPLOAD_HEADER[0]}: {UPLOAD_HEADER[1]}")
 

@@ -65,7 +65,8 @@ def delete(graph_id):
 def share_links(graph_id):
     """The edit and view links, for the editor's Share button: only a browser that may edit gets them."""
     if sessions().is_draft(service(graph_id)):
-        raise Refused("this example is not saved yet: change something to make it your own graph, then share it")
+        raise Refused("this example is not saved yet: change something to make it your own graph, then share it",
+                      reason="draft_not_shared")
     editable(graph_id)
     return jsonify(links(graph_id))
 
@@ -73,7 +74,7 @@ def share_links(graph_id):
 @bp.post("/<graph_id>/restore")
 def restore(graph_id):
     if store().granted(browser_id(), graph_id) != "edit":
-        raise Forbidden("you can only restore graphs you could edit")
+        raise Forbidden("you can only restore graphs you could edit", reason="not_editor")
     store().restore(graph_id)
     return jsonify({"ok": True, "id": graph_id})
 

@@ -16,8 +16,15 @@ def error_page(err: Error):
     if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
         return http_error(err)
     titles = {404: "Not found", 403: "Not allowed", 429: "Too many requests", 503: "Unavailable"}
-    return with_retry_after(make_response(render_template("message.html", title=titles.get(err.status, "Refused"),
-                                                          message=str(err)), err.status), err)
+    return with_retry_after(make_response(message_page(titles.get(err.status, "Refused"), err), err.status), err)
+
+
+def message_page(title: str, err: Error) -> str:
+    """The page for a refusal, in English; its script (static/js/message.js) says it in the
+    reader's language from the title's key and the refusal's reason and params."""
+    key = "message." + title.lower().replace(" ", "_")
+    return render_template("message.html", title=title, title_key=key, message=str(err),
+                           refusal={"reason": err.reason, "params": err.params, "error": str(err)})
 
 
 @bp.get("/")
@@ -58,7 +65,7 @@ def editor(graph_id):
     except NotFound:
         abort(404)
     except Error as err:
-        return render_template("message.html", title="Link not valid", message=str(err)), 403
+        return message_page("Link not valid", err), 403
     if "edit" in request.args:  # the edit link is remembered: keep the token out of the address bar
         return redirect(url_for("pages.editor", graph_id=graph_id))
     title = service.graph.title

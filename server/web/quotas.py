@@ -16,8 +16,9 @@ MAX_KEYS = 50_000
 
 
 class Quota:
-    def __init__(self, what: str, per_minute: float, burst: float):
+    def __init__(self, what: str, per_minute: float, burst: float, reason: str = "rate_limited"):
         self.what, self.rate, self.burst = what, per_minute / 60.0, burst
+        self.reason = reason  # the refusal's reason id (server/errors.py)
         self._buckets: OrderedDict[str, TokenBucket] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -32,7 +33,8 @@ class Quota:
                 self._buckets.popitem(last=False)
             if not bucket.take():
                 wait = max(1.0, (1 - bucket.tokens) / self.rate)
-                raise RateLimited(f"too many {self.what} in a short time; try again in {wait:.0f} s", wait)
+                raise RateLimited(f"too many {self.what} in a short time; try again in {wait:.0f} s", wait,
+                                  reason=self.reason)
 
 
 class Quotas:
@@ -40,11 +42,13 @@ class Quotas:
 
     def __init__(self, config):
         per_browser = config["CREATIONS_PER_MINUTE"]
-        self.create_browser = Quota("new graphs from this browser", per_browser, max(1, 3 * per_browser))
+        self.create_browser = Quota("new graphs from this browser", per_browser, max(1, 3 * per_browser),
+                                    "too_many_new_graphs")
         per_address = config["CREATIONS_PER_MINUTE_PER_ADDRESS"]
-        self.create_address = Quota("new graphs from this address", per_address, max(1, 2 * per_address))
+        self.create_address = Quota("new graphs from this address", per_address, max(1, 2 * per_address),
+                                    "too_many_new_graphs")
         checks = config["CHECKS_PER_MINUTE"]
-        self.check = Quota("gradient checks", checks, max(1, checks / 6))
+        self.check = Quota("gradient checks", checks, max(1, checks / 6), "too_many_checks")
 
     def creating(self, browser: str, address: str):
         # The browser's own bucket first: a browser over its limit does not use up its address's.

@@ -1,5 +1,6 @@
 """Errors to replies, once: each kind of refusal (server/errors.py) carries its HTTP status
-and socket error code, so nothing here reads a message to decide."""
+and socket error code, so nothing here reads a message to decide. Its reason and params,
+when it has them, go beside the English text for the browser to translate."""
 from __future__ import annotations
 
 import math
@@ -10,7 +11,7 @@ from ..errors import Error, RateLimited
 
 
 def http_error(err: Error):
-    resp = jsonify({"error": str(err), "code": err.code, "problems": err.problems})
+    resp = jsonify({"error": str(err), "code": err.code, **err.described(), "problems": err.problems})
     resp.status_code = err.status
     return with_retry_after(resp, err)
 
@@ -23,4 +24,4 @@ def with_retry_after(resp, err: Error):
 
 
 def socket_error(err: Error) -> dict:
-    return {"ok": False, "error": str(err), "code": err.code}
+    return {"ok": False, "error": str(err), "code": err.code, **err.described()}

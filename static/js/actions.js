@@ -3,6 +3,8 @@
 // request (the wire's field is `ops`). Nothing here changes the server data: the
 // server's `patch`/`step`/`state` broadcasts do.
 import { cornerFor } from './geometry.js';
+import { refusalText } from './refusal.js';
+
 // Not w or b: they read as a weight and a bias (a new input is asked for its name anyway).
 const INPUT_NAMES = ['x', 'y', 'z', 'u', 'v', 's', 't', 'p', 'q'];
 
@@ -19,7 +21,7 @@ export class Actions {
   async send(event, payload) {
     try {
       const ack = await this.conn.request(event, payload);
-      if (!ack.ok) { this.showError(ack.error || 'refused by the server'); return null; }
+      if (!ack.ok) { this.showError(refusalText(ack, 'refused by the server')); return null; }
       return ack;
     } catch (err) {
       this.showError(String(err.message || err));

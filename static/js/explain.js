@@ -6,6 +6,7 @@
 // readers, and in view if KaTeX cannot load. Nothing here computes or builds maths.
 import { el } from './dom.js';
 import { language, t } from './i18n.js';
+import { refusalText } from './refusal.js';
 
 const KATEX_JS = '/static/vendor/katex/katex.min.js';
 const KATEX_CSS = '/static/vendor/katex/katex.min.css';
@@ -108,7 +109,7 @@ export class ExplainPanel {
       const node = m.nodes.get(id);
       if (node) parts.push(...this.nodeInfo(node));
     }
-    if (m.outputError) parts.push(el('p', { class: 'node-error' }, m.outputError));
+    if (m.outputError) parts.push(el('p', { class: 'node-error' }, refusalText(m.outputProblem, m.outputError)));
     this.body.replaceChildren(...parts);
   }
 

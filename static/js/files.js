@@ -11,6 +11,7 @@ import { onLanguageChange, t } from './i18n.js';
 import { localName } from './localname.js';
 import { Dropdown } from './menu.js';
 import { Layer, drawScene } from './renderer.js';
+import { refusalText, responseRefusal } from './refusal.js';
 import { GraphModel } from './state.js';
 
 
@@ -27,11 +28,8 @@ export async function fetchFormats() {
   return res.json();
 }
 
-/** The error text of a refused request: the server's {"error"} if it sent one. */
-async function refusal(res) {
-  const body = await res.json().catch(() => null);
-  return (body && body.error) || t('server.answered', { status: `${res.status} ${res.statusText}`.trim() });
-}
+/** The error text of a refused request, in the UI's language (refusal.js). */
+const refusal = responseRefusal;
 
 /** The file name the server chose (Content-Disposition), or `fallback`. */
 function fileNameOf(res, fallback) {
@@ -295,7 +293,7 @@ export class Files {
       return;
     }
     this.say('');
-    const error = (reply && reply.error) || t('server.answered', { status: res.status });
+    const error = refusalText(reply, t('server.answered', { status: res.status }));
     this.showError(t('files.open_failed', { name: file.name, error }));
   }
 

@@ -38,7 +38,7 @@ export class FormulaBox {
     } catch (err) {
       this.input.setAttribute('aria-invalid', 'true');
       this.showError(t('formula.failed', { error: err.message || String(err) }));
-      this.caretTo(err.message || '');
+      this.caretTo(err.message || '', err.reply && err.reply.params);
       this.input.focus();
     } finally {
       this.busy = false;
@@ -46,9 +46,10 @@ export class FormulaBox {
     }
   }
 
-  /** Put the caret where the server's "line L, column C: …" points, if it does. */
-  caretTo(message) {
-    const m = /^line (\d+), column (\d+)/.exec(message);
+  /** Put the caret where the refusal's line and column point (its params, else its English "line L, column C: …"). */
+  caretTo(message, params) {
+    const m = params && params.line ? [null, params.line, params.column || 1]
+      : /^line (\d+), column (\d+)/.exec(message);
     if (!m) return;
     const lines = this.input.value.split('\n');
     const line = Math.min(Number(m[1]), lines.length) - 1;

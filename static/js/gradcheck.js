@@ -3,6 +3,7 @@
 // string; the browser only lays them out. While open, the check runs again after an edit.
 import { el } from './dom.js';
 import { onLanguageChange, t } from './i18n.js';
+import { refusalText } from './refusal.js';
 
 const MARKS = { pass: '✓', fail: '✗', 'not differentiable': '⚠', 'not checkable': '?' };
 const COLUMNS = ['input', 'value', 'backprop', 'numeric', 'rel_error', 'result'];
@@ -72,7 +73,7 @@ export class CheckPanel {
       const res = await fetch(`/api/graphs/${encodeURIComponent(this.graphId())}/check`, { headers: { Accept: 'application/json' } });
       const reply = await res.json().catch(() => null);
       if (res.ok && Array.isArray(reply)) rows = reply;
-      else error = (reply && reply.error) || t('server.answered', { status: `${res.status} ${res.statusText}`.trim() });
+      else error = refusalText(reply, t('server.answered', { status: `${res.status} ${res.statusText}`.trim() }));
     } catch (err) {
       error = err.message || String(err);
     }

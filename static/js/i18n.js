@@ -4,11 +4,12 @@
 // rules) is the server's and is the same in every language.
 import en from './lang/en.js';
 import ko from './lang/ko.js';
+import ja from './lang/ja.js';
 import { Store } from './store.js';
 
 const STORAGE_KEY = 'gradcanvas.lang';
-export const LANGUAGES = { en: 'English', ko: '한국어' };
-const CATALOGUE = { en, ko };
+export const LANGUAGES = { en: 'English', ko: '한국어', ja: '日本語' };
+const CATALOGUE = { en, ko, ja };
 
 function initial() {
   const forced = new URLSearchParams(window.location.search).get('lang');
@@ -39,6 +40,9 @@ export function t(key, vars) {
   if (vars) text = text.replace(/\{(\w+)\}/g, (m, k) => (k in vars ? String(vars[k]) : m));
   return text;
 }
+
+/** Whether `key` has a string (in this language or English): a server refusal's reason may be new to us. */
+export function has(key) { return CATALOGUE[current][key] != null || CATALOGUE.en[key] != null; }
 
 /** Fill [data-i18n] (text), [data-i18n-title] and [data-i18n-placeholder] under `root`. */
 export function translate(root = document) {

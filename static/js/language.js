@@ -1,4 +1,4 @@
-// The header's language switch (English / 한국어). It sets <html lang> and translates the
+// The header's language switch (English / 한국어 / 日本語). It sets <html lang> and translates the
 // page's static text; modules that set text from JS listen with onLanguageChange.
 import { LANGUAGES, language, onLanguageChange, setLanguage, translate } from './i18n.js';
 

@@ -1,6 +1,7 @@
 // The library page: this browser's graphs with thumbnails; new, rename, duplicate, delete (with undo), open.
 import { LANGUAGES, language, onLanguageChange, setLanguage, t, translate } from './i18n.js';
 import { exampleTitle } from './localname.js';
+import { refusalText } from './refusal.js';
 
 const $ = (id) => document.querySelector(`[data-testid="${id}"]`);
 const UNDO_WINDOW_MS = 10000;
@@ -12,7 +13,7 @@ async function api(method, url, body) {
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const data = await res.json().catch(() => ({}));
-  if (!res.ok) throw new Error(data.error || `${res.status} ${res.statusText}`);
+  if (!res.ok) throw new Error(refusalText(data, `${res.status} ${res.statusText}`));
   return data;
 }
 

@@ -8,7 +8,7 @@ export function localName(key, english) {
   return text === key ? english : text;
 }
 
-/** An example's title from GET /api/examples ({title, title_ko}): the server keeps them. */
+/** An example's title from GET /api/examples ({title, title_ko, title_ja}): the server keeps them. */
 export function exampleTitle(ex) {
   return ex[`title_${language()}`] || ex.title;
 }

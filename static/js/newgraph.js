@@ -1,6 +1,7 @@
 // A new graph made by the server, then opened: the formula box, the examples and
 // "New empty graph" all end this way.
 import { t } from './i18n.js';
+import { refusalText } from './refusal.js';
 
 /**
  * POST to `url` (with JSON `body` if given). On 201 {id}, go to /g/<id> (with `query`,
@@ -20,5 +21,7 @@ export async function createAndOpen(url, body, query = {}) {
     window.location.assign(`/g/${encodeURIComponent(reply.id)}${search ? `?${search}` : ''}`);
     return reply.id;
   }
-  throw new Error((reply && reply.error) || t('server.answered', { status: `${res.status} ${res.statusText}`.trim() }));
+  const err = new Error(refusalText(reply, t('server.answered', { status: `${res.status} ${res.statusText}`.trim() })));
+  err.reply = reply;  // its reason and params (a formula's line and column)
+  throw err;
 }

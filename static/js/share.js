@@ -3,6 +3,7 @@
 // body[data-role] mirrors ui.role for the stylesheet (it hides editing controls).
 import { byTestId, el } from './dom.js';
 import { onLanguageChange, t } from './i18n.js';
+import { refusalText } from './refusal.js';
 
 const COPIED_MS = 1500;
 
@@ -49,7 +50,7 @@ export class Share {
     try {
       const res = await fetch(`/api/graphs/${encodeURIComponent(this.graphId())}/links`, { credentials: 'same-origin' });
       links = await res.json().catch(() => ({}));
-      if (!res.ok) throw new Error(links.error || `${res.status} ${res.statusText}`);
+      if (!res.ok) throw new Error(refusalText(links, `${res.status} ${res.statusText}`));
     } catch (err) {
       this.panel.replaceChildren(el('p', { class: 'share-note share-error' }, t('collab.share.failed', { error: err.message })));
       return;

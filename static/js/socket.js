@@ -12,6 +12,7 @@
 // queue (how many edits wait), queued_refused ({edit, error}).
 import { language, t } from './i18n.js';
 import { Store } from './store.js';
+import { refusalText } from './refusal.js';
 
 const ACK_TIMEOUT_MS = 15000;
 const GAP_WAIT_MS = 2000;
@@ -116,7 +117,7 @@ export class Connection extends Store {
       this.status('reconnecting', String(err.message || err));
       return;
     }
-    if (!ack.ok) { this.status('reconnecting', ack.error); this.notify('error', ack.error); return; }
+    if (!ack.ok) { this.status('reconnecting', ack.error); this.notify('error', refusalText(ack)); return; }
     if (ack.draft) this.graphId = ack.graph_id;
     this.limits = ack.limits || this.limits;
     this.role = ack.role || this.role;
@@ -266,7 +267,7 @@ export class Connection extends Store {
         }
         this.queue.shift();
         this.notify('queue', this.queue.length);
-        if (!ack.ok) { this.resync = true; this.notify('queued_refused', { edit: q, error: ack.error }); }
+        if (!ack.ok) { this.resync = true; this.notify('queued_refused', { edit: q, error: refusalText(ack) }); }
       }
     } finally {
       this.flushing = false;

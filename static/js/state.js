@@ -32,6 +32,7 @@ export class GraphModel extends Store {
     this.affected = new Set();   // downstream of a numerical fault
     this.output = null;          // the output node (explicit or the single sink)
     this.outputError = null;
+    this.outputProblem = null;
     this.totals = { forward: 0, backward: 0 };
     this.order = [];             // computable node ids in topological (forward) order, the server's
     this.learning = emptyLearning();  // state.learning: rate, trainable ids, loss curve (server's)
@@ -195,6 +196,7 @@ export class GraphModel extends Store {
     this.affected = new Set(st.affected || []);
     this.output = st.output ?? null;
     this.outputError = st.output_error ?? null;
+    this.outputProblem = st.output_problem ?? null;  // {reason, params, error}: said by refusal.js
     this.totals = { forward: st.forward_total ?? 0, backward: st.backward_total ?? 0 };
     this.order = [...(st.order || [])];
     const l = st.learning;

@@ -32,7 +32,21 @@ TITLES_KO = {
     "seed-local-derivative": "국소적 미분의 전파",
     "seed-mul-node": "곱셈 노드의 순전파(검은색)와 역전파(회색)",
 }
-TITLES = {"ko": TITLES_KO}  # language → example name → title: a copy made in that language
+# Japanese, in the words of the book's Japanese edition (順伝播, 逆伝播, 加算ノード, 乗算ノード).
+TITLES_JA = {
+    "doughnut": "ドーナツの買い物の逆伝播",
+    "doughnut_cupcake": "ドーナツとカップケーキの買い物",
+    "sigmoid_neuron": "シグモイドニューロン",
+    "tanh_neuron": "tanh ニューロン",
+    "x_times_x": "x × x と分岐",
+    "one_neuron_fit": "1つのニューロンの学習",
+    "buy_apple": "リンゴの買い物",
+    "buy_apple_orange": "リンゴとみかんの買い物",
+    "seed-add-node": "加算ノードの順伝播（黒）と逆伝播（灰色）",
+    "seed-local-derivative": "局所的な微分の伝播",
+    "seed-mul-node": "乗算ノードの順伝播（黒）と逆伝播（灰色）",
+}
+TITLES = {"ko": TITLES_KO, "ja": TITLES_JA}  # language → example name → title: a copy made in that language
 LABELS = {"seed-add-node": "symbols", "seed-local-derivative": "symbols", "seed-mul-node": "symbols"}
 
 
@@ -44,7 +58,7 @@ def example_source(name: str) -> str:
 
 
 def example_doc(name: str, lang: str | None = None) -> dict:
-    """The example's document; with ``lang`` ("ko"), titled in that language where it has a title in it."""
+    """The example's document; with ``lang`` ("ko", "ja"), titled in that language where it has a title in it."""
     if name not in NAMES:
         raise KeyError(f"no example {name!r}; examples: {', '.join(NAMES)}")
     if name in PYTHON:
@@ -64,6 +78,6 @@ def example_labels(name: str) -> str:
 
 
 def list_examples() -> list[dict]:
-    """GET /api/examples: {name, title, title_ko, labels} for each, in the menu's order."""
+    """GET /api/examples: {name, title, title_ko, title_ja, labels} for each, in the menu's order."""
     return [{"name": n, "title": example_doc(n)["title"], "title_ko": TITLES_KO.get(n, ""),
-             "labels": example_labels(n)} for n in NAMES]
+             "title_ja": TITLES_JA.get(n, ""), "labels": example_labels(n)} for n in NAMES]
