@@ -217,12 +217,12 @@ def test_a_view_link_watches_live_shows_the_badge_and_the_server_refuses_its_edi
 
     # and when it asks anyway, through its own socket, the server says no
     ack = v.evaluate("window.gradcanvas.emit('edit', {version: 0, ops: [{type: 'remove_node', id: 'tax'}]})")
-    assert ack == {"ok": False, "error": READ_ONLY, "code": "forbidden"}
+    assert ack == {"ok": False, "error": READ_ONLY, "code": "forbidden", "reason": "read_only", "params": {"action": "edit"}}
     for event, payload, what in [("step", {"direction": "forward"}, "step"), ("reset", {}, "reset"),
                                  ("undo", {}, "undo"), ("tidy", {}, "edit")]:
         ack = v.evaluate("([e, p]) => window.gradcanvas.emit(e, p)", [event, payload])
         assert ack == {"ok": False, "error": f"this is a read-only view: you cannot {what} this graph",
-                       "code": "forbidden"}
+                       "code": "forbidden", "reason": "read_only", "params": {"action": what}}
     # Those answers came back on the socket the gestures would have used: nothing they might
     # have sent is still on its way.
     s = student.converged()
