@@ -77,7 +77,7 @@ export default {
   'server.answered': 'the server answered {status}',
   'palette.label': 'Nodes',
   'palette.heading': 'Nodes',
-  'palette.hint': 'Drag onto the canvas',
+  'palette.hint': 'Drag onto the canvas, or tap one and then the canvas',
   'palette.failed': 'cannot load the op list: {error}',
   'editors.value': 'value',
   'editors.label': 'label',

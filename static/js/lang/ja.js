@@ -79,7 +79,7 @@ export default {
   'server.answered': 'サーバーの応答: {status}',
   'palette.label': 'ノード',
   'palette.heading': 'ノード',
-  'palette.hint': 'キャンバスへドラッグしてください',
+  'palette.hint': 'キャンバスへドラッグするか、選んでからキャンバスをタップ',
   'palette.failed': '演算の一覧を読み込めません: {error}',
   'editors.value': '値',
   'editors.label': '名前',

@@ -77,7 +77,7 @@ export default {
   'server.answered': '서버 응답: {status}',
   'palette.label': '노드',
   'palette.heading': '노드',
-  'palette.hint': '캔버스로 끌어다 놓으세요',
+  'palette.hint': '캔버스로 끌어다 놓거나, 하나를 누른 뒤 캔버스를 누르세요',
   'palette.failed': '연산 목록을 불러오지 못했습니다: {error}',
   'editors.value': '값',
   'editors.label': '이름',
