@@ -19,8 +19,9 @@ setup: $(STAMP)
 
 # Debian packages the tests need: chromium for the browser tests (never Playwright's own
 # download), Noto CJK so Hangul renders on the canvas and in exports, graphviz for DOT,
-# redis-server for the two-process scale-out tests.
-DEBS := chromium fonts-noto-cjk graphviz redis-server
+# redis-server for the two-process scale-out tests, postgresql for the PostgreSQL store's
+# tests (they start a throw-away cluster of their own).
+DEBS := chromium fonts-noto-cjk graphviz redis-server postgresql
 system-packages:
 	@missing=""; for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \

@@ -201,6 +201,9 @@ def add_serve_arguments(p):
     p.add_argument("--open-example", metavar="NAME", help="print the URL of a fresh copy of this example")
     p.add_argument("--data-dir", help="where the graphs are stored (default: $GRADCANVAS_DATA, "
                                       "else the platform's user data folder)")
+    p.add_argument("--database", metavar="URL",
+                   help="postgresql://user@host/db: keep the graphs in PostgreSQL, shared by several hosts "
+                        "(default: SQLite in --data-dir)")
     p.add_argument("--message-queue", metavar="URL",
                    help="redis://host:port: share broadcasts with other gradcanvas processes")
     p.add_argument("--cors-allowed-origins", metavar="ORIGIN", nargs="*",

@@ -218,3 +218,48 @@ def browser_type_launch_args(browser_type_launch_args):
     return {**browser_type_launch_args, "executable_path": CHROMIUM,
             "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                      "--disable-component-update", "--disable-sync", "--no-first-run"]}
+
+
+# -- PostgreSQL: one throw-away cluster per session, a fresh database per test -------------------
+PG_BIN = Path(os.environ.get("GRADCANVAS_PG_BIN", "/usr/lib/postgresql/15/bin"))
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A PostgreSQL cluster in a temporary directory, on a free loopback port: its base URL.
+    PostgreSQL refuses to run as root, so as root (CI, make test) it runs as the postgres user."""
+    import shutil
+    import tempfile
+    if not (PG_BIN / "initdb").exists():
+        pytest.fail(f"PostgreSQL is not installed ({PG_BIN}/initdb is missing): "
+                    "apt-get install postgresql (make system-packages does)", pytrace=False)
+    home = tempfile.mkdtemp(prefix="gradcanvas-pg-")
+    as_user = []
+    if os.geteuid() == 0:
+        shutil.chown(home, "postgres")
+        as_user = ["runuser", "-u", "postgres", "--"]
+    port = free_port()
+
+    def pg(*args):
+        done = subprocess.run([*as_user, *args], capture_output=True, text=True)
+        if done.returncode:
+            raise RuntimeError(f"{args[0]} failed: {done.stdout}{done.stderr}")
+    pg(PG_BIN / "initdb", "-D", f"{home}/data", "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync")
+    pg(PG_BIN / "pg_ctl", "-D", f"{home}/data", "-l", f"{home}/log", "-w", "-o",
+       f"-p {port} -k {home} -c listen_addresses=127.0.0.1", "start")
+    yield f"postgresql://postgres@127.0.0.1:{port}"
+    pg(PG_BIN / "pg_ctl", "-D", f"{home}/data", "-m", "immediate", "stop")
+    shutil.rmtree(home, ignore_errors=True)
+
+
+@pytest.fixture
+def postgres_url(postgres_server):
+    """The URL of an empty database of its own on the session's cluster, dropped after the test."""
+    import secrets as _secrets
+    import psycopg
+    name = "t_" + _secrets.token_hex(6)
+    with psycopg.connect(postgres_server + "/postgres", autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name} TEMPLATE template0")
+    yield f"{postgres_server}/{name}"
+    with psycopg.connect(postgres_server + "/postgres", autocommit=True) as admin:
+        admin.execute(f"DROP DATABASE {name} WITH (FORCE)")

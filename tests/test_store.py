@@ -1,34 +1,77 @@
-"""The SQLite store: graphs, the edit log, snapshots, migrations, limits."""
-import sqlite3
-
+"""The store, on both backends (SQLite and PostgreSQL): graphs, the edit log, snapshots,
+migrations, limits. tests/test_store_postgres.py has what only a server database does."""
 import pytest
 
 from server.engine.document import GraphError
+from server.errors import Unavailable
 from server.teaching.examples import example_doc
 from server.service import Sessions
 from server.store import GraphNotFound, SQLiteStore, StoreFull
-from server.store.sqlite import MIGRATIONS, SNAPSHOT_EVERY
+from server.store.base import SNAPSHOT_EVERY
+from server.store.sqlite import MIGRATIONS
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def backend(request, tmp_path):
+    """``open_store(**kw)``: a store of this backend, opened again at the same place on every
+    call (as another process, or the same after a restart); all are closed after the test."""
+    if request.param == "sqlite":
+        def make(**kw):
+            return SQLiteStore.in_dir(tmp_path, **kw)
+    else:
+        from server.store.postgres import PostgresStore
+        url = request.getfixturevalue("postgres_url")
+
+        def make(**kw):
+            return PostgresStore(url, **kw)
+    opened = []
+
+    def open_store(**kw):
+        opened.append(make(**kw))
+        return opened[-1]
+    open_store.migrations = MIGRATIONS if request.param == "sqlite" else _pg_migrations()
+    yield open_store
+    for s in opened:
+        s.close()
+
+
+def _pg_migrations():
+    from server.store.pg_schema import MIGRATIONS as pg
+    return pg
 
 
 @pytest.fixture
-def store(tmp_path):
+def store(backend):
+    return backend()
+
+
+def broken(*a, **k):
+    """A store method failing as a backend's disk or database would."""
+    raise Unavailable("the disk could not be written; your change was not saved", reason="disk_error")
+
+
+def test_new_sqlite_store_is_in_wal_mode(tmp_path):
     s = SQLiteStore.in_dir(tmp_path)
-    yield s
+    assert s.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     s.close()
 
 
-def test_new_store_is_migrated_to_the_latest_schema_in_wal_mode(store):
-    assert store.schema_version() == len(MIGRATIONS)
-    assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+def test_new_store_is_migrated_to_the_latest_schema(store, backend):
+    assert store.schema_version() == len(backend.migrations) > 0
 
 
-def test_reopening_a_store_keeps_its_graphs_and_does_not_migrate_twice(tmp_path):
-    a = SQLiteStore.in_dir(tmp_path)
+def test_reopening_a_store_keeps_its_graphs_and_does_not_migrate_twice(backend):
+    a = backend()
     gid = a.create(example_doc("doughnut")).id
     a.close()
-    b = SQLiteStore.in_dir(tmp_path)
+    b = backend()
     assert b.get(gid).title == example_doc("doughnut")["title"] != ""
-    assert b.schema_version() == len(MIGRATIONS)
+    assert b.schema_version() == len(backend.migrations)
+
+
+def test_every_process_on_a_store_gets_the_same_cookie_key(backend):
+    key = backend().secret_key()
+    assert len(key) >= 32 and backend().secret_key() == key
 
 
 def test_every_edit_is_logged_with_its_client_and_inverse(store):
@@ -42,8 +85,8 @@ def test_every_edit_is_logged_with_its_client_and_inverse(store):
     assert store.get(s.id).version == 1
 
 
-def test_a_fresh_process_rebuilds_the_graph_from_snapshot_and_log(tmp_path):
-    store = SQLiteStore.in_dir(tmp_path)
+def test_a_fresh_process_rebuilds_the_graph_from_snapshot_and_log(backend):
+    store = backend()
     s = Sessions(store=store).create(example_doc("doughnut"))
     for k in range(SNAPSHOT_EVERY + 7):
         s.edit([{"type": "move_node", "id": "m1", "x": k, "y": 2 * k}], client="c-12345678")
@@ -52,7 +95,7 @@ def test_a_fresh_process_rebuilds_the_graph_from_snapshot_and_log(tmp_path):
     row = store.get(s.id)
     assert row.doc_version == SNAPSHOT_EVERY  # a snapshot was taken, and 8 edits come after it
     store.close()
-    again = Sessions(store=SQLiteStore.in_dir(tmp_path)).get(s.id)
+    again = Sessions(store=backend()).get(s.id)
     assert again.version == SNAPSHOT_EVERY + 8
     assert again.graph.to_dict() == expected
 
@@ -72,8 +115,8 @@ def test_list_rename_delete_and_restore(store):
     assert sessions.get(b.id).graph.title == "Fan-out"
 
 
-def test_store_refuses_more_graphs_than_its_limit(tmp_path):
-    store = SQLiteStore.in_dir(tmp_path, max_graphs=2)
+def test_store_refuses_more_graphs_than_its_limit(backend):
+    store = backend(max_graphs=2)
     sessions = Sessions(store=store)
     sessions.create(example_doc("doughnut"))
     sessions.create(example_doc("doughnut"))
@@ -98,18 +141,15 @@ def test_a_refused_batch_leaves_store_and_graph_unchanged(store):
 def test_a_failed_commit_puts_the_graph_back(store, monkeypatch):
     s = Sessions(store=store).create(example_doc("doughnut"))
     before = s.graph.to_dict()
-
-    def broken(*a, **k):
-        raise sqlite3.OperationalError("disk I/O error")
     monkeypatch.setattr(store, "append", broken)
-    with pytest.raises(sqlite3.OperationalError):
+    with pytest.raises(Unavailable):
         s.edit([{"type": "remove_node", "id": "m2"}], "c-12345678")
     assert s.graph.to_dict() == before and s.version == 0
 
 
-def test_a_second_process_sees_edits_committed_by_the_first(tmp_path):
-    one = Sessions(store=SQLiteStore.in_dir(tmp_path))
-    two = Sessions(store=SQLiteStore.in_dir(tmp_path))
+def test_a_second_process_sees_edits_committed_by_the_first(backend):
+    one = Sessions(store=backend())
+    two = Sessions(store=backend())
     s1 = one.create(example_doc("doughnut"))
     s2 = two.get(s1.id)
     s1.edit([{"type": "set_value", "id": "count", "value": 3}], "c-aaaaaaaa")
@@ -134,16 +174,12 @@ def test_deleted_graphs_are_purged_after_the_retention_time(store):
     assert store.edits_since(s.id, 0) == []  # its log went with it
 
 
-def test_an_edit_and_the_cursor_it_resets_are_one_transaction(tmp_path, monkeypatch):
-    store = SQLiteStore.in_dir(tmp_path)
+def test_an_edit_and_the_cursor_it_resets_are_one_transaction(store, monkeypatch):
     s = Sessions(store=store).create(example_doc("doughnut"))
     s.step("forward", 2)
     assert store.get(s.id).cursor["step"] == 2
-
-    def broken(*a, **k):
-        raise sqlite3.OperationalError("disk I/O error")
     monkeypatch.setattr(store, "save_shared", broken)
-    with pytest.raises(sqlite3.OperationalError):
+    with pytest.raises(Unavailable):
         s.edit([{"type": "remove_node", "id": "m2"}], "c-12345678")
     # nothing of it happened: not the edit, not the cursor reset, in memory or on disk
     assert "m2" in s.graph.g and s.version == 0 and s.cursor.at.step == 2

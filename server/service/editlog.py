@@ -28,7 +28,7 @@ class EditLog:
         shared = self.store.shared(self.id, tx)
         arrived = shared.version > self.version
         if arrived:
-            for edit in self.store.edits_since(self.id, self.version):
+            for edit in self.store.edits_since(self.id, self.version, tx=tx):
                 try:
                     self.graph.apply_batch(edit.ops)
                 except GraphError as err:  # a bad record must not make the graph unreachable

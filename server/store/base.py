@@ -8,6 +8,14 @@ A write goes through ``write()``, a context manager yielding a transaction
 handle (``tx``) that the logging methods take: everything done with one
 ``tx`` commits together, before the server acknowledges or broadcasts it, or
 not at all.
+
+Across processes (and hosts), one graph has one sequence of versions: reading
+``shared(graph_id, tx)`` inside ``write()`` holds the graph against every other
+writer until the transaction ends, so the version read stays the latest, and
+``append`` checks it again in the database: of two writers of version N, the
+second gets VersionConflict. A backend's failures to reach or write its storage
+(a full disk, a read-only store, a database that cannot be reached) are raised
+as Unavailable, with nothing changed.
 """
 from __future__ import annotations
 
@@ -98,10 +106,14 @@ class Store(Protocol):
     def granted(self, browser: str, graph_id: str) -> str | None: ...
     # -- the edit log --
     def write(self) -> AbstractContextManager[Any]:
-        """A write transaction across processes; yields the ``tx`` the methods below take."""
+        """A write transaction across processes; yields the ``tx`` the methods below take.
+        It is committed (durably) when the block ends, before anything is acknowledged."""
     def shared(self, graph_id: str, tx: Any = None) -> Shared:
-        """The graph's version, cursor and loss curve; GraphNotFound if deleted."""
-    def edits_since(self, graph_id: str, version: int, limit: int | None = None) -> list[EditRow]: ...
+        """The graph's version, cursor and loss curve; GraphNotFound if deleted. With ``tx``,
+        the graph is held against other writers until the transaction ends."""
+    def edits_since(self, graph_id: str, version: int, limit: int | None = None,
+                    tx: Any = None) -> list[EditRow]:
+        """The log after ``version``, in order; with ``tx``, as that transaction sees it."""
     def append(self, tx: Any, graph_id: str, base_version: int, kind: str, ops: list, inverse: list,
                client: str, document: Any = None, nodes: int | None = None) -> int:
         """Log one batch made against ``base_version``; the new version, or VersionConflict.
@@ -112,6 +124,11 @@ class Store(Protocol):
     def can_undo_redo(self, graph_id: str, client: str) -> tuple[bool, bool]: ...
     def save_shared(self, tx: Any, graph_id: str, cursor: dict | None = None,
                     losses: list | None = None) -> None: ...
+    # -- the store itself --
+    def secret_key(self) -> str:
+        """The key that signs browser cookies: made once, the same for every process on this store."""
+    def schema_version(self) -> int:
+        """How many of the backend's numbered migrations have been applied (all, once open)."""
     def ping(self) -> None:
         """Raise Unavailable unless a write could be made now."""
     def close(self) -> None: ...

@@ -166,6 +166,21 @@ class SQLiteStore:
         with self.write():
             pass
 
+    def secret_key(self) -> str:
+        """The cookie key, in a file beside the database so restarts and sibling processes share it."""
+        path = self.path.parent / "secret_key"
+        try:
+            return path.read_text().strip()
+        except FileNotFoundError:
+            key = secrets.token_urlsafe(32)
+            try:
+                with open(path, "x") as f:  # 'x': of two processes starting at once, one writes
+                    f.write(key)
+                path.chmod(0o600)
+            except FileExistsError:
+                return path.read_text().strip()
+            return key
+
     def schema_version(self) -> int:
         return self.db.execute("PRAGMA user_version").fetchone()[0]
 
@@ -259,13 +274,13 @@ class SQLiteStore:
                 raise GraphNotFound.of(graph_id)
 
     # -- the edit log ----------------------------------------------------------
-    def edits_since(self, graph_id, version: int, limit: int | None = None) -> list[EditRow]:
+    def edits_since(self, graph_id, version: int, limit: int | None = None, tx=None) -> list[EditRow]:
         sql = "SELECT * FROM edits WHERE graph_id=? AND version>? ORDER BY version"
         args: tuple = (graph_id, version)
         if limit is not None:
             sql += " LIMIT ?"
             args += (limit,)
-        return [_edit_row(r) for r in self.db.execute(sql, args)]
+        return [_edit_row(r) for r in (tx or self.db).execute(sql, args)]
 
     def append(self, db, graph_id, base_version: int, kind: str, ops, inverse, client: str,
                document=None, nodes: int | None = None) -> int:

@@ -15,10 +15,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from pathlib import Path
 
 from flask import current_app, request, session as cookie
 
+from ..engine.text import text_problem
 from ..errors import Forbidden
 from .guard import cross_site
 
@@ -58,7 +58,7 @@ def editor_identity(browser: str | None, offered=None, sid: str = "") -> str:
     if browser:
         key = current_app.config["SECRET_KEY"].encode()
         return "b:" + hmac.new(key, browser.encode(), hashlib.sha256).hexdigest()[:24]
-    if isinstance(offered, str) and 8 <= len(offered) <= 64:
+    if isinstance(offered, str) and 8 <= len(offered) <= 64 and text_problem(offered, newline=False) is None:
         return "c:" + offered
     return "s:" + sid
 
@@ -105,20 +105,3 @@ def require_edit(graph_id: str):
     if store().granted(browser_id(), graph_id) != "edit":
         raise Forbidden("you can only change graphs you can edit; open the graph's edit link first",
                         reason="not_editor")
-
-
-def secret_key(data_dir: Path) -> str:
-    """The key that signs cookies, kept in the data directory so restarts and sibling processes share it."""
-    path = Path(data_dir) / "secret_key"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        return path.read_text().strip()
-    except FileNotFoundError:
-        key = secrets.token_urlsafe(32)
-        try:
-            with open(path, "x") as f:  # 'x': of two processes starting at once, one writes
-                f.write(key)
-            path.chmod(0o600)
-        except FileExistsError:
-            return path.read_text().strip()
-        return key

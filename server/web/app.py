@@ -9,9 +9,8 @@ from flask.sessions import SecureCookieSessionInterface
 from ..engine.document import Limits
 from ..errors import Error, TooLarge
 from ..service import Sessions
-from ..store import SQLiteStore, default_data_dir
+from ..store import default_data_dir, open_store
 from . import wire_json
-from .access import secret_key
 from .clients import Clients
 from .guard import HostCheck, allowed_hosts, check_request
 from .quotas import Quotas
@@ -27,6 +26,7 @@ DEFAULTS = dict(
     ALLOWED_HOSTS=None,             # Host names to answer besides loopback and BIND_HOST ("*": any)
     BIND_HOST=None,                 # the address served on (its name is allowed as a Host)
     DATA_DIR=None,                  # None: $GRADCANVAS_DATA, else the platform's user data folder
+    DATABASE_URL=None,              # postgresql://… instead of SQLite in DATA_DIR (several hosts)
     MAX_GRAPHS=10_000,
     EDITS_PER_SECOND=50,            # per browser, across its connections, with bursts of twice that
     CREATIONS_PER_MINUTE=10,        # new graphs per browser (bursts of three times that) …
@@ -63,10 +63,10 @@ def create_app(config: dict | None = None) -> Flask:
     app.session_interface = CookieSessions()
     limits = Limits(max_nodes=app.config["MAX_NODES"], max_bytes=app.config["MAX_DOCUMENT_BYTES"])
     data_dir = app.config["DATA_DIR"] or default_data_dir()
-    store = SQLiteStore.in_dir(data_dir, max_graphs=app.config["MAX_GRAPHS"])  # Unavailable: a clear refusal
+    store = open_store(app.config["DATABASE_URL"], data_dir, app.config["MAX_GRAPHS"])  # Unavailable: a clear refusal
     store.purge_deleted(app.config["DELETED_RETENTION_DAYS"] * 86400)
     if not app.config.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = secret_key(data_dir)
+        app.config["SECRET_KEY"] = store.secret_key()  # kept by the store: every process shares it
     app.extensions["gradcanvas.store"] = store
     app.extensions["gradcanvas.sessions"] = Sessions(limits, store, app.config["MEMORY_BUDGET_MB"] * 2**20)
     app.extensions["gradcanvas.clients"] = Clients(app.config["EDITS_PER_SECOND"])

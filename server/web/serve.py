@@ -24,7 +24,7 @@ GRACEFUL_S = 5            # on stop, requests in flight get this long
 
 
 def config_from(args) -> dict:
-    config = {"DATA_DIR": args.data_dir, "MESSAGE_QUEUE": args.message_queue, "MAX_GRAPHS": args.max_graphs,
+    config = {"DATA_DIR": args.data_dir, "DATABASE_URL": args.database, "MESSAGE_QUEUE": args.message_queue, "MAX_GRAPHS": args.max_graphs,
               "EDITS_PER_SECOND": args.edits_per_second, "ALLOWED_HOSTS": args.allowed_hosts,
               "BIND_HOST": args.host, "CREATIONS_PER_MINUTE": args.creations_per_minute,
               "CREATIONS_PER_MINUTE_PER_ADDRESS": args.creations_per_minute_per_address,
