@@ -87,6 +87,9 @@ def unavailable_on_failure(what: str):
     except (pg.ReadOnlySqlTransaction, pg.InsufficientPrivilege) as err:
         raise Unavailable(f"the database is read-only or may not be written; {what}",
                           reason="store_read_only") from err
+    except pg.LockNotAvailable as err:  # lock_timeout: another writer held the graph that long
+        raise Unavailable(f"the graph is busy: another writer held it too long; {what}",
+                          reason="store_busy") from err
     except psycopg.OperationalError as err:  # refused, dropped, shut down, or no pooled connection in time
         raise Unavailable(f"the database cannot be reached ({_first_line(err)}); {what}",
                           reason="store_unreachable") from err
