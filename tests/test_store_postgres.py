@@ -194,3 +194,20 @@ def test_a_bad_database_url_or_a_server_not_there_stops_the_start_with_one_clear
         open_store("mysql://root@localhost/db", None)
     with pytest.raises(Unavailable, match="the database cannot be reached .*(refused|failed)"):
         open_store(f"postgresql://postgres@127.0.0.1:{free_port()}/gradcanvas", None)
+
+
+def test_a_graph_held_too_long_by_another_writer_is_refused_as_busy(postgres_url, monkeypatch):
+    from server.store import postgres
+    monkeypatch.setitem(postgres.SESSION, "lock_timeout", "200ms")
+    store = PostgresStore(postgres_url)
+    try:
+        service = Sessions(store=store).create(example_doc("doughnut"))
+        with psycopg.connect(postgres_url) as wedged:  # a host stuck inside its transaction
+            wedged.execute("SELECT 1 FROM graphs WHERE id=%s FOR UPDATE", (service.id,))
+            with pytest.raises(Unavailable, match="busy") as refused:
+                service.edit(MOVE, "c-12345678")
+        assert refused.value.reason == "store_busy" and service.version == 0
+        service.edit(MOVE, "c-12345678")  # released: editing goes on
+        assert store.get(service.id).version == 1
+    finally:
+        store.close()

@@ -351,6 +351,8 @@ export default {
   'refusal.disk_full': 'the server’s disk is full; your change was not saved',
   'refusal.store_read_only': 'the server cannot write its data; your change was not saved',
   'refusal.disk_error': 'the server could not write to its disk; your change was not saved',
+  'refusal.store_unreachable': 'the server cannot reach its database; your change was not saved',
+  'refusal.store_busy': 'the graph is busy on the server; your change was not saved, try again',
   'refusal.nothing_to_undo': 'nothing to undo: you have no edits to undo in this graph',
   'refusal.nothing_to_redo': 'nothing to redo: you have no edits to redo in this graph',
   'refusal.cannot_undo': 'cannot undo: the graph changed since ({because})',

@@ -389,6 +389,8 @@ export default {
   'refusal.disk_full': 'サーバーのディスクがいっぱいです。変更は保存されませんでした',
   'refusal.store_read_only': 'サーバーがデータを書き込めません。変更は保存されませんでした',
   'refusal.disk_error': 'サーバーがディスクに書き込めませんでした。変更は保存されませんでした',
+  'refusal.store_unreachable': 'サーバーがデータベースに接続できません。変更は保存されませんでした',
+  'refusal.store_busy': 'サーバー上でグラフが使用中です。変更は保存されませんでした。もう一度お試しください',
   'refusal.nothing_to_undo': '元に戻すものがありません: このグラフに取り消せる自分の編集はありません',
   'refusal.nothing_to_redo': 'やり直すものがありません: このグラフにやり直せる自分の編集はありません',
   'refusal.cannot_undo': '元に戻せません: その後グラフが変わりました（{because}）',

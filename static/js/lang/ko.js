@@ -387,6 +387,8 @@ export default {
   'refusal.disk_full': '서버 디스크가 가득 찼습니다. 변경 내용은 저장되지 않았습니다',
   'refusal.store_read_only': '서버가 데이터를 쓸 수 없습니다. 변경 내용은 저장되지 않았습니다',
   'refusal.disk_error': '서버가 디스크에 쓰지 못했습니다. 변경 내용은 저장되지 않았습니다',
+  'refusal.store_unreachable': '서버가 데이터베이스에 연결할 수 없습니다. 변경 내용은 저장되지 않았습니다',
+  'refusal.store_busy': '서버에서 그래프가 사용 중입니다. 변경 내용은 저장되지 않았습니다. 다시 시도하세요',
   'refusal.nothing_to_undo': '실행 취소할 것이 없습니다: 이 그래프에서 취소할 내 편집이 없습니다',
   'refusal.nothing_to_redo': '다시 실행할 것이 없습니다: 이 그래프에서 다시 할 내 편집이 없습니다',
   'refusal.cannot_undo': '실행 취소할 수 없습니다: 그 뒤로 그래프가 바뀌었습니다 ({because})',
