@@ -211,3 +211,29 @@ def test_a_graph_held_too_long_by_another_writer_is_refused_as_busy(postgres_url
         assert store.get(service.id).version == 1
     finally:
         store.close()
+
+
+def test_the_app_on_postgres_keeps_the_cookie_key_there_and_logs_edits_by_client(postgres_url, tmp_path):
+    from server.web.app import create_app
+    from server.web.realtime import socketio
+
+    from conftest import UNLIMITED
+    app = create_app({"TESTING": True, "DATA_DIR": str(tmp_path), "DATABASE_URL": postgres_url, **UNLIMITED})
+    store = app.extensions["gradcanvas.store"]
+    try:
+        assert isinstance(store, PostgresStore)
+        assert app.config["SECRET_KEY"] == store.secret_key() and not (tmp_path / "secret_key").exists()
+        http = app.test_client()
+        gid = http.post("/api/examples/doughnut").json["id"]
+        assert http.get("/health").json == {"ok": True, "store": "ok", "queue": "none"}
+        token = store.get(gid).edit_token
+        for k, offered in enumerate(["script-0001", "bad\x00client"]):  # no cookie: the id a script offers
+            sio = socketio.test_client(app)
+            assert sio.emit("join", {"graph_id": gid, "token": token, "client": offered}, callback=True)["ok"]
+            assert sio.emit("edit", {"graph_id": gid, "version": k, "ops": MOVE}, callback=True)["ok"]
+            sio.disconnect()
+        good, bad = store.edits_since(gid, 0)
+        assert good.client == "c:script-0001"
+        assert bad.client.startswith("s:")  # an id with a NUL is no identity: the connection is
+    finally:
+        store.close()
