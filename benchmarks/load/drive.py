@@ -148,7 +148,8 @@ async def edits_phase(workers, servers, first_version, seconds):
     replies = await workers.ask("edit", seconds, timeout=seconds + 120)
     acked = sorted(a for _, got, _ in replies for a in got)
     errors = [e for _, _, errs in replies for e in errs]
-    versions = [v for v, _ in acked]
+    versions = [v for v, _, _ in acked]
+    round_trips = [rtt for _, _, rtt in acked]
     last = max(versions, default=first_version)
     checked = [r for _, r in await workers.ask("check", first_version + 1, last, 60.0)]
     server_cpu, client_cpu = servers.cpu() - cpu0, workers.cpu() - client0
@@ -159,13 +160,15 @@ async def edits_phase(workers, servers, first_version, seconds):
     sizes = {}
     for r in checked:
         sizes.update(r["sizes"])
-    kind_of = dict(acked)
+    kind_of = {v: kind for v, kind, _ in acked}
     by_kind = {kind: [n for v, n in sizes.items() if kind_of.get(v) == kind] for kind in ("move", "value")}
     screens = sum(r["screens"] for r in checked)
     lost = sum(r["missing"] for r in checked)
     return {"edits": total, "errors": errors[:5], "elapsed": elapsed,
             "edits_per_s": total / elapsed if total and elapsed == elapsed else 0.0,
             # versions are one sequence: the acknowledged ones must be exactly first+1 … last
+            "edit_rtt_median": statistics.median(round_trips) if round_trips else float("nan"),
+            "edit_rtt_p99": percentile(round_trips, 99),
             "contiguous": versions == list(range(first_version + 1, last + 1)),
             "lost": lost, "duplicated": sum(r["duplicated"] for r in checked),
             "unexpected": sum(r["unexpected"] for r in checked),

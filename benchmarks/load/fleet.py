@@ -100,6 +100,7 @@ class Fleet:
             while time.perf_counter() < deadline:
                 op = {"type": "move_node", "id": f"n{e + 1}", "x": 200 * (e + 1), "y": k % 97} if k % 2 == 0 \
                     else {"type": "set_value", "id": "x0", "value": float(k % 1000)}
+                t0 = time.perf_counter()
                 try:
                     ack = await screen.call("edit", {"graph_id": gid, "ops": [op]}, timeout=60)
                 except Exception as err:
@@ -108,7 +109,7 @@ class Fleet:
                 if not ack.get("ok"):
                     errors.append(f"editor {e}: {ack}"[:300])
                     return
-                acked.append((ack["version"], "move" if k % 2 == 0 else "value"))
+                acked.append((ack["version"], "move" if k % 2 == 0 else "value", time.perf_counter() - t0))
                 k += 1
         await asyncio.gather(*(editor(s, self.spec["editors"][s.k]) for s in self.screens
                                if s.k in self.spec["editors"]))

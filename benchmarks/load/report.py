@@ -20,15 +20,15 @@ def tables(rows: list[dict], steps: int, seconds: float) -> str:
         out.append(f"| {setup_name(r)} | {r['clients']} | {ms(r['baseline'])} ms | "
                    f"{ms(r['each_median'])} / {ms(r['each_p99'])} ms | {ms(r['all_median'])} / {ms(r['all_p99'])} ms | "
                    f"{r['all_p99'] / r['baseline']:.0f}× | {r['reached_all']} of {r['steps']} |")
-    out += ["", "| setup | clients | editors | edits | edits/s, all delivered | lost | duplicated | versions "
+    out += ["", "| setup | clients | editors | edits | edits/s, all delivered | edit ack, median / p99 | lost | duplicated | versions "
             "contiguous | server CPU per edit | per step | patch bytes per edit (drag / value) | "
             "harness CPU per edit | machine busy |",
-            "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         size = r["patch_bytes_median"]
         kb = lambda n: "–" if n is None else f"{n / 1000:.1f} KB"  # noqa: E731
         out.append(f"| {setup_name(r)} | {r['clients']} | {r['editors']} | {r['edits']} | {r['edits_per_s']:.1f} | "
-                   f"{r['lost']} | {r['duplicated']} | {'yes' if r['contiguous'] else 'NO'} | "
+                   f"{ms(r['edit_rtt_median'])} / {ms(r['edit_rtt_p99'])} ms | {r['lost']} | {r['duplicated']} | {'yes' if r['contiguous'] else 'NO'} | "
                    f"{ms(r['server_cpu_per_edit'])} ms | {ms(r['server_cpu_per_step'])} ms | "
                    f"{kb(size['move'])} / {kb(size['value'])} | {ms(r['client_cpu_per_edit'])} ms | "
                    f"{r['machine_busy'] * 100:.0f} % |")
