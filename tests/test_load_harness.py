@@ -25,6 +25,7 @@ def test_a_tiny_class_loses_nothing_and_the_report_says_so():
     assert r["edits"] > 0 and r["errors"] == []
     assert r["contiguous"] is True
     assert (r["lost"], r["duplicated"], r["unexpected"], r["quick_read_mismatches"]) == (0, 0, 0, 0)
+    assert (r["incomplete_screens"], r["dropped_screens"]) == (0, 0)
     assert r["edits_per_s"] > 0 and r["server_cpu_per_edit"] > 0
     # a patch of this 4-node chain carries the whole visible state or a delta: some bytes, well under 1 MB
     for kind in ("move", "value"):
@@ -41,9 +42,10 @@ def test_the_check_counts_what_a_screen_missed_or_got_twice():
     from benchmarks.load.fleet import Fleet
     fleet = Fleet(conn=None, spec={})
     fleet.screens = [SimpleNamespace(versions=[5, 6, 8, 8], times=[1.0, 2.0, 3.0, 4.0], sizes=[10, 20, 30, 30],
-                                     mismatches=0),
+                                     mismatches=0, dropped="transport close"),
                      SimpleNamespace(versions=[6, 5, 7, 8], times=[1.0, 2.0, 3.0, 4.0], sizes=[1, 1, 1, 1],
-                                     mismatches=1)]
+                                     mismatches=1, dropped=None)]
     _, report = asyncio.run(fleet.check(5, 8, 0.0))
     assert (report["missing"], report["duplicated"], report["out_of_order"], report["mismatches"]) == (1, 1, 1, 1)
+    assert report["incomplete"] == 1 and report["dropped"] == ["transport close"]
     assert report["bytes"] == 90 + 4 and report["complete_at"] == 4.0 and report["sizes"] == {5: 10, 6: 20, 8: 30}

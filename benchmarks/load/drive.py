@@ -154,9 +154,10 @@ async def edits_phase(workers, servers, first_version, seconds):
     checked = [r for _, r in await workers.ask("check", first_version + 1, last, 60.0)]
     server_cpu, client_cpu = servers.cpu() - cpu0, workers.cpu() - client0
     redis_cpu = servers.redis_cpu() - redis0
-    complete_at = max(r["complete_at"] for r in checked)
     total = len(acked)
-    elapsed = (complete_at - t0) if complete_at else float("nan")
+    incomplete = sum(r["incomplete"] for r in checked)
+    # the window: until every screen held every edit; with a loss, until the check gave up
+    elapsed = (max(r["complete_at"] for r in checked) if not incomplete else time.perf_counter()) - t0
     sizes = {}
     for r in checked:
         sizes.update(r["sizes"])
@@ -165,7 +166,10 @@ async def edits_phase(workers, servers, first_version, seconds):
     screens = sum(r["screens"] for r in checked)
     lost = sum(r["missing"] for r in checked)
     return {"edits": total, "errors": errors[:5], "elapsed": elapsed,
-            "edits_per_s": total / elapsed if total and elapsed == elapsed else 0.0,
+            "edits_per_s": total / elapsed if total else 0.0,
+            "incomplete_screens": incomplete,
+            "dropped": sorted({d for r in checked for d in r["dropped"]}),
+            "dropped_screens": sum(len(r["dropped"]) for r in checked),
             # versions are one sequence: the acknowledged ones must be exactly first+1 … last
             "edit_rtt_median": statistics.median(round_trips) if round_trips else float("nan"),
             "edit_rtt_p99": percentile(round_trips, 99),
@@ -177,8 +181,7 @@ async def edits_phase(workers, servers, first_version, seconds):
             "screens": screens,
             "server_cpu_per_edit": server_cpu / max(total, 1), "client_cpu_per_edit": client_cpu / max(total, 1),
             "redis_cpu_per_edit": redis_cpu / max(total, 1),
-            "machine_busy": (server_cpu + client_cpu + redis_cpu) / elapsed / multiprocessing.cpu_count()
-            if elapsed == elapsed and elapsed > 0 else float("nan"),
+            "machine_busy": (server_cpu + client_cpu + redis_cpu) / elapsed / multiprocessing.cpu_count(),
             "bytes_per_edit_per_client": sum(r["bytes"] for r in checked) / max(total * screens, 1),
             "patch_bytes_median": {k: statistics.median(v) if v else None for k, v in by_kind.items()}}
 

@@ -34,6 +34,11 @@ class Screen(socketio.AsyncClient):
         self.times: list[float] = []     # and when each arrived
         self.sizes: list[int] = []       # and its size in bytes (the Socket.IO message)
         self.mismatches = 0              # sampled patches whose quick read was wrong
+        self.dropped = None              # why the server or the network ended the connection, if it did
+        self.on("disconnect", self._dropped)
+
+    def _dropped(self, reason=None):
+        self.dropped = str(reason)
 
     async def _handle_eio_message(self, data):
         if isinstance(data, str):
@@ -123,7 +128,9 @@ class Fleet:
             await asyncio.sleep(0.01)  # polling a local list, bounded by the deadline
         expected = set(range(first, last + 1))
         report = {"screens": len(self.screens), "missing": 0, "duplicated": 0, "unexpected": 0,
-                  "out_of_order": 0, "bytes": 0, "complete_at": 0.0, "mismatches": 0, "sizes": {}}
+                  "out_of_order": 0, "bytes": 0, "complete_at": 0.0, "mismatches": 0, "sizes": {},
+                  "dropped": [s.dropped for s in self.screens if s.dropped is not None],
+                  "incomplete": 0}
         for s in self.screens:
             got = [v for v in s.versions if first <= v <= last]
             report["missing"] += len(expected - set(got))
@@ -137,6 +144,8 @@ class Fleet:
                 arrived.setdefault(v, t)
             if expected <= arrived.keys():
                 report["complete_at"] = max(report["complete_at"], max(arrived[v] for v in expected))
+            else:
+                report["incomplete"] += 1
         if self.screens:  # the size of each version's patch, as one screen got it
             s = self.screens[0]
             report["sizes"] = {v: n for v, n in zip(s.versions, s.sizes) if first <= v <= last}

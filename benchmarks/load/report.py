@@ -36,8 +36,12 @@ def tables(rows: list[dict], steps: int, seconds: float) -> str:
             "held every one of them. *lost*: (client, acknowledged version) pairs never received. "
             "*server CPU*: every server process (gunicorn's master and worker), from /proc, over the same "
             "window; *per step* likewise over the stepping. *patch bytes*: the Socket.IO message as a client "
-            "received it (median). *machine busy*: servers + Redis + client processes' CPU ÷ (window × cores)."]
+            "received it (median). *share of the cores*: servers + Redis + client processes' CPU ÷ (window × cores); well under 100 % "
+            "means the rest went to other work on the machine."]
     problems = [f"{setup_name(r)}, {r['clients']} clients: {r['errors']}" for r in rows if r["errors"]]
+    problems += [f"{setup_name(r)}, {r['clients']} clients: {r['incomplete_screens']} clients never got every edit; "
+                 f"{r['dropped_screens']} lost their connection ({', '.join(r['dropped'])})"
+                 for r in rows if r["incomplete_screens"] or r["dropped_screens"]]
     problems += [f"{setup_name(r)}, {r['clients']} clients: {r['quick_read_mismatches']} patch versions misread"
                  for r in rows if r["quick_read_mismatches"]]
     if problems:
