@@ -31,7 +31,7 @@ def test_a_tiny_class_loses_nothing_and_the_report_says_so():
     for kind in ("move", "value"):
         assert 0 < r["patch_bytes_median"][kind] < 1_000_000
     text = tables([r], steps=3, seconds=1.0)
-    assert "| 2 processes + Redis | 10 | 3 | " in text and "Problems" not in text
+    assert "| 2 processes + Redis | 10 | 3 | " in text and "\nProblems:\n" not in text
 
 
 def test_the_check_counts_what_a_screen_missed_or_got_twice():

@@ -156,8 +156,9 @@ async def edits_phase(workers, servers, first_version, seconds):
     redis_cpu = servers.redis_cpu() - redis0
     total = len(acked)
     incomplete = sum(r["incomplete"] for r in checked)
-    # the window: until every screen held every edit; with a loss, until the check gave up
-    elapsed = (max(r["complete_at"] for r in checked) if not incomplete else time.perf_counter()) - t0
+    # the window: until every screen held every edit (with a loss: every screen that did)
+    elapsed = max(max(r["complete_at"] for r in checked) - t0, 1e-9)
+    cpu_window = time.perf_counter() - t0 if incomplete else elapsed
     sizes = {}
     for r in checked:
         sizes.update(r["sizes"])
@@ -181,7 +182,7 @@ async def edits_phase(workers, servers, first_version, seconds):
             "screens": screens,
             "server_cpu_per_edit": server_cpu / max(total, 1), "client_cpu_per_edit": client_cpu / max(total, 1),
             "redis_cpu_per_edit": redis_cpu / max(total, 1),
-            "machine_busy": (server_cpu + client_cpu + redis_cpu) / elapsed / multiprocessing.cpu_count(),
+            "machine_busy": (server_cpu + client_cpu + redis_cpu) / cpu_window / multiprocessing.cpu_count(),
             "bytes_per_edit_per_client": sum(r["bytes"] for r in checked) / max(total * screens, 1),
             "patch_bytes_median": {k: statistics.median(v) if v else None for k, v in by_kind.items()}}
 

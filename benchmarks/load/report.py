@@ -22,7 +22,7 @@ def tables(rows: list[dict], steps: int, seconds: float) -> str:
                    f"{r['all_p99'] / r['baseline']:.0f}× | {r['reached_all']} of {r['steps']} |")
     out += ["", "| setup | clients | editors | edits | edits/s, all delivered | edit ack, median / p99 | lost | duplicated | versions "
             "contiguous | server CPU per edit | per step | patch bytes per edit (drag / value) | "
-            "harness CPU per edit | machine busy |",
+            "harness CPU per edit | share of the cores this run got |",
             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         size = r["patch_bytes_median"]
@@ -33,7 +33,7 @@ def tables(rows: list[dict], steps: int, seconds: float) -> str:
                    f"{kb(size['move'])} / {kb(size['value'])} | {ms(r['client_cpu_per_edit'])} ms | "
                    f"{r['machine_busy'] * 100:.0f} % |")
     out += ["", "*edits/s, all delivered*: acknowledged edits ÷ the time from the first edit until every client "
-            "held every one of them. *lost*: (client, acknowledged version) pairs never received. "
+            "held every one of them (when one never did, see Problems: until all the others did). *lost*: (client, acknowledged version) pairs never received. "
             "*server CPU*: every server process (gunicorn's master and worker), from /proc, over the same "
             "window; *per step* likewise over the stepping. *patch bytes*: the Socket.IO message as a client "
             "received it (median). *share of the cores*: servers + Redis + client processes' CPU ÷ (window × cores); well under 100 % "
