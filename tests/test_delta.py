@@ -76,12 +76,12 @@ def test_a_structural_edit_splices_the_order_and_edges():
 def test_a_connect_at_an_index_sends_the_edges_order():
     service = doughnut_service()
     before = service.join()["state"]
-    service.edit([{"type": "disconnect", "target": "m1", "port": 0},
-                  {"type": "connect", "source": "doughnut", "target": "m1", "port": 0, "index": 0}])
+    service.edit([{"type": "disconnect", "target": "m2", "port": 1},
+                  {"type": "connect", "source": "tax", "target": "m2", "port": 1, "index": 0}])
     [patch] = drained(service)
     after = service.state()
-    # the state's edges keep the document's order, which set and unset alone would not give here
-    assert [(e["target"], e["port"]) for e in after["edges"]] == [(e["target"], e["port"]) for e in before["edges"]]
+    # the rewired edge goes first, which set and unset alone would not give
+    assert patch.payload["delta"]["edges"] == {"order": [["m2", 1], ["m1", 0], ["m1", 1], ["m2", 0]]}
     assert as_json(apply(before, patch.payload["delta"])) == as_json(after)
 
 

@@ -129,8 +129,6 @@ def _edges(old: list, new: list):
             put.append(e)
         elif not same(was, e):
             put.append(e)
-    if not put and not unset:
-        return _MISSING
     change: dict = {}
     if put:
         change["set"] = put
@@ -138,7 +136,7 @@ def _edges(old: list, new: list):
         change["unset"] = [list(k) for k in unset]
     if _edge_keys(old, change) != [_key(e) for e in new]:
         change["order"] = [list(_key(e)) for e in new]
-    return change
+    return change or _MISSING
 
 
 def _edge_keys(old: list, change: dict) -> list:
