@@ -144,3 +144,31 @@ def test_a_delta_made_at_another_cursor_is_not_applied(editor):
       return [m.applyPatch(patch), m.version, m.shown.valueText];
     }""", [doc, before, patch])
     assert got == [False, 0, {}]
+
+
+SHOT = "/tmp/delta-collab.png"
+
+
+def test_a_value_edit_on_a_run_graph_reaches_the_other_page_as_a_delta(editors):
+    """Two pages on a fully run graph: one edits tax, the other draws the new numbers from
+    a patch that carries only them, without joining again."""
+    from pages import DOUGHNUT, new_graph
+    a, b = editors(), editors()
+    gid = new_graph(a.base, DOUGHNUT)
+    frames = {"sent": [], "received": []}
+    b.page.on("websocket", lambda ws: (ws.on("framesent", lambda f: frames["sent"].append(f)),
+                                       ws.on("framereceived", lambda f: frames["received"].append(f))))
+    a.open(gid)
+    b.open(gid)
+    a.step("backward", 5)
+    b.settled("s.phase === 'backward' && s.step === 5")
+    assert b.node("m2")["value_text"] == "220"
+    a.edit_value("tax", "2")
+    s = b.settled("s.nodes.find((n) => n.id === 'm2').value_text === '400'")
+    assert [b.node(n)["grad_text"] for n in ("doughnut", "count", "m1", "tax")] == ["4", "200", "2", "200"]
+    assert (s["phase"], s["step"]) == ("backward", 5)  # the run stays on show
+    patches = [f for f in frames["received"] if isinstance(f, str) and f.startswith('42["patch"')]
+    assert patches and '"delta"' in patches[-1] and '"state"' not in patches[-1]
+    assert len(patches[-1]) < 2000  # (the whole state of this graph is about 3 kB)
+    assert sum('"join"' in f for f in frames["sent"] if isinstance(f, str)) == 1  # no resync
+    b.page.screenshot(path=SHOT)
