@@ -234,15 +234,15 @@ export class GraphModel extends Store {
       list = list.filter((e) => !gone.has(edgeKey(e.target, e.port)));
       copied = true;
     }
-    const at = new Map(list.map((e, i) => [edgeKey(e.target, e.port), i]));
+    // (a value edit: the cached index finds the edges, no map of them all is built)
+    const byKey = copied ? new Map(list.map((e) => [edgeKey(e.target, e.port), e])) : this.index().byKey;
     for (const se of set) {
-      const key = edgeKey(se.target, se.port);
-      const i = at.get(key);
-      if (i === undefined) {
-        own(); at.set(key, list.length); list.push(fillEdge(newEdge(se.source, se.target, se.port), se));
-      } else if (list[i].source !== se.source) {
-        own(); list[i] = fillEdge(newEdge(se.source, se.target, se.port), se);
-      } else fillEdge(list[i], se);  // the same edge, new numbers: changed in place
+      const e = byKey.get(edgeKey(se.target, se.port));
+      if (!e) {
+        own(); list.push(fillEdge(newEdge(se.source, se.target, se.port), se));
+      } else if (e.source !== se.source) {
+        own(); list[list.indexOf(e)] = fillEdge(newEdge(se.source, se.target, se.port), se);
+      } else fillEdge(e, se);  // the same edge, new numbers: changed in place
     }
     if (order) {
       const byKey = new Map(list.map((e) => [edgeKey(e.target, e.port), e]));
