@@ -85,6 +85,32 @@ def test_a_connect_at_an_index_sends_the_edges_order():
     assert as_json(apply(before, patch.payload["delta"])) == as_json(after)
 
 
+def test_the_step_on_show_is_kept_when_an_edit_changes_nothing_near_it():
+    def node(i, op, **kw):
+        return {"id": i, "op": op, "x": 0, "y": 0, **kw}
+    doc = {"format": "gradcanvas", "version": 1, "title": "", "output": "out",
+           "nodes": [node("a1", "input", value=2), node("a2", "input", value=3), node("p", "mul"),
+                     node("b1", "input", value=4), node("b2", "input", value=5), node("q", "mul"),
+                     node("out", "add"), node("z", "input", value=1)],
+           "edges": [{"source": s, "target": t, "port": k} for s, t, k in
+                     [("a1", "p", 0), ("a2", "p", 1), ("b1", "q", 0), ("b2", "q", 1), ("p", "out", 0),
+                      ("q", "out", 1)]]}
+    service = doughnut_service(doc)
+    service.join()
+    service.step("backward", 2)  # out, then one of the two muls
+    shown = drained(service)[-1].payload
+    mine = "a1" if shown["node"] == "p" else "b1"
+    service.edit([{"type": "set_value", "id": "z", "value": 9}])  # an input of nothing: kept
+    [patch] = drained(service)
+    service.cursor.invalidate()
+    assert patch.payload["current"] == {**shown, "graph_id": "g"} == {"graph_id": "g", **service.cursor.current()}
+    service.edit([{"type": "set_value", "id": mine, "value": 7}])  # its own input: worked out anew
+    [patch] = drained(service)
+    service.cursor.invalidate()
+    fresh = service.cursor.current()
+    assert patch.payload["current"]["text"] == fresh["text"] != shown["text"] and "7" in fresh["text"]
+
+
 def test_reset_sends_a_delta_from_the_stepped_state():
     service = doughnut_service()
     service.join()
@@ -181,4 +207,7 @@ def test_applying_each_delta_to_the_room_state_gives_the_new_state_exactly(scrip
             else:
                 room = message.payload["state"]
             assert as_json(room) == as_json(service.state())
+            if "current" in message.payload:  # the step on show, kept or worked out: as it is now
+                service.cursor.invalidate()
+                assert message.payload["current"] == {"graph_id": "g", **service.cursor.current()}
         stepped = service.state()  # where the steps left the room, as a page that played them has it

@@ -188,6 +188,22 @@ def _edge_keys(old: list, change: dict) -> list:
     return keys
 
 
+def touches(delta: dict, ids: set) -> bool:
+    """Whether ``delta`` changes anything of the nodes ``ids``: an entry of theirs in a map, an
+    edge into or out of one of them, or anything not kept per node (the cursor, the order…)."""
+    for path, change in delta.items():
+        if path in MAPS:
+            if any(k in ids for k in change.get("set", ())) or any(k in ids for k in change.get("unset", ())):
+                return True
+        elif path == EDGES:
+            if any(e["source"] in ids or e["target"] in ids for e in change.get("set", ())) \
+                    or any(t in ids for t, _ in change.get("unset", ())) or "order" in change:
+                return True
+        elif not path.startswith("learning."):
+            return True
+    return False
+
+
 def size(value) -> int:
     """How many entries a state or a delta holds: a cheap stand-in for its size on the wire.
     A map or list is counted by its length when its first entry is not itself a map or list."""

@@ -37,6 +37,8 @@ class GraphService:
         # The visible state the room has, the base of the next patch's delta; None when unknown
         # (steps have moved the cursor since, or another process changed the graph).
         self._seen: dict | None = None
+        # The step on show as the room last had it (a step broadcast, or current()), or None.
+        self._shown_step: dict | None = None
 
     @property
     def version(self) -> int:
@@ -54,7 +56,7 @@ class GraphService:
             missed = self.log.missed(since, MAX_MISSED)
             self._seen = self.state()  # what the room has now (the outbox sends in order)
             reply = {"ok": True, "version": self.version, "state": self._seen}
-            current = self.cursor.current()
+            current = self._shown_step = self.cursor.current()
             if current is not None:  # the step on show, for a page joining mid-run (docs/protocol.md)
                 reply["current"] = {"graph_id": self.id, **current}
             if missed is not None:
@@ -149,6 +151,7 @@ class GraphService:
         structural = any(e["type"] in STRUCTURAL for e in changes)
         if structural:
             self.cursor.reset()
+            self._shown_step = None
         losses = curve(changes)
         if losses is not None:
             self.training.losses = losses
@@ -162,7 +165,7 @@ class GraphService:
     def _restore(self, saved):
         self.cursor.at, self.training.losses = saved
         self.cursor.invalidate()
-        self._seen = None
+        self._seen = self._shown_step = None
 
     def _base(self) -> dict:
         """The visible state the room has: the base of the next delta (worked out if unknown)."""
@@ -191,10 +194,24 @@ class GraphService:
     def _patch(self, changes):
         payload = self._with_state({"graph_id": self.id, "version": self.version, "ops": changes})
         if any(e["type"] in RETEXTED for e in changes):
-            current = self.cursor.current()
+            current = self._step_on_show(payload.get("delta"))
             if current is not None:  # the step on show, with its new numbers, for the explanation
                 payload["current"] = {"graph_id": self.id, **current}
         self.outbox.put("patch", payload, self.id)
+
+    def _step_on_show(self, delta) -> dict | None:
+        """The step on show after a value or label edit. Working it out runs the step generator up
+        to it (O(N) with every step's text), so the one the room has is kept when the delta
+        changes nothing of its node or its neighbours: nothing the step's texts are made of."""
+        kept, at = self._shown_step, self.cursor.at
+        if kept is not None and delta is not None and (kept["cursor"]["phase"], kept["cursor"]["step"]) == \
+                (at.phase, at.step) and kept["node"] in self.graph.g:
+            node = kept["node"]
+            near = {node, *self.graph.g.predecessors(node), *self.graph.g.successors(node)}
+            if not deltas.touches(delta, near):
+                return kept
+        self._shown_step = self.cursor.current()
+        return self._shown_step
 
     def _done(self, client, **extra) -> Outcome:
         return Outcome({"ok": True, "version": self.version, **extra, "history": self.history(client)},
@@ -212,6 +229,8 @@ class GraphService:
                 self._restore(saved)  # a cursor that was not saved was not moved
                 raise
             self._seen = None  # the room's state moves with the steps: worked out again when needed
+            if events:
+                self._shown_step = events[-1]
             for event in events:
                 self.outbox.put("step", {"graph_id": self.id, **event}, self.id)
             return Outcome({"ok": True, "cursor": self.cursor.at.to_dict(), "done": done}, self.outbox)
@@ -222,6 +241,7 @@ class GraphService:
             saved = self._saved()
             self._base()
             self.cursor.reset()
+            self._shown_step = None
             try:
                 self._save_cursor()
             except BaseException:
@@ -249,4 +269,4 @@ class GraphService:
                 self.cursor.at = Cursor(**shared.cursor)
             self.training.losses = shared.losses or []
             if arrived or was != ((self.cursor.at.phase, self.cursor.at.step), self.training.losses):
-                self._seen = None  # changed by another process: the room's state is worked out again
+                self._seen = self._shown_step = None  # changed by another process: worked out again
