@@ -99,7 +99,8 @@ def _walk(old: dict, new: dict, prefix: str, out: dict) -> bool:
 
 def _differs(w, v) -> bool:
     """``not same(w, v)`` for a map's or list's entry, inlined where it is hot (see ``_map``)."""
-    return w != v or type(w) is not type(v) or (type(v) is float and v == 0.0 and copysign(1.0, v) != copysign(1.0, w)) \
+    return w != v or type(w) is not type(v) \
+        or (type(v) is float and v == 0.0 and copysign(1.0, v) != copysign(1.0, w)) \
         or (type(v) in (dict, list) and not same(w, v))
 
 
@@ -121,7 +122,7 @@ def _map(old: dict, new: dict):
 
 def _splice(old: list, new: list):
     n, m = len(old), len(new)
-    if n == m and old == new and all(type(v) is str for v in new[:1]) and all(type(v) is str for v in old[:1]):
+    if n == m and old == new and all(type(v) is str for v in new):
         return _MISSING  # a list of ids, equal in C: strings have no signs or types to tell apart
     head = 0
     while head < n and head < m and not _differs(old[head], new[head]):
