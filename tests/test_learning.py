@@ -9,6 +9,7 @@ from server.teaching.gradcheck import check_gradients
 from server.engine.graph import ComputationGraph
 from server.teaching.learning import MAX_UPDATES, loss, train, update_ops
 from server.service import GraphService
+from server.service.delta import apply
 
 from conftest import editor_join
 
@@ -134,14 +135,14 @@ def test_update_event_broadcasts_one_patch_with_the_loss_curve(app, socket_clien
     session = app.extensions["gradcanvas.sessions"].create(example_doc("one_neuron_fit"))
     a, b = socket_client(), socket_client()
     for c in (a, b):
-        c.emit("join", editor_join(app, session.id), callback=True)
+        joined = c.emit("join", editor_join(app, session.id), callback=True)
         c.get_received()
     ack = a.emit("update", {"graph_id": session.id, "count": 20}, callback=True)
     assert ack["ok"] and ack["version"] == 1 and len(ack["losses"]) == 21
     patches = [m["args"][0] for m in b.get_received() if m["name"] == "patch"]
     assert len(patches) == 1
     assert [op["type"] for op in patches[0]["ops"]] == ["set_value", "set_value"]
-    learning = patches[0]["state"]["learning"]
+    learning = apply(joined["state"], patches[0]["delta"])["learning"]  # what b's page has after the patch
     assert learning["trainable"] == ["w", "b"] and learning["learning_rate_text"] == "0.5"
     assert learning["losses"] == ack["losses"] and not math.isnan(learning["losses"][-1])
     refused = a.emit("update", {"graph_id": session.id, "count": 0}, callback=True)

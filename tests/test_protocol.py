@@ -46,7 +46,8 @@ def test_edit_batch_is_broadcast_as_patch_to_second_client(app, socket_client, d
     assert patch["version"] == 1
     assert patch["ops"][0] == {"type": "add_node", "node": {"id": "k", "op": "input", "value": 3.0, "x": 10.0, "y": 20.0}}
     assert patch["ops"][1] == {"type": "set_value", "id": "doughnut", "value": 50.0}
-    assert patch["state"]["display"]["inputs"]["doughnut"] == "50"
+    assert patch["delta"]["display.inputs"] == {"set": {"doughnut": "50", "k": "3"}}  # only what changed
+    assert patch["base_cursor"] == {"phase": "idle", "step": 0, "total": 5}
     assert len(events(a, "patch")) == 1  # the sender hears its own patch too
 
 
@@ -134,8 +135,9 @@ def test_cursor_is_shared_and_reset_clears_it(app, socket_client, doughnut_id):
     assert ack["state"]["values"] == {"doughnut": 100.0, "count": 2.0}
     b.get_received()
     assert a.emit("reset", {"graph_id": doughnut_id}, callback=True)["cursor"]["phase"] == "idle"
-    states = events(b, "state")
-    assert states and states[0]["state"]["cursor"]["phase"] == "idle" and states[0]["state"]["values"] == {}
+    states = events(b, "state")  # a delta from the state the steps left: the two values revealed go
+    assert states and states[0]["delta"]["cursor"]["phase"] == "idle"
+    assert states[0]["delta"]["values"] == {"unset": ["doughnut", "count"]}
 
 
 def test_value_edit_keeps_cursor_and_structure_edit_resets_it(app, socket_client, doughnut_id):
@@ -145,12 +147,13 @@ def test_value_edit_keeps_cursor_and_structure_edit_resets_it(app, socket_client
     c.get_received()
     c.emit("edit", {"graph_id": doughnut_id, "version": 0,
                     "ops": [{"type": "set_value", "id": "count", "value": 3}]}, callback=True)
-    state = events(c, "patch")[0]["state"]
-    assert state["cursor"]["phase"] == "backward"
-    assert state["display"]["values"]["m2"] == "330" and state["display"]["grads"]["doughnut"] == "3.3"
+    patch = events(c, "patch")[0]
+    assert patch["base_cursor"]["phase"] == "backward" and "cursor" not in patch["delta"]  # the cursor stays
+    delta = patch["delta"]
+    assert delta["display.values"]["set"]["m2"] == "330" and delta["display.grads"]["set"]["doughnut"] == "3.3"
     c.emit("edit", {"graph_id": doughnut_id, "version": 1,
                     "ops": [{"type": "add_node", "node": {"id": "n", "op": "add"}}]}, callback=True)
-    state = events(c, "patch")[0]["state"]
+    state = events(c, "patch")[0]["state"]  # all that was revealed goes: a delta would be no smaller
     assert state["cursor"]["phase"] == "idle"
     assert "port 0 (x), port 1 (y) not wired" in state["errors"]["n"]
 

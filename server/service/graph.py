@@ -11,6 +11,7 @@ import threading
 from ..engine.document import GraphError
 from ..engine.visible import Cursor
 from ..teaching.layout import layout
+from . import delta as deltas
 from .cursor import StepCursor
 from .editlog import EditLog
 from .outbox import Outbox, Outcome
@@ -33,6 +34,11 @@ class GraphService:
         self.cursor = StepCursor(graph)
         self.training = Training()
         self.outbox = Outbox()
+        # The visible state the room has, the base of the next patch's delta; None when unknown
+        # (steps have moved the cursor since, or another process changed the graph).
+        self._seen: dict | None = None
+        # The step on show as the room last had it (a step broadcast, or current()), or None.
+        self._shown_step: dict | None = None
 
     @property
     def version(self) -> int:
@@ -48,8 +54,9 @@ class GraphService:
         """A join's reply: the patches missed since ``since``, or the whole graph."""
         with self.lock:
             missed = self.log.missed(since, MAX_MISSED)
-            reply = {"ok": True, "version": self.version, "state": self.state()}
-            current = self.cursor.current()
+            self._seen = self.state()  # what the room has now (the outbox sends in order)
+            reply = {"ok": True, "version": self.version, "state": self._seen}
+            current = self._shown_step = self.cursor.current()
             if current is not None:  # the step on show, for a page joining mid-run (docs/protocol.md)
                 reply["current"] = {"graph_id": self.id, **current}
             if missed is not None:
@@ -118,16 +125,18 @@ class GraphService:
 
     def _undo_redo(self, client, kind) -> Outcome:
         with self.lock:
-            self._logged(lambda after: self.log.undo_redo(client, kind, sync=self.sync, after=after),
+            self._logged(lambda after: self.log.undo_redo(client, kind, sync=self._catch_up, after=after),
                          Training.curve_after_edit)
             return self._done(client)
 
     def _commit(self, edits, client, kind, curve) -> list:
-        return self._logged(lambda after: self.log.commit(edits, client, kind, sync=self.sync, after=after), curve)
+        return self._logged(lambda after: self.log.commit(edits, client, kind, sync=self._catch_up, after=after),
+                            curve)
 
     def _logged(self, write, curve) -> list:
         """Run an edit-log write; on any failure the cursor and curve are as they were, as is the graph."""
         saved = self._saved()
+        self._base()
         try:
             changes = write(lambda ch, tx: self._after_edit(ch, tx, curve))
         except BaseException:
@@ -142,6 +151,7 @@ class GraphService:
         structural = any(e["type"] in STRUCTURAL for e in changes)
         if structural:
             self.cursor.reset()
+            self._shown_step = None
         losses = curve(changes)
         if losses is not None:
             self.training.losses = losses
@@ -155,14 +165,53 @@ class GraphService:
     def _restore(self, saved):
         self.cursor.at, self.training.losses = saved
         self.cursor.invalidate()
+        self._seen = self._shown_step = None
+
+    def _base(self) -> dict:
+        """The visible state the room has: the base of the next delta (worked out if unknown)."""
+        if self._seen is None:
+            self._seen = self.state()
+        return self._seen
+
+    def _catch_up(self, tx=None):
+        """``sync`` inside an edit's transaction, then the base the edit's delta is made against."""
+        self.sync(tx)
+        self._base()
+
+    def _with_state(self, payload: dict) -> dict:
+        """``payload`` with what the room must apply: the delta from the state the room has
+        (``delta``, with ``base_cursor``, the cursor it was made at), or the whole ``state``
+        when the base is unknown or the delta would be no smaller (docs/protocol.md)."""
+        before, after = self._seen, self.state()
+        self._seen = after
+        delta = deltas.diff(before, after) if before is not None else None
+        if delta is not None and deltas.size(delta) < deltas.size(after):
+            payload["delta"], payload["base_cursor"] = delta, before["cursor"]
+        else:
+            payload["state"] = after
+        return payload
 
     def _patch(self, changes):
-        payload = {"graph_id": self.id, "version": self.version, "ops": changes, "state": self.state()}
+        payload = self._with_state({"graph_id": self.id, "version": self.version, "ops": changes})
         if any(e["type"] in RETEXTED for e in changes):
-            current = self.cursor.current()
+            current = self._step_on_show(payload.get("delta"))
             if current is not None:  # the step on show, with its new numbers, for the explanation
                 payload["current"] = {"graph_id": self.id, **current}
         self.outbox.put("patch", payload, self.id)
+
+    def _step_on_show(self, delta) -> dict | None:
+        """The step on show after a value or label edit. Working it out runs the step generator up
+        to it (O(N) with every step's text), so the one the room has is kept when the delta
+        changes nothing of its node or its neighbours: nothing the step's texts are made of."""
+        kept, at = self._shown_step, self.cursor.at
+        if kept is not None and delta is not None and (kept["cursor"]["phase"], kept["cursor"]["step"]) == \
+                (at.phase, at.step) and kept["node"] in self.graph.g:
+            node = kept["node"]
+            near = {node, *self.graph.g.predecessors(node), *self.graph.g.successors(node)}
+            if not deltas.touches(delta, near):
+                return kept
+        self._shown_step = self.cursor.current()
+        return self._shown_step
 
     def _done(self, client, **extra) -> Outcome:
         return Outcome({"ok": True, "version": self.version, **extra, "history": self.history(client)},
@@ -179,6 +228,9 @@ class GraphService:
             except BaseException:
                 self._restore(saved)  # a cursor that was not saved was not moved
                 raise
+            self._seen = None  # the room's state moves with the steps: worked out again when needed
+            if events:
+                self._shown_step = events[-1]
             for event in events:
                 self.outbox.put("step", {"graph_id": self.id, **event}, self.id)
             return Outcome({"ok": True, "cursor": self.cursor.at.to_dict(), "done": done}, self.outbox)
@@ -187,14 +239,15 @@ class GraphService:
         with self.lock:
             self.sync()
             saved = self._saved()
+            self._base()
             self.cursor.reset()
+            self._shown_step = None
             try:
                 self._save_cursor()
             except BaseException:
                 self._restore(saved)
                 raise
-            self.outbox.put("state", {"graph_id": self.id, "version": self.version, "state": self.state()},
-                            self.id)
+            self.outbox.put("state", self._with_state({"graph_id": self.id, "version": self.version}), self.id)
             return Outcome({"ok": True, "cursor": self.cursor.at.to_dict()}, self.outbox)
 
     def _save_cursor(self):
@@ -211,6 +264,9 @@ class GraphService:
             shared, arrived = self.log.catch_up(tx)
             if arrived:
                 self.cursor.invalidate()
+            was = (self.cursor.at.phase, self.cursor.at.step), self.training.losses
             if shared.cursor:
                 self.cursor.at = Cursor(**shared.cursor)
             self.training.losses = shared.losses or []
+            if arrived or was != ((self.cursor.at.phase, self.cursor.at.step), self.training.losses):
+                self._seen = self._shown_step = None  # changed by another process: worked out again

@@ -24,6 +24,13 @@ export class Animator {
 
   enqueue(event) { this.queue.push(event); }
 
+  /** Reveal at once what is playing and queued: a state delta is made against where the steps end. */
+  finish() {
+    const events = [...(this.playing ? [this.playing.event] : []), ...this.queue];
+    this.clear();
+    for (const ev of events) this.data.applyStep(ev);
+  }
+
   /** Drop everything queued: a full state from the server supersedes it. */
   clear() {
     this.queue = [];

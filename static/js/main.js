@@ -113,9 +113,16 @@ connection.subscribe((kind, msg) => {
       presence.joined();
       if (!fitted) { fitted = true; fitView(); }
       break;
-    case 'patch': animator.clear(); data.applyPatch(msg); ui.showStep(msg.current); break;
+    // A delta is made against where the steps end; one that does not fit what is shown asks for the whole graph.
+    case 'patch':
+      if (msg.delta) animator.finish(); else animator.clear();
+      if (data.applyPatch(msg)) ui.showStep(msg.current); else connection.resync();
+      break;
     case 'step': animator.enqueue(msg); break;
-    case 'state': animator.clear(); data.applyState(msg); break;
+    case 'state':
+      if (msg.delta) animator.finish(); else animator.clear();
+      if (!data.applyState(msg)) connection.resync();
+      break;
     case 'status': ui.setStatus(msg.status); break;
     case 'error': showError(msg); break;
     case 'history': ui.setHistory(msg); break;

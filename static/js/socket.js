@@ -147,7 +147,7 @@ export class Connection extends Store {
   drain() {
     for (const v of [...this.ahead.keys()]) if (v <= this.version) this.ahead.delete(v);
     let next;
-    while ((next = this.ahead.get(this.version + 1))) {
+    while (this.joined && (next = this.ahead.get(this.version + 1))) {
       this.ahead.delete(next.version);
       this.version = next.version;
       this.notify('patch', next);
@@ -169,6 +169,14 @@ export class Connection extends Store {
     if (typeof msg.version === 'number' && msg.version > this.version) { this.heldState = msg; return; }
     if (typeof msg.version === 'number' && msg.version < this.version) return;  // newer patches carry it
     this.notify('state', msg);
+  }
+
+  /** What is shown does not fit a delta (another process's step raced it): start again from the whole graph. */
+  resync() {
+    if (!this.joined) return;
+    this.joined = false;   // patches that arrive meanwhile wait for the join
+    this.version = null;
+    this.join();
   }
 
   clearGap() {

@@ -11,6 +11,32 @@ const emptyLearning = () => ({ learningRate: null, learningRateText: null, train
 
 export const edgeKey = (target, port) => `${target}\u0000${port}`;
 
+// A state delta's map paths (docs/protocol.md, "State deltas") → the `shown` map each changes.
+const SHOWN_MAPS = {
+  values: 'values', grads: 'grads',
+  'display.values': 'valueText', 'display.grads': 'gradText', 'display.inputs': 'inputText',
+  'display.symbols': 'symbols', 'display.value_symbols': 'valueSymbol', 'display.grad_symbols': 'gradSymbol',
+  'display.grad_sums': 'gradSum', 'display.exact.values': 'valueExact', 'display.exact.grads': 'gradExact',
+};
+
+/** A map's change {set, unset}, made to `map` in place. */
+function patchMap(map, { set = {}, unset = [] }) {
+  for (const k of unset) delete map[k];
+  Object.assign(map, set);
+}
+
+/** A list's change {at, cut, put}: a new list. */
+const splice = (list, { at, cut, put }) => [...list.slice(0, at), ...put, ...list.slice(at + cut)];
+
+/** An edge of the state ({value, value_text, …}) into our edge object's fields. */
+function fillEdge(e, se) {
+  e.value = se.value; e.grad = se.grad;
+  e.valueText = se.value_text ?? null; e.gradText = se.grad_text ?? null;
+  e.valueExact = se.value_exact ?? null; e.gradExact = se.grad_exact ?? null;
+  e.valueSymbol = se.value_symbol ?? null; e.gradSymbol = se.grad_symbol ?? null;
+  return e;
+}
+
 function newEdge(source, target, port) {
   return {
     source, target, port, value: null, grad: null, valueText: null, gradText: null, valueSymbol: null, gradSymbol: null,
@@ -108,13 +134,24 @@ export class GraphModel extends Store {
     this.notify('load', { retitled });
   }
 
-  /** A `patch` broadcast: {version, ops, state}. */
-  applyPatch({ version, ops: edits, state }) {
-    const title = this.title;
+  /**
+   * A `patch` broadcast: {version, ops, state} or {version, ops, delta, base_cursor}. A delta is
+   * made against the state at `base_cursor`: false (nothing applied) if ours is elsewhere.
+   */
+  applyPatch({ version, ops: edits, state, delta, base_cursor: base }) {
+    if (delta && !this.isAt(base)) return false;
+    const title = this.title, output = this.output;
     for (const edit of edits) this.applyEdit(edit);
     this.version = Math.max(this.version, version);
-    this.applyVisible(state);
+    if (delta) { this.output = output; this.applyDelta(delta); } else this.applyVisible(state);
     this.notify('patch', { edits, retitled: this.title !== title });
+    return true;
+  }
+
+  /** Whether what is shown is at the cursor `base` (a delta's base). */
+  isAt(base) {
+    const c = this.shown.cursor;
+    return !!base && c.phase === base.phase && c.step === base.step;
   }
 
   /** A re-join's ack: {missed: [{version, ops}], version, state}, the patches missed while away. */
@@ -161,11 +198,68 @@ export class GraphModel extends Store {
     if (n) fn(n);
   }
 
-  /** A `state` broadcast (after reset): {version, state}. */
-  applyState({ version, state }) {
+  /** A `state` broadcast (after reset): {version, state} or {version, delta, base_cursor}; false as applyPatch. */
+  applyState({ version, state, delta, base_cursor: base }) {
+    if (delta && !this.isAt(base)) return false;
     if (typeof version === 'number') this.version = Math.max(this.version, version);
-    this.applyVisible(state);
+    if (delta) this.applyDelta(delta); else this.applyVisible(state);
     this.notify('state');
+    return true;
+  }
+
+  /** A state delta (docs/protocol.md, "State deltas"): only what changed, into the same model. */
+  applyDelta(delta) {
+    for (const [path, change] of Object.entries(delta)) {
+      if (path in SHOWN_MAPS) patchMap(this.shown[SHOWN_MAPS[path]], change);
+      else if (path === 'errors') { this.errors = { ...this.errors }; patchMap(this.errors, change); }
+      else if (path === 'edges') this.applyEdgesDelta(change);
+      else if (path === 'order') this.order = splice(this.order, change);
+      else if (path === 'affected') this.affected = new Set(splice([...this.affected], change));
+      else if (path === 'cursor') this.shown.cursor = { ...IDLE, ...change };
+      else if (path === 'output') this.output = change ?? null;
+      else if (path === 'output_error') this.outputError = change ?? null;
+      else if (path === 'output_problem') this.outputProblem = change ?? null;
+      else if (path === 'forward_total') this.totals = { ...this.totals, forward: change ?? 0 };
+      else if (path === 'backward_total') this.totals = { ...this.totals, backward: change ?? 0 };
+      else if (path.startsWith('learning.')) this.applyLearningDelta(path.slice(9), change);
+      else console.warn('gradcanvas: unknown path in a state delta', path);
+    }
+  }
+
+  applyEdgesDelta({ set = [], unset = [], order }) {
+    let list = this.edges, copied = false;
+    const own = () => { if (!copied) { list = [...list]; copied = true; } };
+    if (unset.length) {
+      const gone = new Set(unset.map(([t, p]) => edgeKey(t, p)));
+      list = list.filter((e) => !gone.has(edgeKey(e.target, e.port)));
+      copied = true;
+    }
+    // (a value edit: the cached index finds the edges, no map of them all is built)
+    const byKey = copied ? new Map(list.map((e) => [edgeKey(e.target, e.port), e])) : this.index().byKey;
+    for (const se of set) {
+      const e = byKey.get(edgeKey(se.target, se.port));
+      if (!e) {
+        own(); list.push(fillEdge(newEdge(se.source, se.target, se.port), se));
+      } else if (e.source !== se.source) {
+        own(); list[list.indexOf(e)] = fillEdge(newEdge(se.source, se.target, se.port), se);
+      } else fillEdge(e, se);  // the same edge, new numbers: changed in place
+    }
+    if (order) {
+      const byKey = new Map(list.map((e) => [edgeKey(e.target, e.port), e]));
+      list = order.map(([t, p]) => byKey.get(edgeKey(t, p))).filter(Boolean);
+      copied = true;
+    }
+    if (copied) this.edges = list;
+  }
+
+  applyLearningDelta(field, change) {
+    const l = { ...this.learning };
+    if (field === 'learning_rate') l.learningRate = change ?? null;
+    else if (field === 'learning_rate_text') l.learningRateText = change ?? null;
+    else if (field === 'trainable') l.trainable = splice(l.trainable, change);
+    else if (field === 'losses') l.losses = splice(l.losses, { ...change, put: change.put.map(Number) });
+    else if (field === 'loss_text') l.lossText = change ?? null;
+    this.learning = l;
   }
 
   /** The whole visible state: the server's word on what is revealed. */
@@ -186,11 +280,7 @@ export class GraphModel extends Store {
     this.edges = (st.edges || []).map((se) => {
       let e = old.get(edgeKey(se.target, se.port));
       if (!e || e.source !== se.source) e = newEdge(se.source, se.target, se.port);
-      e.value = se.value; e.grad = se.grad;
-      e.valueText = se.value_text ?? null; e.gradText = se.grad_text ?? null;
-      e.valueExact = se.value_exact ?? null; e.gradExact = se.grad_exact ?? null;
-      e.valueSymbol = se.value_symbol ?? null; e.gradSymbol = se.grad_symbol ?? null;
-      return e;
+      return fillEdge(e, se);
     });
     this.errors = { ...(st.errors || {}) };
     this.affected = new Set(st.affected || []);
