@@ -100,7 +100,7 @@ class Edits:
         node = document.parse_node(node)
         if node["id"] in self.g:
             raise GraphError(f"duplicate id: a node {node['id']!r} already exists", reason="duplicate_id", node=node["id"])
-        if len(self) >= self.limits.max_nodes:
+        if self.limits.too_many_nodes(len(self) + 1):
             raise document.GraphTooLarge(f"the graph has {len(self):,} nodes, the limit", reason="too_many_nodes",
                                          count=len(self), limit=self.limits.max_nodes)
         index = _position(index, len(self), "add_node")
