@@ -13,6 +13,8 @@ When the cone is most of the graph, the full pass (plan.py) is cheaper and is us
 from __future__ import annotations
 
 import math
+from heapq import heapify, heappop, heappush
+from math import copysign
 
 NAN = math.nan
 FULL = 0.5  # a backward cone of more than this share of the steps on the path: run them all
@@ -52,6 +54,12 @@ def send_back_cone(plan, out: int):
 
     None means: no earlier backward to start from, the values all changed, or the
     cone is too big to be worth it; the caller runs the full backward.
+
+    Steps are taken from the output down (a heap of plan positions). A step runs again
+    when its values were recomputed or its gradient changed; a node's gradient is summed
+    afresh, from all its terms in the full backward's order, when one of the terms sent
+    to it changed bit for bit. So the walk stops where nothing changes any more: an add
+    sends back 1.0 whatever its inputs' values.
     """
     prev = plan._last_backward.get(out)
     changed = plan._forward_since.get(out)
@@ -62,57 +70,72 @@ def send_back_cone(plan, out: int):
         return prev
     mask, path_steps = plan.paths_to(out)
     consumers, position = links(plan)
-    steps = plan.steps
-    # The steps to run again (dirty) and the nodes whose gradient is summed afresh (fresh).
-    dirty, fresh = set(), set()
-    stack = [o for o in changed if mask[o]]
-    limit = FULL * len(path_steps)
-    while stack:
-        o = stack.pop()
-        if o in dirty:
-            continue
-        dirty.add(o)
-        if len(dirty) > limit:
-            return None
-        _, _, a, b, _ = steps[position[o]]
-        for i in (a, b) if b >= 0 else (a,):
-            if i not in fresh:
-                fresh.add(i)
-                if position[i] >= 0:
-                    stack.append(i)
-    # Every term of a fresh gradient: the steps of its consumers on the path, dirty or not.
-    replay = set(dirty)
-    for i in fresh:
-        replay.update(o for o in consumers[i] if mask[o])
-    if len(replay) > limit:
-        return None
+    steps, faults = plan.steps, plan.faults
     grads0, egrads0, _ = prev
     grads, egrads = grads0[:], egrads0[:]
-    for i in fresh:
-        grads[i] = -0.0
-    faults = plan.faults
-    for o in sorted(replay, reverse=True):  # node indices are plan positions: reverse topological
+    heap = [-o for o in changed if mask[o]]
+    heapify(heap)
+    queued = set(changed)
+    resum = set()        # nodes one of whose terms changed
+    ran = set()          # steps run again
+    limit = FULL * len(path_steps)
+    while heap:
+        o = -heappop(heap)
+        if o in resum:
+            grads[o] = _sum_terms(o, consumers[o], mask, steps, position, egrads)
+        if o not in changed and same(grads[o], grads0[o]):
+            continue  # neither its values nor its gradient changed: its step sends the same
+        ran.add(o)
+        if len(ran) > limit:
+            return None
         _, _, a, b, bwd = steps[position[o]]
-        if o in dirty:
-            d = grads[o]
-            try:
-                if faults and o in faults:
-                    raise ValueError("forward failed here")
-                egrads[o] = bwd(d)
-            except (ArithmeticError, ValueError):
-                egrads[o] = NAN if b < 0 else (NAN, NAN)
-        e = egrads[o]
+        try:
+            if faults and o in faults:
+                raise ValueError("forward failed here")
+            e = bwd(grads[o])
+        except (ArithmeticError, ValueError):
+            e = NAN if b < 0 else (NAN, NAN)
+        egrads[o] = e
         if b < 0:
-            if a in fresh:
-                grads[a] += e
+            moved = () if same(e, egrads0[o]) else (a,)
         else:
-            if a in fresh:
-                grads[a] += e[0]
-            if b in fresh:
-                grads[b] += e[1]
+            e0 = egrads0[o]
+            moved = [i for i, x, y in ((a, e[0], e0[0]), (b, e[1], e0[1])) if not same(x, y)]
+        for i in moved:
+            resum.add(i)
+            if i not in queued:
+                queued.add(i)
+                if position[i] >= 0:
+                    heappush(heap, -i)
+    for i in resum:
+        if position[i] < 0:  # an input node: summed here, after every consumer ran
+            grads[i] = _sum_terms(i, consumers[i], mask, steps, position, egrads)
     touched = plan.touched_grads.get(out, set())
     if touched is not None:
-        touched.update(fresh)
-        touched.update(dirty)
+        touched.update(resum)
+        touched.update(ran)
         plan.touched_grads[out] = touched
     return grads, egrads, mask
+
+
+def _sum_terms(i, readers, mask, steps, position, egrads) -> float:
+    """Node ``i``'s gradient: its terms added as the full backward adds them (last reader first)."""
+    total = -0.0
+    for o in reversed(readers):
+        if not mask[o]:
+            continue
+        _, _, a, b, _ = steps[position[o]]
+        e = egrads[o]
+        if b < 0:
+            total += e
+        else:
+            if a == i:
+                total += e[0]
+            if b == i:
+                total += e[1]
+    return total
+
+
+def same(x, y) -> bool:
+    """Bit for bit, as far as a reader can tell: NaN is NaN, −0.0 is not 0.0."""
+    return (x == y and copysign(1.0, x) == copysign(1.0, y)) or (x != x and y != y)
