@@ -17,20 +17,20 @@ from heapq import heapify, heappop, heappush
 from math import copysign
 
 NAN = math.nan
-FULL = 0.5  # a backward cone of more than this share of the steps on the path: run them all
+FULL = 0.25  # a backward cone of more than this share of the steps on the path: run them all
 
 
 def links(plan):
     """(consumers, step position) per node index: who reads a node, and where its step is."""
     if plan._links is None:
         n = len(plan.ids)
-        consumers = [()] * n
+        consumers = [[] for _ in range(n)]
         position = [-1] * n
         for k, (o, _, a, b, _) in enumerate(plan.steps):
             position[o] = k
-            consumers[a] = consumers[a] + (o,)
+            consumers[a].append(o)
             if b >= 0 and b != a:
-                consumers[b] = consumers[b] + (o,)
+                consumers[b].append(o)
         plan._links = (consumers, position)
     return plan._links
 
@@ -69,6 +69,9 @@ def send_back_cone(plan, out: int):
         plan.touched_grads.setdefault(out, set())
         return prev
     mask, path_steps = plan.paths_to(out)
+    limit = FULL * len(path_steps)
+    if len(changed) > limit:
+        return None  # most of the values changed: so will most of the gradients
     consumers, position = links(plan)
     steps, faults = plan.steps, plan.faults
     grads0, egrads0, _ = prev
@@ -78,7 +81,6 @@ def send_back_cone(plan, out: int):
     queued = set(changed)
     resum = set()        # nodes one of whose terms changed
     ran = set()          # steps run again
-    limit = FULL * len(path_steps)
     while heap:
         o = -heappop(heap)
         if o in resum:
