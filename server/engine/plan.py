@@ -167,9 +167,13 @@ class Plan:
             except (ArithmeticError, ValueError) as err:
                 self._fault(o, a, b, err)
         self._backward_cache.clear()
-        # One C-speed sum finds any NaN/∞ at all; only then look for where it began.
-        if faults or not math.isfinite(sum(vals)):
-            self._find_silent_faults()
+        # One C-speed sum finds any NaN/∞ at all; only then look for where it began. After a
+        # cone, only its steps can have changed: the others' faults were found when they ran.
+        if positions is None:
+            if faults or not math.isfinite(sum(vals)):
+                self._find_silent_faults(self.steps)
+        elif not math.isfinite(sum(vals[s[0]] for s in steps)):
+            self._find_silent_faults(steps)
 
     def _fault(self, o, a, b, err):
         """A layer raised: store IEEE's answer (its ``fault()``, else NaN).
@@ -184,14 +188,14 @@ class Plan:
         if all(map(math.isfinite, args)):
             self.faults[o] = f"{fault_reason(err)} (inputs: {', '.join(repr(x) for x in args)})"
 
-    def _find_silent_faults(self):
+    def _find_silent_faults(self, steps):
         """Overflow such as 1e200 × 1e200 gives ∞ without raising: flag where it starts.
 
         A fault is a NaN or ±∞ computed from finite inputs; every other non-finite
         value lies downstream of one.
         """
         vals = self.vals
-        for o, _, a, b, _ in self.steps:
+        for o, _, a, b, _ in steps:
             if o in self.faults or math.isfinite(vals[o]):
                 continue
             if math.isfinite(vals[a]) and (b < 0 or math.isfinite(vals[b])):
