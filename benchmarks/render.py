@@ -26,10 +26,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 
-import roundtrip  # noqa: E402
 from graphs import layered_dag  # noqa: E402
 from server.web.app import create_app  # noqa: E402
-from server.web.serve import run  # noqa: E402
+from server.web.serve import run_development as run  # noqa: E402
 from tests.conftest import CHROMIUM, free_port  # noqa: E402
 
 SIZES = (100, 1_000, 2_000, 10_000)
@@ -75,6 +74,7 @@ def main(repeats: int = 25, sizes=SIZES, roundtrip_too: bool = True):
         print(f"{n:7,} {name:>10} {scale:6.2f} {visible:9,} {med:10.2f} {worst:8.2f}")
     if roundtrip_too:
         print()
+        import roundtrip  # its own server: imported only when it runs
         roundtrip.main()
 
 
