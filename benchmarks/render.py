@@ -36,6 +36,8 @@ ZOOMS = (("100 %", 1.0, False), ("50 %", 0.5, False), ("fit", None, False),
          ("100 % busy", 1.0, True), ("50 % busy", 0.5, True), ("36 % busy", 0.36, True),
          ("fit busy", None, True))
 
+PAN_ZOOMS = ("fit", "100 % busy", "36 % busy")
+
 
 def main(repeats: int = 25, sizes=SIZES, roundtrip_too: bool = True):
     import tempfile
@@ -66,6 +68,12 @@ def main(repeats: int = 25, sizes=SIZES, roundtrip_too: bool = True):
                 times = result["times"][2:]  # the first draws warm caches (text widths, fonts)
                 rows.append((len(doc["nodes"]), name, result["scale"], result.get("visible", -1),
                              statistics.median(times), max(times)))
+                if name in PAN_ZOOMS:  # panning there, as the loop draws it (pancache.js)
+                    result = page.evaluate("([r, s, b]) => window.gradcanvas.timePan(r, s, b)",
+                                           [repeats, scale, busy])
+                    times = result["times"]
+                    rows.append((len(doc["nodes"]), name + " pan", result["scale"], -1,
+                                 statistics.median(times), max(times)))
         browser.close()
 
     print(f"{'nodes':>7} {'zoom':>10} {'scale':>6} {'on screen':>9} {'median ms':>10} {'max ms':>8}"
