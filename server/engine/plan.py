@@ -78,13 +78,13 @@ class Plan:
         self.incomplete: dict[str, str] = {}   # node id → why it cannot be computed
         ids, index, node_attrs = [], {}, []
         layers, steps, leaves = [], [], []
-        nodes = g.nodes
-        arity = {name: spec.arity for name, spec in OPS.items()}
+        nodes = g._node  # networkx's own dict of attribute dicts: g.nodes[n] goes through a view
+        ops = {name: (spec, spec.arity) for name, spec in OPS.items()}
         for nid in order:
             attrs = nodes[nid]
-            spec = OPS[attrs["op"]]
+            spec, arity = ops[attrs["op"]]
             i = len(ids)
-            if not arity[spec.name]:
+            if not arity:
                 ids.append(nid)
                 index[nid] = i
                 node_attrs.append(attrs)
@@ -94,7 +94,7 @@ class Plan:
             srcs = inputs_of.get(nid)
             try:  # every port wired to a computable node: the common case, checked in passing
                 a = index[srcs[0]]
-                b = index[srcs[1]] if arity[spec.name] == 2 else -1
+                b = index[srcs[1]] if arity == 2 else -1
             except (TypeError, KeyError):
                 self.incomplete[nid] = self._why_incomplete(nid, spec, srcs or (), index)
                 continue
@@ -113,7 +113,7 @@ class Plan:
         self.steps = steps                     # op nodes, topological order
         self.leaves = leaves                   # input nodes' indices
         # The inputs' attribute dicts, which set_value writes into: read without a lookup per run.
-        self._leaf_attrs = [(i, g.nodes[ids[i]]) for i in leaves]
+        self._leaf_attrs = [(i, node_attrs[i]) for i in leaves]
         self.vals = [0.0] * len(ids)
         self.faults: dict[int, str] = {}        # index → message, where forward raised
         self._backward_cache: dict[int, tuple] = {}  # output → result, until the values change
