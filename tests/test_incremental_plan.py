@@ -10,6 +10,7 @@ import networkx as nx
 from hypothesis import given, settings, strategies as st
 
 import server.engine.layers  # noqa: F401
+from server.engine import cone
 from server.engine.document import GraphError
 from server.engine.graph import Changes, ComputationGraph
 from server.engine.order import Order
@@ -95,13 +96,64 @@ def test_after_any_edits_the_kept_plan_equals_one_built_from_scratch(edits):
             check_against_scratch(g)
 
 
+VALUE_EDITS = st.lists(st.tuples(st.integers(0, 10**6), VALUES), min_size=1, max_size=12)
+
+
 @settings(max_examples=150, deadline=None)
-@given(st.lists(EDIT, min_size=5, max_size=40), st.lists(st.tuples(st.integers(0, 10**6), VALUES),
-                                                         min_size=1, max_size=12))
+@given(st.lists(EDIT, min_size=5, max_size=40), VALUE_EDITS)
 def test_value_edits_recompute_the_cone_to_the_same_bits_and_report_what_changed(edits, value_edits):
-    g, counter = ComputationGraph(), counter_from()
-    for edit in edits:
-        apply_drawn(g, edit, counter)
+    check_value_edits(edits, value_edits)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(EDIT, min_size=5, max_size=40), VALUE_EDITS)
+def test_the_backward_cone_even_when_it_is_most_of_the_graph_gives_the_same_bits(edits, value_edits):
+    # Small graphs' cones are often over cone.FULL of the path, where the full pass runs:
+    # here the cone is always walked, so the oracle checks it on every draw.
+    full, cone.FULL = cone.FULL, 1.0
+    try:
+        check_value_edits(edits, value_edits)
+    finally:
+        cone.FULL = full
+
+
+# A random complete program: inputs, then ops each reading earlier nodes (fan-out, x·x).
+PROGRAM = st.tuples(st.lists(VALUES, min_size=1, max_size=5),
+                    st.lists(st.tuples(st.sampled_from(OPNAMES), st.integers(0, 10**6), st.integers(0, 10**6)),
+                             min_size=1, max_size=30))
+
+
+def program_graph(program) -> ComputationGraph:
+    values, ops = program
+    nodes = [{"id": f"i{k}", "op": "input", "value": v} for k, v in enumerate(values)]
+    edges = []
+    for k, (op, a, b) in enumerate(ops):
+        earlier = [n["id"] for n in nodes]
+        nodes.append({"id": f"o{k}", "op": op})
+        for port, pick in enumerate((a, b)[:OPS[op].arity]):
+            edges.append({"source": earlier[pick % len(earlier)], "target": f"o{k}", "port": port})
+    return ComputationGraph.from_dict({"format": "gradcanvas", "version": 1, "nodes": nodes, "edges": edges,
+                                       "output": nodes[-1]["id"]})
+
+
+@settings(max_examples=200, deadline=None)
+@given(PROGRAM, VALUE_EDITS, st.booleans())
+def test_value_edits_on_complete_programs_walk_the_cone_to_the_same_bits(program, value_edits, always):
+    full = cone.FULL
+    cone.FULL = 1.0 if always else full
+    try:
+        check_value_edits(program_graph(program), value_edits)
+    finally:
+        cone.FULL = full
+
+
+def check_value_edits(edits, value_edits):
+    if isinstance(edits, ComputationGraph):
+        g = edits
+    else:
+        g, counter = ComputationGraph(), counter_from()
+        for edit in edits:
+            apply_drawn(g, edit, counter)
     inputs = [n for n in g.g if g.g.nodes[n]["op"] == "input"]
     if not inputs:
         return
