@@ -136,7 +136,7 @@ def program_graph(program) -> ComputationGraph:
                                        "output": nodes[-1]["id"]})
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=120, deadline=None)
 @given(PROGRAM, VALUE_EDITS, st.booleans())
 def test_value_edits_on_complete_programs_walk_the_cone_to_the_same_bits(program, value_edits, always):
     full = cone.FULL
