@@ -22,6 +22,14 @@ def _limits(args) -> Limits:
     return Limits(max_nodes=args.max_nodes, max_bytes=args.max_bytes)
 
 
+def add_limit_arguments(p):
+    """--max-nodes and --max-bytes: no cap unless given (the caps are the server's policy)."""
+    p.add_argument("--max-nodes", type=int, default=None, metavar="N",
+                   help="refuse a document of more than N nodes (default: no limit)")
+    p.add_argument("--max-bytes", type=int, default=None, metavar="N",
+                   help="refuse a document of more than N bytes (default: no limit)")
+
+
 def cmd_eval(args) -> int:
     graph = _load(args.file, _limits(args))
     values = graph.forward()
@@ -137,8 +145,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("eval", help="evaluate a document: print values and gradients as JSON")
     p.add_argument("file", help="a gradcanvas JSON document, or - for standard input")
     p.add_argument("--output", help="the node to differentiate (default: the document's output or single sink)")
-    p.add_argument("--max-nodes", type=int, default=Limits.max_nodes)
-    p.add_argument("--max-bytes", type=int, default=Limits.max_bytes)
+    add_limit_arguments(p)
     p.set_defaults(func=cmd_eval)
 
     from .export import FORMATS
@@ -160,8 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="with --blank: the worksheet's answer key, the answers in the boxes in blue")
     p.add_argument("--scale", type=float, default=1.0,
                    help="size factor for SVG, PNG and the animations (gif, webp, frames: a ZIP of PNGs)")
-    p.add_argument("--max-nodes", type=int, default=Limits.max_nodes)
-    p.add_argument("--max-bytes", type=int, default=Limits.max_bytes)
+    add_limit_arguments(p)
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("new", help="make a document from a formula (Python-like, never eval'd)")
@@ -176,16 +182,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", help="a Python script like the book's buy_apple.py, or - for standard input")
     p.add_argument("--title", help="the document's title (default: the script's docstring, else its name)")
     p.add_argument("-o", metavar="OUT", help="output file (default: standard output)")
-    p.add_argument("--max-nodes", type=int, default=Limits.max_nodes)
-    p.add_argument("--max-bytes", type=int, default=Limits.max_bytes)
+    add_limit_arguments(p)
     p.set_defaults(func=cmd_import_python)
 
     p = sub.add_parser("check", help="compare backprop's gradients with finite differences "
                                      "(exit 2 if one fails)")
     p.add_argument("file", help="a gradcanvas JSON document, or - for standard input")
     p.add_argument("--output", help="the node to differentiate")
-    p.add_argument("--max-nodes", type=int, default=Limits.max_nodes)
-    p.add_argument("--max-bytes", type=int, default=Limits.max_bytes)
+    add_limit_arguments(p)
     p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("serve", help="start the editor (the default command)")

@@ -224,8 +224,10 @@ def big_doc(n):
     return doc([{"id": f"n{k}", "op": "input", "value": k} for k in range(n)])
 
 
-def test_default_limits_are_5000_nodes_and_2_mb():
-    assert Limits() == Limits(max_nodes=5000, max_bytes=2_000_000)
+def test_the_engine_has_no_limits_by_default():
+    # Issue 15: the caps are the server's policy (MAX_NODES, MAX_DOCUMENT_BYTES), not the library's.
+    assert Limits() == Limits(max_nodes=None, max_bytes=None)
+    assert not Limits().too_many_nodes(10**9) and not Limits().too_many_bytes(10**12)
 
 
 def test_a_document_over_the_byte_limit_is_refused_naming_the_limit():
@@ -251,9 +253,9 @@ def test_a_document_over_the_node_limit_is_refused_naming_the_limit():
     assert len(ComputationGraph.from_dict(big_doc(5), Limits(max_nodes=5))) == 5
 
 
-def test_the_default_node_limit_refuses_5001_nodes():
+def test_a_node_limit_of_5000_refuses_5001_nodes_with_thousands_separators():
     with pytest.raises(GraphError, match="5,001 nodes; the limit is 5,000"):
-        ComputationGraph.from_dict(big_doc(5001))
+        ComputationGraph.from_dict(big_doc(5001), Limits(max_nodes=5000))
 
 
 def test_a_raised_limit_admits_a_larger_document():

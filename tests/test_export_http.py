@@ -73,7 +73,7 @@ def test_import_endpoint_reopens_an_export_as_an_editable_graph(client, graph_id
     (b"GIF89a", 400, "not a gradcanvas"),
     (b"<svg xmlns='http://www.w3.org/2000/svg'/>", 400, "not exported by gradcanvas"),
     (b'{"format":"gradcanvas","version":1,"nodes":' + b'[' + b','.join(
-        b'{"id":"n%d","op":"input"}' % i for i in range(5001)) + b']}', 413, "limit is 5,000"),
+        b'{"id":"n%d","op":"input"}' % i for i in range(50_001)) + b']}', 413, "limit is 50,000"),
 ])
 def test_import_endpoint_refuses_foreign_corrupt_and_oversized_files(client, data, status, message):
     r = client.post("/api/graphs/import", data={"file": (io.BytesIO(data), "x")}, content_type="multipart/form-data", headers=UPLOAD)

@@ -16,7 +16,7 @@ def test_oversized_socket_message_is_refused_and_the_graph_unchanged(live_server
     sio.on("disconnect", lambda *a: gone.set())
     sio.connect(live_server, transports=["websocket"])
     assert sio.call("join", {"graph_id": gid, "token": token}, timeout=5)["ok"]
-    big_label = "x" * 3_000_000  # over the 2 MB document limit + 64 KiB
+    big_label = "x" * 21_000_000  # over the 20 MB document limit + 64 KiB (50,000-node graphs: issue 15)
     sio.emit("edit", {"graph_id": gid, "ops": [{"type": "set_label", "id": "tax", "label": big_label}]})
     assert gone.wait(10), "the server should close a connection that sends an oversized message"
     other = socketio.Client(reconnection=False)

@@ -46,8 +46,19 @@ class GraphTooLarge(TooLarge, GraphError):
 
 @dataclass(frozen=True)
 class Limits:
-    max_nodes: int = 5000
-    max_bytes: int = 2_000_000
+    """Caps on a document's nodes and bytes; ``None``, the default, is no cap.
+
+    The caps are a server's policy (server/web/app.py sets them from ``MAX_NODES`` and
+    ``MAX_DOCUMENT_BYTES``): a library user or ``gradcanvas eval`` meets none unless asked.
+    """
+    max_nodes: int | None = None
+    max_bytes: int | None = None
+
+    def too_many_nodes(self, count: int) -> bool:
+        return self.max_nodes is not None and count > self.max_nodes
+
+    def too_many_bytes(self, size: int) -> bool:
+        return self.max_bytes is not None and size > self.max_bytes
 
 
 class NodeModel(BaseModel):
@@ -180,7 +191,7 @@ def parse_node(data, where="node") -> dict:
 def loads(text: str | bytes, limits: Limits = Limits()) -> dict:
     """Parse JSON text into a dict, refusing oversized or malformed input clearly."""
     size = len(text.encode("utf-8") if isinstance(text, str) else text)
-    if size > limits.max_bytes:
+    if limits.too_many_bytes(size):
         raise GraphTooLarge(f"document is {size:,} bytes; the limit is {limits.max_bytes:,} bytes",
                             reason="document_too_large", bytes=size, limit=limits.max_bytes)
     try:
@@ -197,7 +208,7 @@ def validate(doc, limits: Limits = Limits()) -> dict:
     if not isinstance(doc, dict):
         raise GraphError("document: must be a JSON object with format, version, nodes and edges")
     nodes = doc.get("nodes")
-    if isinstance(nodes, list) and len(nodes) > limits.max_nodes:
+    if isinstance(nodes, list) and limits.too_many_nodes(len(nodes)):
         raise GraphTooLarge(f"document has {len(nodes):,} nodes; the limit is {limits.max_nodes:,}",
                             reason="too_many_nodes", count=len(nodes), limit=limits.max_nodes)
     problems: list[str] = []

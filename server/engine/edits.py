@@ -93,6 +93,7 @@ class Edits:
         g.add_nodes_from((n, self.g.nodes[n]) for n in node_order)
         g.add_edges_from((s, t, p, {}) for (t, p), s in self._wired.items())
         self.g = g
+        self._order = None  # it held the old graph; rebuilt from scratch, in the new document order
         self._structure_changed()
 
     def add_node(self, node, index=None) -> tuple[list, list]:
@@ -100,11 +101,13 @@ class Edits:
         node = document.parse_node(node)
         if node["id"] in self.g:
             raise GraphError(f"duplicate id: a node {node['id']!r} already exists", reason="duplicate_id", node=node["id"])
-        if len(self) >= self.limits.max_nodes:
+        if self.limits.too_many_nodes(len(self) + 1):
             raise document.GraphTooLarge(f"the graph has {len(self):,} nodes, the limit", reason="too_many_nodes",
                                          count=len(self), limit=self.limits.max_nodes)
         index = _position(index, len(self), "add_node")
         self.g.add_node(node["id"], **node)
+        if self._order is not None:
+            self._order.node_added(node["id"])
         if index is not None and index < len(self) - 1:
             order = list(self.g)
             order.insert(index, order.pop())
@@ -127,6 +130,8 @@ class Edits:
         for _, s, t, p in edges:
             self._unwire(t, p)
         self.g.remove_node(id)
+        if self._order is not None:
+            self._order.node_removed(id)
         self._inputs.pop(id, None)
         self._structure_changed()
         return [{"type": "remove_node", "id": id}], inverse
@@ -216,7 +221,7 @@ class Edits:
             raise GraphError(f"params of {id!r}: a '{spec.name}' node has no parameters")
         old = dict(attrs.get("params", {}))
         attrs["params"] = {**old, **{k: float(v) for k, v in params.items()}}
-        self._structure_changed()  # the layer objects hold their params: rebuild them
+        self._structure_changed(fresh=id)  # its layer object holds its params: rebuild it
         return ([{"type": "set_params", "id": id, "params": dict(attrs["params"])}],
                 [{"type": "set_params", "id": id, "params": old}])
 
@@ -273,6 +278,8 @@ class Edits:
 
     def _wire(self, source, target, port):
         self.g.add_edge(source, target, key=port)
+        if self._order is not None:
+            self._order.edge_added(source, target)
         self._wired[(target, port)] = source
         ports = self._inputs.get(target)
         if ports is None:  # (not setdefault: its default would be built for every edge)
@@ -282,4 +289,6 @@ class Edits:
     def _unwire(self, target, port):
         source = self._wired.pop((target, port))
         self.g.remove_edge(source, target, key=port)
+        if self._order is not None:
+            self._order.edge_removed(target)
         self._inputs[target][port] = None

@@ -6,6 +6,8 @@ key is the target port. The edits (mutations with their inverses) are in
 """
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
 from itertools import compress
 
 import networkx as nx
@@ -13,10 +15,32 @@ import networkx as nx
 from . import document
 from .document import GraphError, Limits
 from .edits import Edits
+from .order import Order
 from .plan import Plan, gc_paused
 from .steps import backward_steps, forward_steps
 from .symbols import Symbolic, symbolic
 
+
+@dataclass(frozen=True)
+class Changes:
+    """What ``ComputationGraph.changes`` found changed since it was last asked.
+
+    ``values``: the nodes whose value differs, bit for bit (NaN is NaN, −0.0 is not 0.0).
+    ``grads``: the nodes whose gradient toward the output differs, or one of the
+    gradients their step sends back along their input edges. ``None``: every node may
+    have changed (the first call, a structural edit, another output), so send them all.
+    """
+    values: frozenset | None
+    grads: frozenset | None
+
+
+def _same(x, y) -> bool:
+    """Bit for bit, as far as a reader can tell: NaN equals NaN, −0.0 differs from 0.0."""
+    if isinstance(x, tuple) or isinstance(y, tuple):
+        return isinstance(x, tuple) and isinstance(y, tuple) and all(map(_same, x, y))
+    if x is None or y is None:
+        return x is y
+    return (x == y and math.copysign(1.0, x) == math.copysign(1.0, y)) or (x != x and y != y)
 
 
 class ComputationGraph(Edits):
@@ -29,8 +53,12 @@ class ComputationGraph(Edits):
         self._wired: dict[tuple[str, int], str] = {}  # (target, port) → source, in wiring order
         self._inputs: dict[str, list] = {}            # target → [source or None per port]
         self._plan: Plan | None = None
+        self._order: Order | None = None              # the evaluation order, kept up to date by the edits
+        self._old_plan: Plan | None = None            # the plan a structural edit made stale: its layers are reused
+        self._fresh: set[str] = set()                 # nodes whose layers cannot be reused (params changed)
         self._symbols: Symbolic | None = None         # cached: rebuilt after a structural edit or a label
         self._stale_inputs: set[str] = set()          # inputs whose value changed since the last run
+        self._seen = None                             # what changes() last saw: (plan, values, output, backward)
 
     # -- documents -------------------------------------------------------------
     @classmethod
@@ -44,14 +72,15 @@ class ComputationGraph(Edits):
             for e in doc["edges"]:
                 graph._wire(e["source"], e["target"], e["port"])
         try:
-            # Compiling the plan sorts topologically, which is also the cycle check.
-            graph._plan = Plan(g, graph._inputs)
+            # Ordering the nodes by level is also the cycle check.
+            graph._order = Order(g)
         except nx.NetworkXUnfeasible:
             cycle = nx.find_cycle(g)
             names = [c[0] for c in cycle] + [cycle[0][0]]
             raise GraphError("edges: the graph has a cycle: " + " → ".join(names),
                              ["edges: the graph has a cycle: " + " → ".join(names)],
                              reason="document_cycle", path=" → ".join(names)) from None
+        graph._plan = Plan(g, graph._inputs, graph._order.nodes)
         graph.output = doc["output"]
         graph.learning_rate = doc.get("learning_rate")
         return graph
@@ -85,8 +114,13 @@ class ComputationGraph(Edits):
     def __len__(self):
         return self.g.number_of_nodes()
 
-    def _structure_changed(self):
-        self._plan = None
+    def _structure_changed(self, fresh: str | None = None):
+        """The plan must be rebuilt (from the kept order, reusing its layers but ``fresh``'s)."""
+        if self._plan is not None:
+            self._old_plan = self._plan
+            self._plan = None
+        if fresh is not None:
+            self._fresh.add(fresh)
         self._symbols = None
 
     @property
@@ -106,14 +140,58 @@ class ComputationGraph(Edits):
         """The cached plan, run forward and up to date with every value."""
         plan = self._plan
         if plan is None:
-            plan = self._plan = Plan(self.g, self._inputs)
+            if self._order is None:
+                self._order = Order(self.g)
+            plan = self._plan = Plan(self.g, self._inputs, self._order.nodes, self._old_plan, self._fresh)
+            self._old_plan = None
+            self._fresh.clear()
         if not plan.ran or len(self._stale_inputs) >= len(plan.leaves) > 0:
             plan.run_forward()  # every input changed: every step is downstream, no need to look
         elif self._stale_inputs:
             # Only what lies downstream of the changed inputs is recomputed.
             plan.run_forward(plan.positions_downstream(self._stale_inputs))
+            if plan.touched_values is not None:
+                plan.touched_values.update(plan.index[n] for n in self._stale_inputs if n in plan.index)
         self._stale_inputs.clear()
         return plan
+
+    def changes(self, output=None) -> Changes:
+        """Bring values and gradients up to date and say which changed since the last call.
+
+        For patches that carry only what changed (issue 15): after a value edit only
+        the affected cone is recomputed (engine/cone.py), and only the nodes in it are
+        compared with what the previous call saw, so the answer costs the cone, not
+        the graph. ``output``: as for ``backward`` (default: the marked or single sink);
+        with no computable output (unwired ports, an ambiguous output), ``grads`` is None.
+        """
+        plan = self.plan
+        try:
+            out = None if plan.incomplete else plan.index.get(self.output_node(output))
+        except GraphError:
+            out = None
+        ran = plan.run_backward(out) if out is not None else None
+        seen, vals = self._seen, plan.vals
+        if seen is None or seen[0] is not plan:
+            found = Changes(None, None)
+        else:
+            _, vals0, out0, ran0 = seen
+            ids, touched = plan.ids, plan.touched_values
+            near = range(len(vals)) if touched is None else touched
+            values = frozenset(ids[i] for i in near if not _same(vals0[i], vals[i]))
+            if out is None or out0 != out or ran0 is None:
+                grads = None
+            elif ran is ran0:
+                grads = frozenset()
+            else:
+                (g0, e0, _), (g1, e1, _) = ran0, ran
+                near = plan.touched_grads.get(out)
+                near = range(len(g1)) if near is None else near
+                grads = frozenset(ids[i] for i in near if not (_same(g0[i], g1[i]) and _same(e0[i], e1[i])))
+            found = Changes(values, grads)
+        self._seen = (plan, vals[:], out, ran)
+        plan.touched_values = set()
+        plan.touched_grads = {k: set() for k in plan.touched_grads}
+        return found
 
     def output_node(self, output=None) -> str:
         """The node whose gradient is seeded with 1: the given, the marked or the single sink."""

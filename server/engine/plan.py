@@ -1,7 +1,8 @@
 """The flattened evaluation plan: topological order compiled to index tuples.
 
-Building a plan costs a topological sort; it is cached by the graph and rebuilt
-only when the structure changes. Running it is two tight loops over tuples
+A plan is built from the graph's evaluation order (engine/order.py, kept up to date
+edit by edit, so no sort), reusing the layer objects of the plan it replaces; it is
+cached by the graph and rebuilt only when the structure changes. Running it is two tight loops over tuples
 ``(out, layer.forward, a, b, layer.backward)``, with values and gradients in flat
 lists, so a forward+backward costs about two bound-method calls per node. After
 a value edit only the steps downstream run again. Nothing recurses.
@@ -14,6 +15,7 @@ from contextlib import contextmanager
 
 import networkx as nx
 
+from . import cone
 from .registry import OPS
 
 NAN = math.nan
@@ -48,46 +50,81 @@ def gc_paused():
 class Plan:
     """One compiled evaluation order for a fixed graph structure."""
 
-    def __init__(self, g: nx.MultiDiGraph, inputs_of: dict[str, list]):
-        with gc_paused():
-            self._build(g, inputs_of)
+    def __init__(self, g: nx.MultiDiGraph, inputs_of: dict[str, list], order: list | None = None,
+                 reuse: "Plan | None" = None, fresh=()):
+        """``order``: a topological order of ``g`` (default: engine/order.py's, from scratch).
 
-    def _build(self, g: nx.MultiDiGraph, inputs_of: dict[str, list]):
-        order = list(nx.topological_sort(g))
+        ``reuse``: the plan this one replaces, whose layers are taken over for the nodes
+        that are still the same node (the same attribute dict) and not in ``fresh``
+        (nodes whose params changed).
+        """
+        if order is None:
+            from .order import Order
+            order = Order(g).nodes
+        with gc_paused():
+            self._build(g, inputs_of, order, self._reusable(reuse, fresh))
+
+    @staticmethod
+    def _reusable(reuse, fresh) -> dict:
+        """node id → (its attribute dict, its layer) from the plan being replaced."""
+        if reuse is None:
+            return {}
+        out = dict(zip(reuse.ids, zip(reuse.node_attrs, reuse.layers)))
+        for nid in fresh:
+            out.pop(nid, None)
+        return out
+
+    def _build(self, g: nx.MultiDiGraph, inputs_of: dict[str, list], order, reusable: dict):
         self.incomplete: dict[str, str] = {}   # node id → why it cannot be computed
-        ids, index = [], {}
+        ids, index, node_attrs = [], {}, []
         layers, steps, leaves = [], [], []
-        arity = {name: spec.arity for name, spec in OPS.items()}
+        nodes = g._node  # networkx's own dict of attribute dicts: g.nodes[n] goes through a view
+        ops = {name: (spec, spec.arity) for name, spec in OPS.items()}
         for nid in order:
-            attrs = g.nodes[nid]
-            spec = OPS[attrs["op"]]
+            attrs = nodes[nid]
+            spec, arity = ops[attrs["op"]]
             i = len(ids)
-            if not arity[spec.name]:
+            if not arity:
                 ids.append(nid)
                 index[nid] = i
+                node_attrs.append(attrs)
                 layers.append(None)
                 leaves.append(i)
                 continue
             srcs = inputs_of.get(nid)
             try:  # every port wired to a computable node: the common case, checked in passing
                 a = index[srcs[0]]
-                b = index[srcs[1]] if arity[spec.name] == 2 else -1
+                b = index[srcs[1]] if arity == 2 else -1
             except (TypeError, KeyError):
                 self.incomplete[nid] = self._why_incomplete(nid, spec, srcs or (), index)
                 continue
             ids.append(nid)
             index[nid] = i
-            layer = spec.layer(**attrs.get("params", {})) if spec.params else spec.layer()
+            node_attrs.append(attrs)
+            old = reusable.get(nid)
+            if old is not None and old[0] is attrs:  # the same node: its layer (and params) still hold
+                layer = old[1]
+            else:
+                layer = spec.layer(**attrs.get("params", {})) if spec.params else spec.layer()
             layers.append(layer)
             steps.append((i, layer.forward, a, b, layer.backward))
         self.ids, self.index, self.layers = ids, index, layers
+        self.node_attrs = node_attrs             # each node's attribute dict (what a later plan reuses by)
         self.steps = steps                     # op nodes, topological order
         self.leaves = leaves                   # input nodes' indices
         # The inputs' attribute dicts, which set_value writes into: read without a lookup per run.
-        self._leaf_attrs = [(i, g.nodes[ids[i]]) for i in leaves]
+        self._leaf_attrs = [(i, node_attrs[i]) for i in leaves]
         self.vals = [0.0] * len(ids)
         self.faults: dict[int, str] = {}        # index → message, where forward raised
         self._backward_cache: dict[int, tuple] = {}  # output → result, until the values change
+        # For recomputing only a cone (engine/cone.py): output → the last backward from it, and
+        # the nodes recomputed forward since (None: all of them).
+        self._last_backward: dict[int, tuple] = {}
+        self._forward_since: dict[int, set | None] = {}
+        self._links = None                            # (consumers, step position) per node, built when needed
+        # What was recomputed since the graph last asked (ComputationGraph.changes): None, everything.
+        self.touched_values: set[int] | None = None
+        self.touched_grads: dict[int, set | None] = {}
         self._paths: dict[int, tuple] = {}           # output → (mask, steps on a path), as long as the plan
         self._grad_faults: dict[int, tuple] = {}     # output → (the backward it is of, grad_faults())
         self.ran = False
@@ -111,19 +148,32 @@ class Plan:
         if positions is None:
             steps = self.steps
             faults.clear()
+            self.touched_values = None
+            for out in self._forward_since:
+                self._forward_since[out] = None
         else:
             steps = [self.steps[k] for k in positions]
             for s in steps:
                 faults.pop(s[0], None)
+            outs = [s[0] for s in steps]
+            if self.touched_values is not None:
+                self.touched_values.update(outs)
+            for since in self._forward_since.values():
+                if since is not None:
+                    since.update(outs)
         for o, fwd, a, b, _ in steps:
             try:
                 vals[o] = fwd(vals[a]) if b < 0 else fwd(vals[a], vals[b])
             except (ArithmeticError, ValueError) as err:
                 self._fault(o, a, b, err)
         self._backward_cache.clear()
-        # One C-speed sum finds any NaN/∞ at all; only then look for where it began.
-        if faults or not math.isfinite(sum(vals)):
-            self._find_silent_faults()
+        # One C-speed sum finds any NaN/∞ at all; only then look for where it began. After a
+        # cone, only its steps can have changed: the others' faults were found when they ran.
+        if positions is None:
+            if faults or not math.isfinite(sum(vals)):
+                self._find_silent_faults(self.steps)
+        elif not math.isfinite(sum(vals[s[0]] for s in steps)):
+            self._find_silent_faults(steps)
 
     def _fault(self, o, a, b, err):
         """A layer raised: store IEEE's answer (its ``fault()``, else NaN).
@@ -138,14 +188,14 @@ class Plan:
         if all(map(math.isfinite, args)):
             self.faults[o] = f"{fault_reason(err)} (inputs: {', '.join(repr(x) for x in args)})"
 
-    def _find_silent_faults(self):
+    def _find_silent_faults(self, steps):
         """Overflow such as 1e200 × 1e200 gives ∞ without raising: flag where it starts.
 
         A fault is a NaN or ±∞ computed from finite inputs; every other non-finite
         value lies downstream of one.
         """
         vals = self.vals
-        for o, _, a, b, _ in self.steps:
+        for o, _, a, b, _ in steps:
             if o in self.faults or math.isfinite(vals[o]):
                 continue
             if math.isfinite(vals[a]) and (b < 0 or math.isfinite(vals[b])):
@@ -183,7 +233,12 @@ class Plan:
         cached = self._backward_cache.get(out)
         if cached is None:
             with gc_paused():  # one (dx, dy) tuple per binary node: no cause for full collections
-                cached = self._backward_cache[out] = self._send_back(out)
+                cached = cone.send_back_cone(self, out)
+                if cached is None:
+                    cached = self._send_back(out)
+                    self.touched_grads[out] = None
+            self._backward_cache[out] = self._last_backward[out] = cached
+            self._forward_since[out] = set()
         return cached
 
     def _send_back(self, out: int):
@@ -262,18 +317,7 @@ class Plan:
     def positions_downstream(self, node_ids) -> list[int]:
         """Plan positions, in order, of every step fed, directly or not, by ``node_ids``.
 
-        One pass over the steps in topological order marks a step when one of its
-        inputs is marked: linear in the plan, whatever the number of changed inputs.
+        Walked along the consumers from the changed nodes (engine/cone.py), so it costs
+        the cone, not the plan (after one pass to index the consumers, per plan).
         """
-        marked = bytearray(len(self.ids))
-        index = self.index
-        for nid in node_ids:
-            i = index.get(nid)
-            if i is not None:
-                marked[i] = 1
-        positions = []
-        for k, (o, _, a, b, _) in enumerate(self.steps):
-            if marked[a] or (b >= 0 and marked[b]):
-                marked[o] = 1
-                positions.append(k)
-        return positions
+        return cone.downstream_positions(self, node_ids)

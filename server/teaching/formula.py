@@ -95,7 +95,7 @@ class _Builder:
                            column=getattr(node, "col_offset", -1) + 1, detail=reason, **params)
 
     def new(self, node, op: str, **fields) -> str:
-        if len(self.nodes) >= self.limits.max_nodes:
+        if self.limits.too_many_nodes(len(self.nodes) + 1):
             self.fail(node, f"the formula makes more than {self.limits.max_nodes:,} nodes")
         k = self.counts.get(op, 0) + 1
         self.counts[op] = k

@@ -324,7 +324,7 @@ class _Importer:
                     "is a layer, not a value" if name in self.layers else "is a gradient, not a value")
                 self.fail(arg, f"{name!r} {what}")
             sources.append(name)
-        if len(self.numbers) + len(self.graph.nodes) >= self.limits.max_nodes:
+        if self.limits.too_many_nodes(len(self.numbers) + len(self.graph.nodes) + 1):
             self.fail(call, f"the script makes more than {self.limits.max_nodes:,} nodes")
         self.bind(target, "")
         nid = target.id
@@ -432,7 +432,7 @@ class _Importer:
         inputs = [{"id": name, "op": "input", "value": n.value, "label": name}
                   for name, n in self.numbers.items() if n.use != "seed"]
         nodes = inputs + list(self.graph.nodes.values())
-        if len(nodes) > self.limits.max_nodes:
+        if self.limits.too_many_nodes(len(nodes)):
             raise GraphTooLarge(f"the script makes {len(nodes):,} nodes; the limit is {self.limits.max_nodes:,}")
         output = self.output or self.last_forward
         title = self.title or title or "Python layers"
@@ -472,7 +472,7 @@ def import_python(source: str | bytes, title: str = "", limits: Limits = Limits(
             source = source.decode("utf-8-sig")
         except UnicodeDecodeError as err:
             raise PythonImportError(f"the script is not UTF-8 text (byte {err.start})") from None
-    if len(source) > limits.max_bytes:
+    if limits.too_many_bytes(len(source)):
         raise GraphTooLarge(f"the script is {len(source):,} characters; the limit is {limits.max_bytes:,}")
     tree = parse_source(source, PythonImportError, "script")
     importer = _Importer(limits)

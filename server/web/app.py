@@ -20,8 +20,10 @@ from .replies import http_error
 HERE = Path(__file__).resolve().parent.parent  # the server package
 
 DEFAULTS = dict(
-    MAX_NODES=5000,
-    MAX_DOCUMENT_BYTES=2_000_000,
+    MAX_NODES=50_000,
+    # A 50,000-node document with a label on every node is about 10 MB compact and 14 MB
+    # as exported (indented): room for that and longer labels (docs/scale.md).
+    MAX_DOCUMENT_BYTES=20_000_000,
     CORS_ALLOWED_ORIGINS=None,      # None: same origin only
     ALLOWED_HOSTS=None,             # Host names to answer besides loopback and BIND_HOST ("*": any)
     BIND_HOST=None,                 # the address served on (its name is allowed as a Host)

@@ -93,7 +93,7 @@ def import_file():
 def document_from_upload(data: bytes, filename: str, limits) -> dict:
     """A JSON, SVG or PNG file's document, or the graph of a Python layer script (titled by its
     docstring, else its file name)."""
-    if len(data) <= limits.max_bytes * 4 and sniff(data, filename) == "py":
+    if (limits.max_bytes is None or len(data) <= limits.max_bytes * 4) and sniff(data, filename) == "py":
         stem = filename.replace("\\", "/").rsplit("/", 1)[-1].removesuffix(".py")
         return import_python(data, title=stem, limits=limits)
     return document_from_file(data, limits, filename)

@@ -9,7 +9,7 @@ import { drawScene, edgeTexts, labelAnchor, labelLayout, outputTexts } from './r
  * scene: the server data as drawn (ui.js sceneView); ui: the UI state; layers: {scene, overlay};
  * presence: the others for the snapshot; fitView(): the Fit button's action.
  */
-export function inspector({ scene, ui, camera, canvas, layers, animator, presence, connection, fitView }) {
+export function inspector({ scene, ui, camera, canvas, layers, animator, presence, connection, fitView, drawSceneLayer }) {
   function snapshot() {
     const model = scene;
     const r = canvas.getBoundingClientRect();
@@ -103,8 +103,50 @@ export function inspector({ scene, ui, camera, canvas, layers, animator, presenc
     return { times, scale: camera.scale, nodes: scene.nodes.size, edges: scene.edges.length, visible };
   }
 
+  /**
+   * Frames of a pan as the loop draws them (pancache.js): the view set as timeRedraw sets it,
+   * one direct draw (the scene changed), then `repeats` pans of (dx, dy) CSS px, each timed.
+   */
+  function timePan(repeats = 20, scale = null, busy = false, dx = 7, dy = 4) {
+    timeRedraw(1, scale, busy);
+    drawSceneLayer(scene, camera, true);
+    const times = [];
+    for (let i = 0; i < repeats; i++) {
+      const t0 = performance.now();
+      camera.panBy(dx, dy);
+      drawSceneLayer(scene, camera, false);
+      layers.scene.ctx?.getImageData?.(0, 0, 1, 1);  // wait for the raster work, not just the calls
+      times.push(performance.now() - t0);
+    }
+    return { times, scale: camera.scale };
+  }
+
+  /**
+   * For tests of pancache.js: `always(on)` caches every pan, however fast the graph draws;
+   * `compare()` checks the frame on screen against a direct draw of the same view:
+   * {cached, differing, inked, total} pixels (differing: a channel off by more than 48).
+   */
+  const panCache = {
+    always: (on) => drawSceneLayer.always(on),
+    compare() {
+      const { ctx, canvas: c } = layers.scene;
+      const cached = drawSceneLayer.cached();
+      const shown = ctx.getImageData(0, 0, c.width, c.height).data.slice();
+      drawSceneLayer(scene, camera, true);
+      const direct = ctx.getImageData(0, 0, c.width, c.height).data;
+      let differing = 0, inked = 0;
+      for (let i = 0; i < direct.length; i += 4) {
+        if (direct[i + 3] > 0) inked++;
+        for (let k = 0; k < 4; k++) {
+          if (Math.abs(direct[i + k] - shown[i + k]) > 48) { differing++; break; }
+        }
+      }
+      return { cached, differing, inked, total: direct.length / 4 };
+    },
+  };
+
   /** Send a request through this page's socket as it is, past the UI's own checks (tests: the server must refuse). */
   const emit = (event, payload = {}) => connection.send(event, payload);
 
-  return Object.freeze({ snapshot, timeRedraw, emit });
+  return Object.freeze({ snapshot, timeRedraw, timePan, panCache, emit });
 }

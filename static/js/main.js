@@ -29,7 +29,8 @@ import { Placement } from './placement.js';
 import { Presence } from './presence.js';
 import { drawOverlay, drawPresence } from './overlay.js';
 import { Narration } from './narration.js';
-import { Layer, drawFocusRing, drawScene } from './renderer.js';
+import { sceneDrawer } from './pancache.js';
+import { Layer, drawFocusRing } from './renderer.js';
 import { Share } from './share.js';
 import { Connection } from './socket.js';
 import { GraphModel } from './state.js';
@@ -63,6 +64,7 @@ const actions = new Actions({ data, ui, connection, showError });
 
 // -- 3. what reads the stores ----------------------------------------------------------------
 const layers = { scene: new Layer(stage.querySelector('.layer-scene')), overlay: new Layer(canvas) };
+const drawSceneLayer = sceneDrawer(layers.scene);
 const fitView = () => {
   const b = graphBounds(scene);
   const view = { w: layers.overlay.w || canvas.clientWidth, h: layers.overlay.h || canvas.clientHeight };
@@ -135,7 +137,7 @@ connection.subscribe((kind, msg) => {
   }
 });
 
-const dirty = { scene: true, overlay: true, panels: true };
+const dirty = { scene: true, view: true, overlay: true, panels: true };
 const mark = (...layerNames) => { for (const l of layerNames) dirty[l] = true; };
 const refreshPanels = () => {
   dirty.panels = false; toolbar.refresh(); explain.refresh(); learn.refresh(); narration.refresh(); table.refresh();
@@ -154,7 +156,7 @@ ui.subscribe((kind) => {
   mark(...(UI_DIRTY[kind] || []));
   if (kind === 'status') toolbar.showConnection();
 });
-camera.subscribe(() => mark('scene', 'overlay'));
+camera.subscribe(() => mark('view', 'overlay'));  // a pan or zoom: the scene itself is unchanged
 onLanguageChange(() => {  // at once, as the page's static text is: no frame shows two languages
   mark('scene', 'overlay');
   toolbar.showConnection();
@@ -179,7 +181,10 @@ resize();
 startLoop((now) => {
   if (animator.tick(now)) mark('overlay');  // a token moving is a reason to redraw
   if (window.devicePixelRatio !== layers.scene.dpr) resize();
-  if (dirty.scene) { dirty.scene = false; drawScene(layers.scene, scene, camera); }
+  if (dirty.scene || dirty.view) {  // a big graph pans by copying a bitmap (pancache.js)
+    drawSceneLayer(scene, camera, dirty.scene);
+    dirty.scene = dirty.view = false;
+  }
   if (dirty.overlay) {
     dirty.overlay = false;
     drawOverlay(layers.overlay, scene, camera, ui, animator.tokens(now));
@@ -189,6 +194,6 @@ startLoop((now) => {
   if (dirty.panels) refreshPanels();
 });
 
-window.gradcanvas = inspector({ scene, ui, camera, canvas, layers, animator, presence, connection, fitView });
+window.gradcanvas = inspector({ scene, ui, camera, canvas, layers, animator, presence, connection, fitView, drawSceneLayer });
 toolbar.showConnection();
 connection.open();
