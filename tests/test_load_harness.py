@@ -3,6 +3,7 @@ clients in two client processes. It checks what the harness reports, not how fas
 from __future__ import annotations
 
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -13,9 +14,16 @@ from benchmarks.load.drive import run  # noqa: E402
 from benchmarks.load.report import tables  # noqa: E402
 
 
+def in_own_thread(fn, *args, **kwargs):
+    """Call ``fn`` on a fresh thread: the harness runs its own asyncio loop, and in the whole
+    suite this thread may already have one running (Playwright's sync API leaves it so)."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(fn, *args, **kwargs).result()
+
+
 @pytest.mark.slow
 def test_a_tiny_class_loses_nothing_and_the_report_says_so():
-    r = run(2, 10, steps=3, seconds=1.0, editors=3, client_procs=2)
+    r = in_own_thread(run, 2, 10, steps=3, seconds=1.0, editors=3, client_procs=2)
 
     assert (r["servers"], r["redis"], r["clients"], r["client_procs"], r["editors"]) == (2, True, 10, 2, 3)
     # every step reached every screen, each screen once per step
@@ -45,7 +53,7 @@ def test_the_check_counts_what_a_screen_missed_or_got_twice():
                                      mismatches=0, dropped="transport close"),
                      SimpleNamespace(versions=[6, 5, 7, 8], times=[1.0, 2.0, 3.0, 4.0], sizes=[1, 1, 1, 1],
                                      mismatches=1, dropped=None)]
-    _, report = asyncio.run(fleet.check(5, 8, 0.0))
+    _, report = in_own_thread(asyncio.run, fleet.check(5, 8, 0.0))
     assert (report["missing"], report["duplicated"], report["out_of_order"], report["mismatches"]) == (1, 1, 1, 1)
     assert report["incomplete"] == 1 and report["dropped"] == ["transport close"]
     assert report["bytes"] == 90 + 4 and report["complete_at"] == 4.0 and report["sizes"] == {5: 10, 6: 20, 8: 30}
