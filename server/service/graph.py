@@ -12,6 +12,7 @@ from ..engine.document import GraphError
 from ..engine.visible import Cursor
 from ..teaching.layout import layout
 from . import delta as deltas
+from . import valuedelta
 from .cursor import StepCursor
 from .editlog import EditLog
 from .outbox import Outbox, Outcome
@@ -21,6 +22,8 @@ from .training import Training
 STRUCTURAL = {"add_node", "remove_node", "connect", "disconnect", "set_params", "set_output"}
 # Edits that keep the cursor but change the texts of the step on show: a patch carries it anew.
 RETEXTED = {"set_value", "set_label"}
+# Edits whose delta can be written from the nodes they changed (service/valuedelta.py).
+VALUES_ONLY = {"set_value"}
 MAX_MISSED = 500  # a re-joining client gets the patches it missed, up to this many; else the whole graph
 
 
@@ -39,6 +42,10 @@ class GraphService:
         self._seen: dict | None = None
         # The step on show as the room last had it (a step broadcast, or current()), or None.
         self._shown_step: dict | None = None
+        # Whether graph.changes() was last called at the state ``_seen`` holds, so that its answer
+        # is what changed since the room's state; and the edges' positions in that state.
+        self._baseline = False
+        self._edge_at: dict | None = None
 
     @property
     def version(self) -> int:
@@ -54,7 +61,7 @@ class GraphService:
         """A join's reply: the patches missed since ``since``, or the whole graph."""
         with self.lock:
             missed = self.log.missed(since, MAX_MISSED)
-            self._seen = self.state()  # what the room has now (the outbox sends in order)
+            self._set_seen(self.state())  # what the room has now (the outbox sends in order)
             reply = {"ok": True, "version": self.version, "state": self._seen}
             current = self._shown_step = self.cursor.current()
             if current is not None:  # the step on show, for a page joining mid-run (docs/protocol.md)
@@ -165,12 +172,16 @@ class GraphService:
     def _restore(self, saved):
         self.cursor.at, self.training.losses = saved
         self.cursor.invalidate()
-        self._seen = self._shown_step = None
+        self._set_seen(None)
+        self._shown_step = None
+
+    def _set_seen(self, state: dict | None, baseline: bool = False):
+        self._seen, self._baseline, self._edge_at = state, baseline, None
 
     def _base(self) -> dict:
         """The visible state the room has: the base of the next delta (worked out if unknown)."""
         if self._seen is None:
-            self._seen = self.state()
+            self._set_seen(self.state())
         return self._seen
 
     def _catch_up(self, tx=None):
@@ -178,12 +189,24 @@ class GraphService:
         self.sync(tx)
         self._base()
 
-    def _with_state(self, payload: dict) -> dict:
+    def _with_state(self, payload: dict, values_only: bool = False) -> dict:
         """``payload`` with what the room must apply: the delta from the state the room has
         (``delta``, with ``base_cursor``, the cursor it was made at), or the whole ``state``
-        when the base is unknown or the delta would be no smaller (docs/protocol.md)."""
-        before, after = self._seen, self.state()
-        self._seen = after
+        when the base is unknown or the delta would be no smaller (docs/protocol.md).
+
+        ``values_only``: the edits only set values, so the delta may be written from the nodes
+        they changed (service/valuedelta.py) instead of diffing two whole states."""
+        before = self._seen
+        if values_only and before is not None:
+            fast = self._value_delta(before)
+            if fast is not None:
+                payload["delta"], payload["base_cursor"] = fast, before["cursor"]
+                return payload
+        after = self.state()
+        self._set_seen(after)
+        if values_only:  # the next value edit's changes() counts from this state
+            self.graph.changes()
+            self._baseline = True
         delta = deltas.diff(before, after) if before is not None else None
         if delta is not None and deltas.size(delta) < deltas.size(after):
             payload["delta"], payload["base_cursor"] = delta, before["cursor"]
@@ -191,8 +214,28 @@ class GraphService:
             payload["state"] = after
         return payload
 
+    def _value_delta(self, before: dict) -> dict | None:
+        """The delta of a value edit from the nodes it changed, with ``_seen`` moved on; or None."""
+        if not self._baseline:
+            return None
+        changed = self.graph.changes()
+        delta = valuedelta.value_delta(self.graph, self.cursor.at, before, changed)
+        if delta is None:
+            self._baseline = False
+            return None
+        learning = self.training.state(self.graph, trainable=before["learning"]["trainable"])
+        delta.update(deltas.diff({"learning": before["learning"]}, {"learning": learning}) or {})
+        if self._edge_at is None:
+            self._edge_at = {(e["target"], e["port"]): k for k, e in enumerate(before["edges"])}
+        after = valuedelta.applied(before, {k: v for k, v in delta.items() if not k.startswith("learning.")},
+                                   self._edge_at)
+        after["learning"] = learning
+        self._seen = after
+        return delta
+
     def _patch(self, changes):
-        payload = self._with_state({"graph_id": self.id, "version": self.version, "ops": changes})
+        values_only = all(e["type"] in VALUES_ONLY for e in changes)
+        payload = self._with_state({"graph_id": self.id, "version": self.version, "ops": changes}, values_only)
         if any(e["type"] in RETEXTED for e in changes):
             current = self._step_on_show(payload.get("delta"))
             if current is not None:  # the step on show, with its new numbers, for the explanation
@@ -228,7 +271,7 @@ class GraphService:
             except BaseException:
                 self._restore(saved)  # a cursor that was not saved was not moved
                 raise
-            self._seen = None  # the room's state moves with the steps: worked out again when needed
+            self._set_seen(None)  # the room's state moves with the steps: worked out again when needed
             if events:
                 self._shown_step = events[-1]
             for event in events:
@@ -269,4 +312,5 @@ class GraphService:
                 self.cursor.at = Cursor(**shared.cursor)
             self.training.losses = shared.losses or []
             if arrived or was != ((self.cursor.at.phase, self.cursor.at.step), self.training.losses):
-                self._seen = self._shown_step = None  # changed by another process: worked out again
+                self._set_seen(None)  # changed by another process: worked out again
+                self._shown_step = None

@@ -14,10 +14,12 @@ class Training:
     def __init__(self):
         self.losses: list[float] = []  # the loss before the first step, then after each one
 
-    def state(self, graph) -> dict:
+    def state(self, graph, trainable: list | None = None) -> dict:
+        """``trainable``: the list as it is known to be (a value edit keeps it), to save a pass over
+        every node."""
         rate = learning.learning_rate(graph)
         return {"learning_rate": rate, "learning_rate_text": fmt(rate),
-                "trainable": graph.trainable(),
+                "trainable": graph.trainable() if trainable is None else trainable,
                 "losses": [jsonable(x) for x in self.losses],
                 "loss_text": fmt(self.losses[-1]) if self.losses else None}
 
