@@ -377,4 +377,13 @@ export default {
 
   // -- #14: smaller defects --
   // (end of smaller defects)
+
+  // -- #17 the stepper anywhere (embed, one HTML file, notebook) --
+  'stepper.canvas': 'Computational graph: drag to pan, wheel or pinch to zoom, tap a node for its numbers',
+  'stepper.open': 'Open in gradcanvas',
+  'stepper.made': 'made with gradcanvas',
+  'collab.share.embed': 'Embed',
+  'collab.share.embed.note': 'an <iframe> for a blog or course page: each reader steps it alone, read-only',
+  'refusal.stepper_too_large': 'the stepper carries every step precomputed: at most {limit} nodes, not {nodes}; open the graph in the editor instead',
+  // (end of the stepper anywhere)
 };

@@ -415,4 +415,14 @@ export default {
 
   // -- #14: smaller defects --
   // (end of smaller defects)
+
+  // -- #17 the stepper anywhere (embed, one HTML file, notebook) --
+  'stepper.canvas': '計算グラフ：ドラッグで移動、ホイールやピンチでズーム、ノードをタップするとその値',
+  'stepper.open': 'gradcanvas で開く',
+  'stepper.made': 'gradcanvas で作成',
+  'collab.share.embed': '埋め込み',
+  'collab.share.embed.note': 'ブログや講義のページに入れる <iframe>：読む人がそれぞれ一人でステップを進め、変更はできません',
+  'refusal.stepper_too_large': 'ステッパーはすべてのステップを前もって計算して持ちます。ノードは最大 {limit} 個ですが {nodes} 個あります。エディタでグラフを開いてください',
+  'files.format.html': 'ステッパー（HTML ファイル 1 つ）',
+  // (end of the stepper anywhere)
 };

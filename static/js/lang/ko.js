@@ -413,4 +413,14 @@ export default {
 
   // -- #14: smaller defects --
   // (end of smaller defects)
+
+  // -- #17 the stepper anywhere (embed, one HTML file, notebook) --
+  'stepper.canvas': '계산 그래프: 끌어서 이동, 휠이나 두 손가락으로 확대, 노드를 누르면 그 값',
+  'stepper.open': 'gradcanvas에서 열기',
+  'stepper.made': 'gradcanvas로 만듦',
+  'collab.share.embed': '임베드',
+  'collab.share.embed.note': '블로그나 강의 페이지에 넣는 <iframe>: 읽는 사람마다 혼자 단계를 진행하며, 바꿀 수는 없습니다',
+  'refusal.stepper_too_large': '스테퍼는 모든 단계를 미리 계산해 담습니다. 노드는 최대 {limit}개인데 {nodes}개입니다. 편집기에서 그래프를 여세요',
+  'files.format.html': '스테퍼(HTML 파일 하나)',
+  // (end of the stepper anywhere)
 };
