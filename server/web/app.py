@@ -80,6 +80,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(files.bp)
     app.register_blueprint(health.bp)
+    from . import embed  # -- #17 the stepper anywhere: /embed/<id> --
+    app.register_blueprint(embed.bp)
     app.before_request(check_request)
     app.register_error_handler(Error, pages.error_page)
 
