@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from server.engine.document import GraphError
 from server.engine.graph import ComputationGraph
 from server.export import FORMATS, export
 from server.export.html import module_bundle, render_html
@@ -59,6 +60,27 @@ def test_the_file_carries_every_step_the_server_computed():
     grads = {e["node"]: e["grad_text"] for e in steps["backward"]}
     assert (grads["doughnut"], grads["count"], grads["tax"]) == ("2.2", "110", "200")
     assert steps["state"]["cursor"]["phase"] == "idle" and steps["state"]["values"] == {}
+
+
+@pytest.mark.parametrize("name", ["doughnut", "doughnut_cupcake", "x_times_x", "sigmoid_neuron", "seed-mul-node", "buy_apple_orange"])
+def test_the_steps_are_the_rooms_steps(name):
+    """What a room's viewer is sent (service/cursor.py): the join's idle state, then each step."""
+    from server.service.cursor import StepCursor
+    graph = ComputationGraph.from_dict(example_doc(name))
+    steps, room = stepper_data(graph), StepCursor(graph)
+    assert steps["state"] == room.visible()
+    assert (steps["forward"], steps["backward"]) == room.events()
+
+
+def test_the_backward_refusal_is_the_rooms():
+    from server.service.cursor import StepCursor
+    doc = {"format": "gradcanvas", "version": 1, "title": "", "edges": [],
+           "nodes": [{"id": "a", "op": "mul", "x": 0, "y": 0}]}
+    graph = ComputationGraph.from_dict(doc)
+    with pytest.raises(GraphError) as err:
+        StepCursor(graph).step("backward", 1)
+    refusal = stepper_data(graph)["backward_refusal"]
+    assert refusal == {"error": str(err.value), "code": err.value.code, **err.value.described()}
 
 
 def test_the_file_carries_the_editors_own_modules_without_relative_imports():
