@@ -183,3 +183,23 @@ def test_the_file_steps_from_disk_with_no_network(browser, tmp_path):
         assert s.errors == []
     finally:
         context.close()
+
+
+@pytest.mark.browser
+def test_the_editors_export_menu_downloads_the_file_that_steps_offline(editor, browser, create_graph, tmp_path):
+    editor.open(create_graph(example_doc("doughnut")))
+    editor.click("export-menu")
+    with editor.page.expect_download() as info:
+        editor.testid("export-html").click()
+    download = info.value
+    assert download.suggested_filename == "Doughnut_shopping.html"
+    path = tmp_path / download.suggested_filename
+    download.save_as(path)
+    context = browser.new_context(viewport={"width": 900, "height": 600})
+    try:
+        asked = offline(context)
+        s = Stepper(context.new_page(), base="").visit(path.as_uri() + "?step=forward:all")
+        assert {n["id"]: n["value_text"] for n in s.snapshot()["nodes"]}["m2"] == "220"
+        assert [u for u in asked if not u.startswith("file:")] == []
+    finally:
+        context.close()
