@@ -115,6 +115,10 @@ def test_an_embed_reader_steps_alone_and_the_room_stays_where_it_was(browser, li
         assert {n["id"]: n["grad_text"] for n in s["nodes"]}["tax"] == "200"
         reader.page.screenshot(path="/tmp/t17-anywhere-embed-desktop.png")
         assert reader.snapshot()["role"] == "view"
+        reader.page.keyboard.press("Shift+R")  # the editor's step keys
+        reader.settled("s.phase === 'idle'")
+        reader.page.keyboard.press("f")
+        assert reader.settled("s.phase === 'forward'")["step"] == 1
         # the room: still at forward 2, for the teacher and for anyone joining now
         assert teacher.snapshot()["phase"] == "forward" and teacher.snapshot()["step"] == 2
         late = editors().visit(f"/g/{made['id']}")

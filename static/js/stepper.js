@@ -11,10 +11,10 @@
 // (read by i18n.js). docs/anywhere.md describes them.
 import { Animator, startLoop } from './animation.js';
 import { createCamera, fitOptions } from './camera.js';
-import { byTestId } from './dom.js';
+import { byTestId, isTyping } from './dom.js';
 import { ExplainPanel } from './explain.js';
 import { graphBounds } from './geometry.js';
-import { onLanguageChange, setLanguage, t, translate } from './i18n.js';
+import { language, onLanguageChange, setLanguage, t, translate } from './i18n.js';
 import { inspector } from './inspect.js';
 import { LocalSteps, parseStepOption } from './localsteps.js';
 import { sceneDrawer } from './pancache.js';
@@ -34,7 +34,7 @@ const off = (v) => ['0', 'false', 'no', 'off', 'none'].includes(String(v).toLowe
 // -- the options ------------------------------------------------------------------------------
 if (!query.get('lang') && defaults.lang) setLanguage(defaults.lang);
 translate();
-document.documentElement.lang = document.documentElement.lang || 'en';
+document.documentElement.lang = language();
 const labels = LABELS.includes(option('labels')) ? option('labels') : 'numbers';
 document.body.dataset.theme = option('theme') === 'dark' ? 'dark' : 'light';
 const speed = Math.min(10, Math.max(1, Number(option('speed')) || 4));
@@ -96,6 +96,15 @@ on('run-forward', () => play('forward', 'all'));
 on('run-backward', () => play('backward', 'all'));
 on('reset', reset);
 on('fit-view', () => { userMoved = false; fitView(); });
+// The editor's step keys (docs/keyboard.md): F/B a step, Shift+F/B a pass, Shift+R reset.
+window.addEventListener('keydown', (e) => {
+  if (bar.hidden || e.ctrlKey || e.metaKey || e.altKey || isTyping(e.target)) return;
+  const key = e.key.toLowerCase();
+  if (key === 'f' || key === 'b') play(key === 'f' ? 'forward' : 'backward', e.shiftKey ? 'all' : 1);
+  else if (key === 'r' && e.shiftKey) reset();
+  else return;
+  e.preventDefault();
+});
 
 // The start position (step=…): shown at once, as a page that joins a room mid-run shows it.
 const start = local.seek(parseStepOption(option('step')));
