@@ -183,6 +183,8 @@ def noise_of(plan, backward=None, out=None) -> Noise:
     values, ulp = noise.values, math.ulp
     for o, _, a, b, _ in plan.steps:
         v = vals[o]
+        if v.__class__ is not float or b < -1:  # a tensor, or an op of tensors: rule 5 is for numbers
+            continue
         if v == 0 or v - v != 0:  # exactly 0, NaN or ±∞: nothing to hide
             continue
         if b >= 0 and layers[o].op in cancels:
@@ -218,6 +220,9 @@ def noise_of(plan, backward=None, out=None) -> Noise:
             noise.grads[i] = abs(g)
 
     for o, _, a, b, _ in plan.paths_to(out)[1]:
+        if b < -1 or grads[o].__class__ is not float or (egrads[o] if b == -1 else egrads[o][0]).__class__ is not float \
+                or b >= 0 and egrads[o][1].__class__ is not float:
+            continue  # tensors: rule 5 is for numbers
         settle(o)
         noisy_dout = o in noise.grads
         zeroed = None
@@ -233,7 +238,7 @@ def noise_of(plan, backward=None, out=None) -> Noise:
                 noise.terms.add((o, port))
                 noisy[s] += 1
     for i in plan.leaves:
-        if mask[i]:
+        if mask[i] and grads[i].__class__ is float:
             settle(i)
     return noise
 
