@@ -173,7 +173,7 @@ def test_edges_into_an_input_node_are_refused():
 
 @pytest.mark.parametrize("d, expected", [
     ({"format": "graphviz", "version": 1, "nodes": []}, ["format: Input should be 'gradcanvas'"]),
-    ({"format": "gradcanvas", "version": 2, "nodes": []}, ["version: Input should be 1"]),
+    ({"format": "gradcanvas", "version": 3, "nodes": []}, ["version: Input should be 1 or 2"]),  # 2: with tensor values
     ({"format": "gradcanvas", "version": 1}, ["nodes: Field required"]),
     ({"format": "gradcanvas", "version": 1, "nodes": {}}, ["nodes: Input should be a valid list"]),
     ({"format": "gradcanvas", "version": 1, "nodes": [], "edges": None}, ["edges: Input should be a valid list"]),

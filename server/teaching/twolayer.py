@@ -14,6 +14,9 @@ from __future__ import annotations
 import numpy as np
 
 from ..engine.document import FORMAT, TENSOR_VERSION
+from ..engine.layers import AffineLayer, ReluLayer, SoftmaxWithLossLayer
+
+AFFINE, RELU, LOSS = AffineLayer.op, ReluLayer.op, SoftmaxWithLossLayer.op  # the registry's names
 
 
 def init_params(input_size: int, hidden_size: int, output_size: int, weight_init_std: float = 0.01,
@@ -42,13 +45,13 @@ def two_layer_net(x, t, params: dict | None = None, *, hidden_size: int = 10, we
         {"id": "x", "op": "input", "value": x.tolist(), "x": 0.0, "y": 0.0},
         {"id": "W1", "op": "input", "value": np.asarray(params["W1"]).tolist(), "trainable": True, "x": 0.0, "y": 80.0},
         {"id": "b1", "op": "input", "value": np.asarray(params["b1"]).tolist(), "trainable": True, "x": 0.0, "y": 160.0},
-        {"id": "Affine1", "op": "affine", "x": col, "y": 80.0},
-        {"id": "Relu1", "op": "relu", "x": 2 * col, "y": 80.0},
+        {"id": "Affine1", "op": AFFINE, "x": col, "y": 80.0},
+        {"id": "Relu1", "op": RELU, "x": 2 * col, "y": 80.0},
         {"id": "W2", "op": "input", "value": np.asarray(params["W2"]).tolist(), "trainable": True, "x": 2 * col, "y": 160.0},
         {"id": "b2", "op": "input", "value": np.asarray(params["b2"]).tolist(), "trainable": True, "x": 2 * col, "y": 240.0},
-        {"id": "Affine2", "op": "affine", "x": 3 * col, "y": 120.0},
+        {"id": "Affine2", "op": AFFINE, "x": 3 * col, "y": 120.0},
         {"id": "t", "op": "input", "value": t.tolist(), "x": 3 * col, "y": 240.0},
-        {"id": "loss", "op": "softmax_with_loss", "x": 4 * col, "y": 160.0},
+        {"id": "loss", "op": LOSS, "x": 4 * col, "y": 160.0},
     ]
     wires = [("x", "Affine1", 0), ("W1", "Affine1", 1), ("b1", "Affine1", 2), ("Affine1", "Relu1", 0),
              ("Relu1", "Affine2", 0), ("W2", "Affine2", 1), ("b2", "Affine2", 2),

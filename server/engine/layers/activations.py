@@ -15,7 +15,7 @@ class SigmoidLayer:
         self.out = None
 
     def forward(self, x):
-        if x.__class__ is not float:  # a tensor: the book's numpy form, element by element
+        if x.__class__ is not float and hasattr(x, "shape"):  # a tensor: the book's numpy form, element by element
             import numpy as np  # here, so that a script of numbers runs without numpy
             out = 1 / (1 + np.exp(-x))
             self.out = out
@@ -51,7 +51,7 @@ class ReluLayer:
 
     def forward(self, x):
         self.x = x
-        if x.__class__ is not float:  # a tensor: the book's mask
+        if x.__class__ is not float and hasattr(x, "shape"):  # a tensor: the book's mask
             self.mask = (x <= 0)
             out = x.copy()
             out[self.mask] = 0
@@ -60,7 +60,7 @@ class ReluLayer:
         return out
 
     def backward(self, dout):
-        if dout.__class__ is not float:
+        if dout.__class__ is not float and hasattr(dout, "shape"):
             dx = dout.copy()  # the book writes into dout; a copy leaves the arriving gradient as it was
             dx[self.mask] = 0
             return dx

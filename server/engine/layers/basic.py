@@ -26,14 +26,14 @@ class AddLayer:
 
     def forward(self, x, y):
         out = x + y
-        if out.__class__ is not float:  # a tensor
+        if out.__class__ is not float and hasattr(out, "shape"):  # a tensor
             self.x_shape, self.y_shape = shape_of(x), shape_of(y)
         return out
 
     def backward(self, dout):
         dx = dout * 1
         dy = dout * 1
-        if dout.__class__ is not float:  # a tensor: back to each input's shape
+        if dout.__class__ is not float and hasattr(dout, "shape"):  # a tensor: back to each input's shape
             dx, dy = sum_to(dx, self.x_shape), sum_to(dy, self.y_shape)
         return dx, dy
 
@@ -76,7 +76,7 @@ class MulLayer:
     def backward(self, dout):
         dx = dout * self.y
         dy = dout * self.x
-        if dx.__class__ is not float:  # a tensor: back to each input's shape
+        if dx.__class__ is not float and hasattr(dx, "shape"):  # a tensor: back to each input's shape
             dx, dy = sum_to(dx, shape_of(self.x)), sum_to(dy, shape_of(self.y))
         return dx, dy
 

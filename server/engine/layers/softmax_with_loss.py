@@ -39,12 +39,12 @@ def loss_shape(x, t):
 
 
 @register("softmax_with_loss", symbol="Softmax-with-Loss", title="Softmax with loss", ports=("x", "t"),
-          rule=("(y − t) · dout / N", "0"), numbers=("({y} − {t}) × {dout} ÷ N", "0"),
-          symbolic=("dout · (y − t) / N", "0"),
+          rule=("(y − t) · dout / N", "dout · 0"), numbers=("({y} − {t}) × {dout} ÷ N", "{dout} × 0"),
+          symbolic=("dout · (y − t) / N", "dout · 0"),
           note="the gradient of softmax and cross entropy together is (y − t) / N: the softmax's "
                "output minus the one-hot labels, over the batch size N; the labels t get none",
           order=230, shape=loss_shape, no_grad=("t",),
-          shapes=("(y − t) · dout / N", "0"))
+          shapes=("(y − t) · dout / N", "dout · 0"))
 class SoftmaxWithLossLayer:
     __slots__ = ("y", "t", "loss")
 
