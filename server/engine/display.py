@@ -41,6 +41,8 @@ def fmt(x, floor: float = 0.0) -> str:
     if x is None:
         return ""
     if x.__class__ is not float:
+        if hasattr(x, "shape"):  # a tensor: a few entries
+            return fmt_tensor(x)
         x = float(x)
     if x - x != 0:  # NaN or ±∞
         return "NaN" if x != x else ("∞" if x > 0 else MINUS + "∞")
@@ -55,6 +57,35 @@ def fmt(x, floor: float = 0.0) -> str:
             # the common case: six digits after a point, which cannot pass for exact (rule 4)
             return text if x > 0 else MINUS + text[1:]
     return _typeset(_plain(x, text))
+
+
+SHOWN = 3  # a tensor's text shows at most 3 rows and 3 columns, with … for the rest
+
+
+def fmt_tensor(x) -> str:
+    """A tensor, compactly: ``[[0.1, −0.2, …], …]``: at most 3 × 3 entries, each by ``fmt``."""
+    if x.ndim == 0:
+        return fmt(float(x))
+    if x.ndim == 1:
+        items = [fmt(float(v)) for v in x[:SHOWN]]
+        return "[" + ", ".join(items + (["…"] if len(x) > SHOWN else [])) + "]"
+    rows = [fmt_tensor(row) for row in x[:SHOWN]]
+    return "[" + ", ".join(rows + (["…"] if len(x) > SHOWN else [])) + "]"
+
+
+def tensor_table(x) -> dict:
+    """The whole tensor, formatted, for the click-to-open view: {"shape": [4, 3], "rows": [["0.1", …], …]}.
+
+    A vector is one row; a number is a 1 × 1 table with shape []."""
+    if not hasattr(x, "shape"):
+        return {"shape": [], "rows": [[fmt(x)]]}
+    rows = x.reshape(1, -1) if x.ndim == 1 else x
+    return {"shape": list(x.shape), "rows": [[fmt(float(v)) for v in row] for row in rows]}
+
+
+def shape_text(x) -> str | None:
+    """``(4, 3)`` for a tensor, None for a number."""
+    return str(tuple(x.shape)) if hasattr(x, "shape") else None
 
 
 def fmt_operand(x, floor: float = 0.0) -> str:
