@@ -67,7 +67,7 @@ def parse_tensor(value) -> ndarray:
         raise TensorProblem(f"holds {arr.size:,} numbers; the limit is {MAX_ELEMENTS:,}")
     if not np.isfinite(arr).all():
         k = int(np.flatnonzero(~np.isfinite(arr.ravel()))[0])
-        raise TensorProblem(f"must hold finite numbers, not {arr.ravel()[k]!r} at {_where(k, arr.shape)}")
+        raise TensorProblem(f"must hold finite numbers, not {float(arr.ravel()[k])!r} at {_where(k, arr.shape)}")
     arr = np.array(arr, dtype=np.float64)  # a copy of its own, whatever it was given
     arr.flags.writeable = False
     return arr
