@@ -159,16 +159,3 @@ def seed_like(value):
     """The gradient seeded at an output: 1.0, or ones of a tensor output's shape."""
     return 1.0 if value.__class__ is not ndarray else np.ones_like(value)
 
-
-def unbroadcast(d, shape):
-    """Sum a gradient over the axes its value was broadcast along, back to ``shape``."""
-    if d.__class__ is not ndarray:
-        return d
-    if shape == ():
-        return float(d.sum())
-    while d.ndim > len(shape):
-        d = d.sum(axis=0)
-    for axis, n in enumerate(shape):
-        if n == 1 and d.shape[axis] != 1:
-            d = d.sum(axis=axis, keepdims=True)
-    return d
