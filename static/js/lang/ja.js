@@ -145,6 +145,12 @@ export default {
   'op.tanh': 'tanh',
   'op.f': '一般の関数 f',
   'op.max': '最大値',
+  'op.dot': '行列の積',
+  'op.affine': 'Affine',
+  'op.softmax': 'ソフトマックス',
+  'op.softmax_with_loss': 'Softmax-with-Loss',
+  'op.sum': '総和',
+  'op.mean': '平均',
   'param.exponent': '指数',
 
   // -- explanation, learning panel, canvas (learn) --

@@ -143,6 +143,12 @@ export default {
   'op.tanh': 'tanh',
   'op.f': '일반 함수 f',
   'op.max': '최댓값',
+  'op.dot': '행렬 곱',
+  'op.affine': 'Affine',
+  'op.softmax': '소프트맥스',
+  'op.softmax_with_loss': 'Softmax-with-Loss',
+  'op.sum': '합',
+  'op.mean': '평균',
   'param.exponent': '지수',
 
   // -- explanation, learning panel, canvas (learn) --
