@@ -104,7 +104,7 @@ new Share({ graphId: currentGraph, ui });
 const animator = new Animator({ scene, data, ui, getSpeed: () => toolbar.speed });
 // -- #17 practice: fill-in blanks of this page only; the canvas draws its texts while practising --
 const practice = new PracticeView({
-  stage, bar: stage.ownerDocument.querySelector('.toolbar.steps'), scene, camera, graphId: currentGraph,
+  stage, bar: document.querySelector('.narration-bar'), scene, camera, graphId: currentGraph,
   changed: () => mark('scene', 'overlay', 'panels'), showError,
 });
 Object.defineProperty(scene, 'practice', { get: () => practice.texts });

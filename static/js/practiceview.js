@@ -1,4 +1,4 @@
-// The fill-in practice on the page (issue 17): the Practice button on the step bar, the
+// The fill-in practice on the page (issue 17): the Practice button beside Table, the
 // practice panel (mode, order, progress, hint, score, worksheet links) and the blanks, one
 // text field over the canvas where each hidden number would be drawn. The state is
 // practice.js's; the numbers and hints are the server's; the canvas draws the rest of
@@ -13,7 +13,7 @@ import { labelLayout } from './renderer.js';
 
 export class PracticeView {
   /**
-   * stage: the canvas's section; bar: the step bar's toolbar; scene: the data as drawn;
+   * stage: the canvas's section; bar: the narration bar (the button goes before Table); scene: the data as drawn;
    * graphId(): the graph's id (a draft's comes with its join); changed(): redraw everything.
    */
   constructor({ stage, bar, scene, camera, graphId, changed, showError }) {
@@ -24,10 +24,10 @@ export class PracticeView {
     this.notice = '';
     this.inputs = new Map();  // blank id → its <input>
     this.coarse = window.matchMedia('(pointer: coarse)');
-    this.button = el('button', { type: 'button', testid: 'practice', 'aria-expanded': 'false',
-      'aria-controls': 'practice-panel' });
+    this.button = el('button', { type: 'button', class: 'table-toggle practice-toggle', testid: 'practice',
+      'aria-expanded': 'false', 'aria-controls': 'practice-panel' });
     this.button.addEventListener('click', () => (this.practice.mode ? this.close() : this.open()));
-    bar.append(this.button);
+    bar.insertBefore(this.button, bar.querySelector('.table-toggle'));  // beside Table: another way to see the graph
     this.layer = el('div', { class: 'practice-blanks', testid: 'practice-blanks' });
     this.panel = el('section', { class: 'practice-panel', id: 'practice-panel', testid: 'practice-panel',
       'aria-labelledby': 'practice-heading', hidden: true });
