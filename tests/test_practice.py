@@ -119,3 +119,10 @@ def test_practice_endpoint_refuses_an_unwired_graph_and_an_unknown_id(client, ap
     r = client.get(f"/api/graphs/{gid}/practice")
     assert r.status_code == 400 and r.json["reason"] == "unwired"
     assert client.get("/api/graphs/nope/practice").status_code == 404
+
+
+def test_a_symbolic_example_keeps_the_practice_asked_for_when_it_redirects_to_symbols(client):
+    r = client.get("/try/seed-mul-node?practice=grads&order=any")
+    assert r.status_code == 302
+    location = r.headers["Location"]
+    assert "labels=symbols" in location and "practice=grads" in location and "order=any" in location
