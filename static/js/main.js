@@ -27,6 +27,7 @@ import { Palette, fetchOps } from './palette.js';
 import { Drawers } from './drawers.js';
 import { Placement } from './placement.js';
 import { Presence } from './presence.js';
+import { PracticeView } from './practiceview.js';  // -- #17 practice
 import { drawOverlay, drawPresence } from './overlay.js';
 import { Narration } from './narration.js';
 import { sceneDrawer } from './pancache.js';
@@ -101,6 +102,13 @@ const presence = new Presence({ connection, data, ui, camera, canvas });
 const history = new History({ ui, actions, showError });
 new Share({ graphId: currentGraph, ui });
 const animator = new Animator({ scene, data, ui, getSpeed: () => toolbar.speed });
+// -- #17 practice: fill-in blanks of this page only; the canvas draws its texts while practising --
+const practice = new PracticeView({
+  stage, bar: document.querySelector('.narration-bar'), scene, camera, graphId: currentGraph,
+  changed: () => mark('scene', 'overlay', 'panels'), showError,
+});
+Object.defineProperty(scene, 'practice', { get: () => practice.texts });
+// -- end #17 practice --
 
 // -- 4. the server's messages into the stores; the stores' changes into dirty flags -----------
 let fitted = false;
@@ -114,6 +122,7 @@ connection.subscribe((kind, msg) => {
       if (msg.role) ui.setRole(msg.role);
       presence.joined();
       if (!fitted) { fitted = true; fitView(); }
+      practice.joined();  // -- #17 practice: ?practice= starts once the graph is here
       break;
     // A delta is made against where the steps end; one that does not fit what is shown asks for the whole graph.
     case 'patch':
@@ -183,6 +192,7 @@ startLoop((now) => {
   if (window.devicePixelRatio !== layers.scene.dpr) resize();
   if (dirty.scene || dirty.view) {  // a big graph pans by copying a bitmap (pancache.js)
     drawSceneLayer(scene, camera, dirty.scene);
+    practice.place();  // -- #17 practice: the blanks' fields follow the scene and the camera
     dirty.scene = dirty.view = false;
   }
   if (dirty.overlay) {

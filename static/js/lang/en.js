@@ -377,4 +377,41 @@ export default {
 
   // -- #14: smaller defects --
   // (end of smaller defects)
+
+  // -- #17 practice (practice.js, practiceview.js) --
+  'practice.button': 'Practice',
+  'practice.button.title': 'Fill in the values or gradients yourself, checked as you go (for you alone)',
+  'practice.heading': 'Fill-in practice',
+  'practice.close': 'Close practice',
+  'practice.mode': 'Fill in',
+  'practice.mode.values': 'values',
+  'practice.mode.grads': 'gradients',
+  'practice.mode.both': 'both',
+  'practice.order': 'Order',
+  'practice.order.steps': 'step by step',
+  'practice.order.any': 'any order',
+  'practice.loading': 'Loading the blanks…',
+  'practice.failed': 'Practice could not start: {error}',
+  'practice.changed': 'The graph changed: practice started again.',
+  'practice.progress': '{filled} of {total} filled',
+  'practice.how_steps': 'Type each number in its box in the order the passes compute them: the forward values, then the gradients backward. Enter checks; Tab moves on.',
+  'practice.how_any': 'Type each number in its box, in any order. Enter checks; Tab moves on.',
+  'practice.wrong': '{name}: {typed} is not it.',
+  'practice.hint.value': 'Hint: the {op} node computes {rule}: {numbers} = ?',
+  'practice.hint.grad': 'Hint: the {op} node sends {rule}: {numbers} = ?',
+  'practice.word.dout': 'dout',
+  'practice.word.other': 'the other input',
+  'practice.word.this': 'this input',
+  'practice.word.out': 'the output',
+  'practice.reveal': 'Show the answer',
+  'practice.score': '{right} / {total} right on the first try',
+  'practice.missed': 'Missed:',
+  'practice.missed.typed': '(you typed {typed})',
+  'practice.missed.shown': '(answer shown)',
+  'practice.perfect': 'Every one right the first time.',
+  'practice.again': 'Try again',
+  'practice.print': 'Print:',
+  'practice.worksheet': 'worksheet',
+  'practice.answer_key': 'answer key',
+  // (end of #17 practice)
 };

@@ -421,4 +421,41 @@ export default {
 
   // -- #14: smaller defects --
   // (end of smaller defects)
+
+  // -- #17 practice (practice.js, practiceview.js) --
+  'practice.button': '練習',
+  'practice.button.title': '値や勾配を自分で埋めて、その場で確かめます（自分だけの練習）',
+  'practice.heading': '穴埋め練習',
+  'practice.close': '練習を閉じる',
+  'practice.mode': '埋めるもの',
+  'practice.mode.values': '値',
+  'practice.mode.grads': '勾配',
+  'practice.mode.both': '両方',
+  'practice.order': '順番',
+  'practice.order.steps': 'ステップ順',
+  'practice.order.any': '好きな順',
+  'practice.loading': '空欄を読み込み中…',
+  'practice.failed': '練習を始められません: {error}',
+  'practice.changed': 'グラフが変わったので、練習を最初からやり直します。',
+  'practice.progress': '{total}個中{filled}個を記入',
+  'practice.how_steps': '順伝播が値を、逆伝播が勾配を計算する順に、箱へ数を入力してください。Enterで確認、Tabで次へ進みます。',
+  'practice.how_any': '好きな順に箱へ数を入力してください。Enterで確認、Tabで次へ進みます。',
+  'practice.wrong': '{name}: {typed} ではありません。',
+  'practice.hint.value': 'ヒント: {op} ノードは {rule} を計算します: {numbers} = ?',
+  'practice.hint.grad': 'ヒント: {op} ノードは {rule} を送ります: {numbers} = ?',
+  'practice.word.dout': 'dout',
+  'practice.word.other': 'もう一方の入力',
+  'practice.word.this': 'この入力',
+  'practice.word.out': '出力',
+  'practice.reveal': '答えを見る',
+  'practice.score': '{total}問中{right}問が一回で正解',
+  'practice.missed': '間違えたもの:',
+  'practice.missed.typed': '（入力: {typed}）',
+  'practice.missed.shown': '（答えを表示）',
+  'practice.perfect': 'すべて一回で正解です。',
+  'practice.again': 'もう一度',
+  'practice.print': '印刷:',
+  'practice.worksheet': 'ワークシート',
+  'practice.answer_key': '解答',
+  // (end of #17 practice)
 };

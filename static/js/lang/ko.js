@@ -419,4 +419,41 @@ export default {
 
   // -- #14: smaller defects --
   // (end of smaller defects)
+
+  // -- #17 practice (practice.js, practiceview.js) --
+  'practice.button': '연습',
+  'practice.button.title': '값이나 기울기를 직접 채우고 바로 확인합니다 (나만 보는 연습)',
+  'practice.heading': '빈칸 채우기 연습',
+  'practice.close': '연습 닫기',
+  'practice.mode': '채울 것',
+  'practice.mode.values': '값',
+  'practice.mode.grads': '기울기',
+  'practice.mode.both': '둘 다',
+  'practice.order': '순서',
+  'practice.order.steps': '단계 순서대로',
+  'practice.order.any': '아무 순서나',
+  'practice.loading': '빈칸을 불러오는 중…',
+  'practice.failed': '연습을 시작할 수 없습니다: {error}',
+  'practice.changed': '그래프가 바뀌어 연습을 처음부터 다시 시작합니다.',
+  'practice.progress': '{total}개 중 {filled}개 채움',
+  'practice.how_steps': '순전파가 값을, 역전파가 기울기를 계산하는 순서대로 상자에 숫자를 입력하세요. Enter로 확인하고 Tab으로 다음 칸으로 갑니다.',
+  'practice.how_any': '아무 순서로나 상자에 숫자를 입력하세요. Enter로 확인하고 Tab으로 다음 칸으로 갑니다.',
+  'practice.wrong': '{name}: {typed}은(는) 틀렸습니다.',
+  'practice.hint.value': '힌트: {op} 노드는 {rule}을(를) 계산합니다: {numbers} = ?',
+  'practice.hint.grad': '힌트: {op} 노드는 {rule}을(를) 보냅니다: {numbers} = ?',
+  'practice.word.dout': 'dout',
+  'practice.word.other': '다른 쪽 입력',
+  'practice.word.this': '이 입력',
+  'practice.word.out': '출력',
+  'practice.reveal': '정답 보기',
+  'practice.score': '첫 시도에 {total}개 중 {right}개 정답',
+  'practice.missed': '틀린 것:',
+  'practice.missed.typed': '(입력: {typed})',
+  'practice.missed.shown': '(정답을 봄)',
+  'practice.perfect': '모두 한 번에 맞혔습니다.',
+  'practice.again': '다시 하기',
+  'practice.print': '인쇄:',
+  'practice.worksheet': '학습지',
+  'practice.answer_key': '정답지',
+  // (end of #17 practice)
 };
