@@ -25,7 +25,8 @@ from ..engine.display import fmt
 from ..errors import Forbidden, Refused
 from .outbox import Outbox, Outcome
 
-VIEW_INTERVAL_S = 0.05   # the controller's camera is relayed at most 20 times a second
+VIEW_RATE = 20.0         # the controller's camera is relayed at most 20 times a second on average,
+VIEW_BURST = 5.0         # with bursts of 5: a page's last view after jitter on the way is never dropped
 KINDS = ("value", "grad")
 REL_TOL = 1e-6           # an answer within this relative distance of the truth is right
 
@@ -56,7 +57,18 @@ class Lecture:
     controller: dict
     view: dict | None = None          # the controller's last camera and highlighted node
     round: Round | None = None        # the open prediction round
-    last_view_at: float = 0.0
+    view_tokens: float = VIEW_BURST
+    view_at: float = 0.0
+
+    def view_due(self) -> bool:
+        """A token bucket: VIEW_RATE views a second, bursts of VIEW_BURST."""
+        now = time.monotonic()
+        self.view_tokens = min(VIEW_BURST, self.view_tokens + (now - self.view_at) * VIEW_RATE)
+        self.view_at = now
+        if self.view_tokens >= 1:
+            self.view_tokens -= 1
+            return True
+        return False
 
     def public(self) -> dict:
         pub = lambda who: {k: who[k] for k in ("sid", "name", "colour")}  # noqa: E731
@@ -174,10 +186,8 @@ class Lectures:
                 raise Forbidden("only the one who has control leads the view", reason="not_presenter",
                                 name=lec.controller["name"][:40], action="lead")
             outbox = Outbox()
-            now = time.monotonic()
-            if now - lec.last_view_at < VIEW_INTERVAL_S:
+            if not lec.view_due():
                 return Outcome({"ok": True, "dropped": True}, outbox)
-            lec.last_view_at = now
             lec.view = {"camera": _camera(camera), "node": node if isinstance(node, str) and len(node) <= 200 else None}
             outbox.put("lecture_view", {"graph_id": graph_id, "sid": sid, **lec.view}, graph_id, skip_sid=sid)
             return Outcome({"ok": True}, outbox)
@@ -231,7 +241,8 @@ class Lectures:
             service.store.mark_lecture_round(service.id, rnd.number, truth_text, marks)
             lec.round = None
             right = sum(marks.values())
-            result = {"graph_id": service.id, **rnd.public(), "truth": truth_text, "counts": rnd.counts(),
+            counts = [{**c, "right": is_right(c["value"], truth, truth_text)} for c in rnd.counts()]
+            result = {"graph_id": service.id, **rnd.public(), "truth": truth_text, "counts": counts,
                       "right": right, "wrong": len(marks) - right, "total": len(marks)}
             outbox = Outbox()
             outbox.put("lecture_result", result, service.id)
