@@ -8,6 +8,7 @@
 // node. A pan, zoom or selection of one's own while following turns following off (exploring);
 // follow() turns it back on and jumps to the controller's last view. The controller sends its own
 // view when it changes, at most every VIEW_MS. The step cursor needs nothing here: it is the room's.
+import { MAX_SCALE, fitOptions } from './camera.js';
 import { refusalText } from './refusal.js';
 import { Store } from './store.js';
 
@@ -80,14 +81,16 @@ export class Lecture extends Store {
   }
 
   // -- following ---------------------------------------------------------------------------
-  /** Show the controller's world rectangle, fitted to this canvas, and select its node. */
+  /** Show the controller's world rectangle, fitted to this canvas (centred), and select its node. */
   apply(view) {
     const c = view.camera, v = this.viewSize();
     this.applying = true;
     try {
       if (c && v.w > 0 && v.h > 0) {
         const cam = this.camera;
-        cam.scale = Math.min(4, Math.max(0.1, Math.min(v.w / c.w, v.h / c.h)));
+        // a phone follows the middle of the rectangle at a legible zoom, as its own Fit would (camera.js)
+        const least = fitOptions(v, navigator.maxTouchPoints > 0).minScale;
+        cam.scale = Math.min(MAX_SCALE, Math.max(least, Math.min(v.w / c.w, v.h / c.h)));
         cam.offset.x = v.w / 2 / cam.scale - c.cx;
         cam.offset.y = v.h / 2 / cam.scale - c.cy;
         cam.notify('camera');

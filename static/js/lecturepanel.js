@@ -91,7 +91,7 @@ export class LecturePanel {
     if (q) {
       body.push(el('p', { class: 'lecture-q', testid: 'lecture-question' }, this.question(q)));
       const input = el('input', { type: 'text', inputmode: 'decimal', autocomplete: 'off', testid: 'lecture-answer-input',
-        'aria-label': t('lecture.answer.label'), placeholder: t('lecture.answer.placeholder') });
+        'aria-label': t('lecture.answer.label'), placeholder: t('lecture.answer.placeholder'), value: L.sent ? L.sent.answer : null });
       const form = el('form', { class: 'lecture-answer' }, input,
         el('button', { type: 'submit', testid: 'lecture-answer-submit' }, t(L.sent ? 'lecture.answer.change' : 'lecture.answer.send')));
       form.addEventListener('submit', (e) => { e.preventDefault(); if (input.value.trim()) L.answer(input.value); });
