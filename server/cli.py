@@ -43,9 +43,27 @@ def cmd_eval(args) -> int:
     grad_faults = graph.grad_faults(args.output)
     if grad_faults:
         out["grad_faults"] = grad_faults  # where a NaN or ±∞ gradient starts
-    json.dump(out, sys.stdout, indent=2, ensure_ascii=False)
-    sys.stdout.write("\n")
+    sys.stdout.write(_json_tensors_inline(out) + "\n")
     return 0
+
+
+def _json_tensors_inline(out: dict) -> str:
+    """JSON indented by entry, each tensor's nested list on its own line: [[1.0, 2.0], [3.0, 4.0]]."""
+    lines = ["{"]
+    sections = list(out.items())
+    for k, (section, entries) in enumerate(sections):
+        if not isinstance(entries, dict):
+            lines.append(f"  {json.dumps(section)}: {json.dumps(entries, ensure_ascii=False)}"
+                         + ("," if k < len(sections) - 1 else ""))
+            continue
+        lines.append(f"  {json.dumps(section)}: {{")
+        items = list(entries.items())
+        for j, (name, value) in enumerate(items):
+            lines.append(f"    {json.dumps(name, ensure_ascii=False)}: {json.dumps(value, ensure_ascii=False)}"
+                         + ("," if j < len(items) - 1 else ""))
+        lines.append("  }" + ("," if k < len(sections) - 1 else ""))
+    lines.append("}")
+    return "\n".join(lines)
 
 
 def cmd_export(args) -> int:
@@ -118,6 +136,8 @@ def cmd_check(args) -> int:
     from .teaching.gradcheck import check_gradients
     graph = _load(args.file, _limits(args))
     checks = check_gradients(graph, args.output)
+    if graph._tensors:
+        return _print_tensor_checks(checks)
     print(f"{'input':<16} {'value':>10} {'backprop':>12} {'numeric':>12} {'± bound':>10} {'rel. error':>10}  result")
     for c in checks:
         note = f"  ({c.note})" if c.note else ""
@@ -126,6 +146,19 @@ def cmd_check(args) -> int:
     unsure = [c for c in checks if c.status == "not checkable"]
     if unsure:  # a warning, not a failure: the finite difference cannot judge these
         print(f"{len(unsure)} of {len(checks)} gradients are not checkable numerically here", file=sys.stderr)
+    failed = [c for c in checks if c.status == "fail"]
+    if failed:
+        print(f"{len(failed)} of {len(checks)} gradients FAIL the check", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _print_tensor_checks(checks) -> int:
+    """As the book's gradient_check.py prints it, ``W1:1.2e-10`` (the mean |backprop − numerical|),
+    with each input's shape, its largest difference and the result beside it."""
+    for c in checks:
+        note = f"  ({c.note})" if c.note else ""
+        print(f"{c.node}:{c.mean_abs_diff:.1e}  shape {c.shape}, max {c.max_abs_diff:.1e}, {c.status}{note}")
     failed = [c for c in checks if c.status == "fail"]
     if failed:
         print(f"{len(failed)} of {len(checks)} gradients FAIL the check", file=sys.stderr)

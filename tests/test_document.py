@@ -43,7 +43,8 @@ def test_loading_an_example_keeps_everything_it_says(name):
     assert [n["id"] for n in saved["nodes"]] == [n["id"] for n in original["nodes"]]
     for mine, theirs in zip(saved["nodes"], original["nodes"]):
         assert mine == {**theirs, "x": float(theirs["x"]), "y": float(theirs["y"]),
-                        **({"value": float(theirs["value"])} if "value" in theirs else {})}
+                        **({"value": theirs["value"] if isinstance(theirs["value"], list)  # a tensor, as given
+                            else float(theirs["value"])} if "value" in theirs else {})}
     assert saved["edges"] == original["edges"]
     assert saved["output"] == original["output"] and saved["title"] == original["title"]
 
@@ -173,7 +174,7 @@ def test_edges_into_an_input_node_are_refused():
 
 @pytest.mark.parametrize("d, expected", [
     ({"format": "graphviz", "version": 1, "nodes": []}, ["format: Input should be 'gradcanvas'"]),
-    ({"format": "gradcanvas", "version": 2, "nodes": []}, ["version: Input should be 1"]),
+    ({"format": "gradcanvas", "version": 3, "nodes": []}, ["version: Input should be 1 or 2"]),  # 2: with tensor values
     ({"format": "gradcanvas", "version": 1}, ["nodes: Field required"]),
     ({"format": "gradcanvas", "version": 1, "nodes": {}}, ["nodes: Input should be a valid list"]),
     ({"format": "gradcanvas", "version": 1, "nodes": [], "edges": None}, ["edges: Input should be a valid list"]),

@@ -209,7 +209,7 @@ def correct_graphs(draw, max_ops=8):
     values["one"] = 1.0
     nodes = [{"id": k, "op": "input", "value": v} for k, v in values.items()]
     edges, cur = [], dict(values)
-    ops = sorted(n for n, s in OPS.items() if s.ports)
+    ops = sorted(n for n, s in OPS.items() if s.ports and s.takes_scalars)
 
     def add(op, srcs, params=None):
         spec = OPS[op]

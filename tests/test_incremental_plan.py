@@ -16,7 +16,7 @@ from server.engine.graph import Changes, ComputationGraph
 from server.engine.order import Order
 from server.engine.registry import OPS
 
-OPNAMES = [n for n, s in OPS.items() if s.arity]
+OPNAMES = [n for n, s in OPS.items() if s.arity and s.takes_scalars]  # ops of numbers
 VALUES = st.sampled_from([0.0, -0.0, 1.0, -1.0, 2.5, 1e-300, 1e300, -3.0, 0.5, 7.0])
 
 # One edit as drawn: its kind and some numbers that pick nodes, ports, ops and values.

@@ -25,7 +25,7 @@ from server.export import export
 from server.engine.standalone import NotStandalone, support, support_for_ops
 from server.teaching.pyimport import import_python
 
-OP_NAMES = [name for name, spec in OPS.items() if spec.arity]
+OP_NAMES = [name for name, spec in OPS.items() if spec.arity and spec.takes_scalars]  # ops of numbers
 VALUES = [0.0, -0.0, 1.0, -1.0, 2.5, -3.0, 0.5, 1e200, -1e200, 710.0, 1e-320]
 EXPONENTS = [2.0, 3.0, 0.5, -1.0, -2.0, 1.5, 0.0]
 LABELS = ["print", "MulLayer", "m_layer", "m", "dx", "dy", "forward", "backward", "ran", "math", "x", "d",

@@ -16,6 +16,8 @@ import math
 from heapq import heapify, heappop, heappush
 from math import copysign
 
+from . import tensor
+
 NAN = math.nan
 FULL = 0.25  # a backward cone of more than this share of the steps on the path: run them all
 
@@ -31,6 +33,10 @@ def links(plan):
             consumers[a].append(o)
             if b >= 0 and b != a:
                 consumers[b].append(o)
+            elif b < -1:
+                for i in dict.fromkeys(plan.more[o][1:]):
+                    if i != a:
+                        consumers[i].append(o)
         plan._links = (consumers, position)
     return plan._links
 
@@ -84,7 +90,7 @@ def send_back_cone(plan, out: int):
     while heap:
         o = -heappop(heap)
         if o in resum:
-            grads[o] = _sum_terms(o, consumers[o], mask, steps, position, egrads)
+            grads[o] = _sum_terms(o, consumers[o], mask, steps, position, egrads, plan.more)
         if o not in changed and same(grads[o], grads0[o]):
             continue  # neither its values nor its gradient changed: its step sends the same
         ran.add(o)
@@ -96,13 +102,13 @@ def send_back_cone(plan, out: int):
                 raise ValueError("forward failed here")
             e = bwd(grads[o])
         except (ArithmeticError, ValueError):
-            e = NAN if b < 0 else (NAN, NAN)
+            e = NAN if b == -1 else (NAN,) * len(plan.inputs(o, a, b))
         egrads[o] = e
-        if b < 0:
+        if b == -1:
             moved = () if same(e, egrads0[o]) else (a,)
         else:
             e0 = egrads0[o]
-            moved = [i for i, x, y in ((a, e[0], e0[0]), (b, e[1], e0[1])) if not same(x, y)]
+            moved = [i for i, x, y in zip(plan.inputs(o, a, b), e, e0) if not same(x, y)]
         for i in moved:
             resum.add(i)
             if i not in queued:
@@ -111,7 +117,7 @@ def send_back_cone(plan, out: int):
                     heappush(heap, -i)
     for i in resum:
         if position[i] < 0:  # an input node: summed here, after every consumer ran
-            grads[i] = _sum_terms(i, consumers[i], mask, steps, position, egrads)
+            grads[i] = _sum_terms(i, consumers[i], mask, steps, position, egrads, plan.more)
     touched = plan.touched_grads.get(out, set())
     if touched is not None:
         touched.update(resum)
@@ -120,7 +126,7 @@ def send_back_cone(plan, out: int):
     return grads, egrads, mask
 
 
-def _sum_terms(i, readers, mask, steps, position, egrads) -> float:
+def _sum_terms(i, readers, mask, steps, position, egrads, more) -> float:
     """Node ``i``'s gradient: its terms added as the full backward adds them (last reader first)."""
     total = -0.0
     for o in reversed(readers):
@@ -128,16 +134,23 @@ def _sum_terms(i, readers, mask, steps, position, egrads) -> float:
             continue
         _, _, a, b, _ = steps[position[o]]
         e = egrads[o]
-        if b < 0:
+        if b == -1:
             total += e
-        else:
+        elif b >= 0:
             if a == i:
                 total += e[0]
             if b == i:
                 total += e[1]
+        else:
+            for k, g in zip(more[o], e):
+                if k == i:
+                    total += g
     return total
 
 
 def same(x, y) -> bool:
-    """Bit for bit, as far as a reader can tell: NaN is NaN, −0.0 is not 0.0."""
-    return (x == y and copysign(1.0, x) == copysign(1.0, y)) or (x != x and y != y)
+    """Bit for bit, as far as a reader can tell: NaN is NaN, −0.0 is not 0.0 (tensors alike)."""
+    try:
+        return (x == y and copysign(1.0, x) == copysign(1.0, y)) or (x != x and y != y)
+    except (TypeError, ValueError):  # a tensor: its truth is ambiguous
+        return tensor.same(x, y)

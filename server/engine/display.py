@@ -41,6 +41,8 @@ def fmt(x, floor: float = 0.0) -> str:
     if x is None:
         return ""
     if x.__class__ is not float:
+        if hasattr(x, "shape"):  # a tensor: a few entries
+            return fmt_tensor(x)
         x = float(x)
     if x - x != 0:  # NaN or ±∞
         return "NaN" if x != x else ("∞" if x > 0 else MINUS + "∞")
@@ -55,6 +57,35 @@ def fmt(x, floor: float = 0.0) -> str:
             # the common case: six digits after a point, which cannot pass for exact (rule 4)
             return text if x > 0 else MINUS + text[1:]
     return _typeset(_plain(x, text))
+
+
+SHOWN = 3  # a tensor's text shows at most 3 rows and 3 columns, with … for the rest
+
+
+def fmt_tensor(x) -> str:
+    """A tensor, compactly: ``[[0.1, −0.2, …], …]``: at most 3 × 3 entries, each by ``fmt``."""
+    if x.ndim == 0:
+        return fmt(float(x))
+    if x.ndim == 1:
+        items = [fmt(float(v)) for v in x[:SHOWN]]
+        return "[" + ", ".join(items + (["…"] if len(x) > SHOWN else [])) + "]"
+    rows = [fmt_tensor(row) for row in x[:SHOWN]]
+    return "[" + ", ".join(rows + (["…"] if len(x) > SHOWN else [])) + "]"
+
+
+def tensor_table(x) -> dict:
+    """The whole tensor, formatted, for the click-to-open view: {"shape": [4, 3], "rows": [["0.1", …], …]}.
+
+    A vector is one row; a number is a 1 × 1 table with shape []."""
+    if not hasattr(x, "shape"):
+        return {"shape": [], "rows": [[fmt(x)]]}
+    rows = x.reshape(1, -1) if x.ndim == 1 else x
+    return {"shape": list(x.shape), "rows": [[fmt(float(v)) for v in row] for row in rows]}
+
+
+def shape_text(x) -> str | None:
+    """``(4, 3)`` for a tensor, None for a number."""
+    return str(tuple(x.shape)) if hasattr(x, "shape") else None
 
 
 def fmt_operand(x, floor: float = 0.0) -> str:
@@ -183,6 +214,8 @@ def noise_of(plan, backward=None, out=None) -> Noise:
     values, ulp = noise.values, math.ulp
     for o, _, a, b, _ in plan.steps:
         v = vals[o]
+        if v.__class__ is not float or b < -1:  # a tensor, or an op of tensors: rule 5 is for numbers
+            continue
         if v == 0 or v - v != 0:  # exactly 0, NaN or ±∞: nothing to hide
             continue
         if b >= 0 and layers[o].op in cancels:
@@ -218,6 +251,9 @@ def noise_of(plan, backward=None, out=None) -> Noise:
             noise.grads[i] = abs(g)
 
     for o, _, a, b, _ in plan.paths_to(out)[1]:
+        if b < -1 or grads[o].__class__ is not float or (egrads[o] if b == -1 else egrads[o][0]).__class__ is not float \
+                or b >= 0 and egrads[o][1].__class__ is not float:
+            continue  # tensors: rule 5 is for numbers
         settle(o)
         noisy_dout = o in noise.grads
         zeroed = None
@@ -233,7 +269,7 @@ def noise_of(plan, backward=None, out=None) -> Noise:
                 noise.terms.add((o, port))
                 noisy[s] += 1
     for i in plan.leaves:
-        if mask[i]:
+        if mask[i] and grads[i].__class__ is float:
             settle(i)
     return noise
 

@@ -1,4 +1,8 @@
-"""The document format, version 1: parsing and validation (see docs/format.md).
+"""The document format, versions 1 and 2: parsing and validation (see docs/format.md).
+
+Version 2 is version 1 with tensor values: an input's ``value`` may be a
+rectangular nested list of finite numbers. A document is written as version 2
+only when it holds one, so a document of numbers reads as before everywhere.
 
 Validation reports every problem with its JSON location
 (``nodes[3].op: unknown op 'mull'``), not just the first. Pydantic checks the
@@ -16,11 +20,13 @@ from typing import Annotated, Any, Literal, Optional
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from ..errors import Refused, TooLarge
+from . import tensor
 from .registry import OPS
 from .text import loads_json, text_problem
 
 FORMAT = "gradcanvas"
-VERSION = 1
+VERSION = 1         # a document of numbers
+TENSOR_VERSION = 2  # a document holding a tensor value
 
 Finite = Annotated[float, Field(strict=True, allow_inf_nan=False)]
 def _checked(newline: bool):
@@ -85,7 +91,7 @@ class DocumentModel(BaseModel):
     """The top level; nodes and edges are validated one by one so every problem is found."""
     model_config = ConfigDict(extra="forbid")
     format: Literal["gradcanvas"]
-    version: Literal[1]
+    version: Literal[1, 2]
     title: Text = ""
     nodes: list[Any]
     edges: list[Any] = []
@@ -153,12 +159,13 @@ def node_problems(node: dict, where: str) -> list[str]:
     return problems
 
 
-def normalize_node(model: NodeModel) -> dict:
-    """The node as the graph stores it: defaults filled in, params complete."""
+def normalize_node(model: NodeModel, array=None) -> dict:
+    """The node as the graph stores it: defaults filled in, params complete; ``array``: its
+    tensor value (a read-only float64 array), if it holds one."""
     spec = OPS.get(model.op)
     node = {"id": model.id, "op": model.op}
     if spec is not None and spec.arity == 0:
-        node["value"] = float(model.value) if model.value is not None else 0.0
+        node["value"] = array if array is not None else float(model.value) if model.value is not None else 0.0
     if model.label is not None:
         node["label"] = model.label
     if model.grad_label:
@@ -171,16 +178,34 @@ def normalize_node(model: NodeModel) -> dict:
     return node
 
 
+def split_tensor(raw, where: str):
+    """(the node without a tensor value, the tensor or None, its problem or None).
+
+    A tensor value is checked here, not by pydantic: its problem names the element
+    (``nodes[2].value: must hold finite numbers, not nan at [1][0]``).
+    """
+    if not isinstance(raw, dict) or not isinstance(raw.get("value"), (list, tensor.ndarray)):
+        return raw, None, None
+    rest = {k: v for k, v in raw.items() if k != "value"}
+    try:
+        return rest, tensor.parse_tensor(raw["value"]), None
+    except tensor.TensorProblem as err:
+        return rest, None, f"{where}.value: {err}"
+
+
 def parse_node(data, where="node") -> dict:
     """Validate one node (as sent by an ``add_node`` edit); raise GraphError listing every problem."""
+    data, array, problem = split_tensor(data, where)
     try:
         model = NodeModel.model_validate(data)
     except ValidationError as err:
         problems = _pydantic_problems(err)
         raise GraphError(f"{where}: " + "; ".join(problems), problems, reason="invalid_node",
                          problem=problems[0]) from None
-    node = normalize_node(model)
-    problems = node_problems(node | {"value": model.value}, where)
+    if problem:
+        raise GraphError(problem, reason="invalid_value", node=model.id, problem=problem)
+    node = normalize_node(model, array)
+    problems = node_problems(node | {"value": model.value if array is None else array}, where)
     if problems:
         if node["op"] not in OPS:
             raise GraphError("; ".join(problems), problems, reason="unknown_op", op=node["op"])
@@ -227,10 +252,14 @@ def validate(doc, limits: Limits = Limits()) -> dict:
     seen_ids: set = set()  # ids of nodes with other problems, so edges to them are not reported twice
     out_nodes = []
     for i, raw in enumerate(model.nodes):
+        raw, array, problem = split_tensor(raw, f"nodes[{i}]")
         try:
             nm = NodeModel.model_validate(raw)
         except ValidationError as err:
             problems += _pydantic_problems(err, ("nodes", i))
+            nm = None
+        if nm is None or problem:
+            problems += [problem] if problem else []
             if isinstance(raw, dict) and isinstance(raw.get("id"), str):
                 seen_ids.add(raw["id"])
                 first_at.setdefault(raw["id"], i)  # a later node with this id is still a duplicate
@@ -239,9 +268,10 @@ def validate(doc, limits: Limits = Limits()) -> dict:
             problems.append(f"nodes[{i}].id: duplicate id {nm.id!r} (first used at nodes[{first_at[nm.id]}])")
             continue
         first_at[nm.id] = i
-        node = normalize_node(nm)
-        if nm.op not in OPS or nm.value is not None or nm.params or nm.trainable:  # else there is nothing op-specific to check
-            problems += node_problems(node | {"value": nm.value}, f"nodes[{i}]")
+        node = normalize_node(nm, array)
+        if nm.op not in OPS or nm.value is not None or array is not None or nm.params or nm.trainable:
+            # else there is nothing op-specific to check
+            problems += node_problems(node | {"value": nm.value if array is None else array}, f"nodes[{i}]")
         out_nodes.append(node)
 
     ops = {n["id"]: n["op"] for n in out_nodes}
@@ -306,7 +336,20 @@ def port_range_message(node_id: str, spec, port) -> str:
 
 
 def jsonable(x):
-    """A float for JSON: NaN and ±∞ become the strings JavaScript's Number() reads back."""
-    if x is None or math.isfinite(x):
+    """A float for JSON: NaN and ±∞ become the strings JavaScript's Number() reads back;
+    a tensor becomes nested lists of them."""
+    if x is None:
+        return x
+    if x.__class__ is tensor.ndarray:
+        return tensor.jsonable(x)
+    if math.isfinite(x):
         return x
     return "NaN" if math.isnan(x) else ("Infinity" if x > 0 else "-Infinity")
+
+
+def node_json(attrs: dict) -> dict:
+    """A node's attributes as a document holds them: a tensor value as nested lists."""
+    node = dict(attrs, params=dict(attrs["params"])) if "params" in attrs else dict(attrs)
+    if node.get("value").__class__ is tensor.ndarray:
+        node["value"] = node["value"].tolist()
+    return node

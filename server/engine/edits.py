@@ -11,7 +11,7 @@ import math
 
 import networkx as nx
 
-from . import document
+from . import document, tensor
 from .document import GraphError
 from .registry import OPS
 from .text import text_problem
@@ -108,18 +108,19 @@ class Edits:
         self.g.add_node(node["id"], **node)
         if self._order is not None:
             self._order.node_added(node["id"])
+        self._tensors += self._tensorish(node)
         if index is not None and index < len(self) - 1:
             order = list(self.g)
             order.insert(index, order.pop())
             self._restore_order(order, list(self._wired))
         self._structure_changed()
-        change = {"type": "add_node", "node": dict(node)}
+        change = {"type": "add_node", "node": document.node_json(node)}
         if index is not None:
             change["index"] = index
         return [change], [{"type": "remove_node", "id": node["id"]}]
 
     def remove_node(self, id) -> tuple[list, list]:
-        attrs = dict(self.node(id))
+        attrs = document.node_json(self.node(id))
         edges = [(k, s, t, p) for k, ((t, p), s) in enumerate(self._wired.items()) if s == id or t == id]
         # In ascending order of place, each re-insertion lands where it was.
         inverse = [{"type": "add_node", "node": attrs, "index": list(self.g).index(id)}]
@@ -129,6 +130,7 @@ class Edits:
             self.output = None
         for _, s, t, p in edges:
             self._unwire(t, p)
+        self._tensors -= self._tensorish(self.g.nodes[id])
         self.g.remove_node(id)
         if self._order is not None:
             self._order.node_removed(id)
@@ -158,6 +160,12 @@ class Edits:
                              reason="cycle", source=source, target=target, path=cycle)
         index = _position(index, len(self._wired), "connect")
         self._wire(source, target, port)
+        if self._tensors:
+            try:
+                self._check_shapes()
+            except GraphError:
+                self._unwire(target, port)
+                raise
         if index is not None and index < len(self._wired) - 1:
             order = list(self._wired)
             order.insert(index, order.pop())
@@ -186,11 +194,28 @@ class Edits:
         if attrs["op"] != "input":
             raise GraphError(f"{id!r} is a '{attrs['op']}' node; only input nodes have a value to set",
                              reason="not_an_input", node=id, op=attrs["op"])
-        value = _finite_number(value, "value", id)
+        if isinstance(value, (list, tensor.ndarray)):
+            try:
+                value = tensor.parse_tensor(value)
+            except tensor.TensorProblem as err:
+                raise GraphError(f"value of {id!r}: {err}", reason="invalid_value", node=id,
+                                 problem=str(err)) from None
+        else:
+            value = _finite_number(value, "value", id)
         old = attrs["value"]
         attrs["value"] = value
+        if value.__class__ is not float or old.__class__ is not float:  # a tensor: do the shapes still fit?
+            self._tensors += (value.__class__ is tensor.ndarray) - (old.__class__ is tensor.ndarray)
+            if tensor.shape_of(value) != tensor.shape_of(old):
+                try:
+                    self._check_shapes()
+                except GraphError:
+                    attrs["value"] = old
+                    self._tensors -= (value.__class__ is tensor.ndarray) - (old.__class__ is tensor.ndarray)
+                    raise
         self._stale_inputs.add(id)
-        return [{"type": "set_value", "id": id, "value": value}], [{"type": "set_value", "id": id, "value": old}]
+        return ([{"type": "set_value", "id": id, "value": tensor.to_list(value)}],
+                [{"type": "set_value", "id": id, "value": tensor.to_list(old)}])
 
     def set_label(self, id, label) -> tuple[list, list]:
         attrs = self.node(id)
@@ -270,6 +295,10 @@ class Edits:
             raise GraphError(text_problem(title, "title"))
         old, self.title = self.title, title
         return [{"type": "set_title", "title": title}], [{"type": "set_title", "title": old}]
+
+    @staticmethod
+    def _tensorish(attrs) -> bool:
+        return attrs.get("value").__class__ is tensor.ndarray or not OPS[attrs["op"]].takes_scalars
 
     _HANDLERS = {"add_node": add_node, "remove_node": remove_node, "connect": connect,
             "disconnect": disconnect, "set_value": set_value, "set_label": set_label,

@@ -12,11 +12,13 @@ from itertools import compress
 
 import networkx as nx
 
-from . import document
+from . import document, tensor
 from .document import GraphError, Limits
 from .edits import Edits
 from .order import Order
+from .registry import OPS
 from .plan import Plan, gc_paused
+from .shapes import infer
 from .steps import backward_steps, forward_steps
 from .symbols import Symbolic, symbolic
 
@@ -40,7 +42,15 @@ def _same(x, y) -> bool:
         return isinstance(x, tuple) and isinstance(y, tuple) and all(map(_same, x, y))
     if x is None or y is None:
         return x is y
-    return (x == y and math.copysign(1.0, x) == math.copysign(1.0, y)) or (x != x and y != y)
+    try:
+        return (x == y and math.copysign(1.0, x) == math.copysign(1.0, y)) or (x != x and y != y)
+    except (TypeError, ValueError):  # a tensor: its truth is ambiguous
+        return tensor.same(x, y)
+
+
+def tensorish(attrs: dict) -> bool:
+    """Whether a node makes its graph's shapes worth checking: a tensor value, or an op that needs one."""
+    return attrs.get("value").__class__ is tensor.ndarray or not OPS[attrs["op"]].takes_scalars
 
 
 class ComputationGraph(Edits):
@@ -59,6 +69,7 @@ class ComputationGraph(Edits):
         self._symbols: Symbolic | None = None         # cached: rebuilt after a structural edit or a label
         self._stale_inputs: set[str] = set()          # inputs whose value changed since the last run
         self._seen = None                             # what changes() last saw: (plan, values, output, backward)
+        self._tensors = 0                             # tensor inputs and tensor ops: shapes to check when > 0
 
     # -- documents -------------------------------------------------------------
     @classmethod
@@ -80,6 +91,9 @@ class ComputationGraph(Edits):
             raise GraphError("edges: the graph has a cycle: " + " → ".join(names),
                              ["edges: the graph has a cycle: " + " → ".join(names)],
                              reason="document_cycle", path=" → ".join(names)) from None
+        needs = {name for name, spec in OPS.items() if not spec.takes_scalars}
+        graph._tensors = sum(1 for a in g._node.values() if a["op"] in needs or a.get("value").__class__ is tensor.ndarray)
+        graph._check_shapes()
         graph._plan = Plan(g, graph._inputs, graph._order.nodes)
         graph.output = doc["output"]
         graph.learning_rate = doc.get("learning_rate")
@@ -91,9 +105,9 @@ class ComputationGraph(Edits):
             return cls.from_dict(document.loads(text, limits), limits)
 
     def to_dict(self) -> dict:
-        doc = {"format": document.FORMAT, "version": document.VERSION, "title": self.title,
-               "nodes": [dict(attrs, params=dict(attrs["params"])) if "params" in attrs else dict(attrs)
-                         for _, attrs in self.g.nodes(data=True)],
+        doc = {"format": document.FORMAT, "version": document.TENSOR_VERSION if self._tensors else document.VERSION,
+               "title": self.title,
+               "nodes": [document.node_json(attrs) for _, attrs in self.g.nodes(data=True)],
                "edges": [{"source": s, "target": t, "port": p} for (t, p), s in self._wired.items()],
                "output": self.output}
         if self.learning_rate is not None:
@@ -103,6 +117,23 @@ class ComputationGraph(Edits):
     def trainable(self) -> list[str]:
         """The input nodes marked as parameters, in document order."""
         return [n for n, attrs in self.g.nodes(data=True) if attrs.get("trainable")]
+
+    # -- shapes ----------------------------------------------------------------
+    def shapes(self) -> dict:
+        """{node: shape} for every node whose shape is known (a scalar's is ``()``)."""
+        order = self._order.nodes if self._order is not None else list(nx.topological_sort(self.g))
+        return infer(self.g, self._inputs, order, OPS)[0]
+
+    def _check_shapes(self):
+        """Refuse (GraphError) the first op whose inputs' shapes do not fit. A graph of
+        numbers only passes without a look: every scalar op takes and gives ()."""
+        if not self._tensors:
+            return
+        order = self._order.nodes if self._order is not None else list(nx.topological_sort(self.g))
+        _, problem = infer(self.g, self._inputs, order, OPS)
+        if problem is not None:
+            message, params = problem
+            raise GraphError(message, **params)
 
     # -- reading ---------------------------------------------------------------
     def node(self, node_id: str) -> dict:

@@ -14,7 +14,7 @@ from .registry import OPS
 # from the registry (OpSpec.latex), so a new op brings its own.
 SYMBOLS = {"·": r"\cdot", "×": r"\times", "÷": r"\div", "−": "-", "∞": r"\infty",
            "²": "^{2}", "=": "=", "+": "+", "-": "-", "/": "/", "(": "(", ")": ")", "[": "[", "]": "]",
-           ">": ">", "<": "<", ",": ","}
+           ">": ">", "<": "<", ",": ",", "…": r"\ldots ", "→": r"\to ", ":": r"\colon ", "Σ": r"\sum "}
 ESCAPE = {"\\": r"\backslash ", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "#": r"\#", "_": r"\_",
           "%": r"\%", "~": r"\sim ", "^": r"\hat{}"}
 TOKEN = re.compile(r"(?P<num>\d+(?:\.\d+)?(?:e[−-]?\d+)?)|(?P<word>[^\W\d]\w*)|(?P<sup>\^)|(?P<space>\s+)|(?P<other>.)")
@@ -44,7 +44,7 @@ def to_latex(text: str) -> str:
     """Plain arithmetic from the engine, as LaTeX."""
     out = []
     ops = op_symbols()
-    tokens = list(TOKEN.finditer(text.replace("²", "^2")))
+    tokens = list(TOKEN.finditer(text.replace("²", "^2").replace("ᵀ", "^T")))
     i = 0
     while i < len(tokens):
         m = tokens[i]
@@ -123,3 +123,8 @@ def rule_latex(port_name: str, rule: str, numbers: str | None, grad_text: str) -
     if numbers != grad_text:
         parts.append(to_latex(grad_text))
     return " = ".join(parts)
+
+
+def shapes_latex(port_name: str, rule: str, shapes: str) -> str:
+    """∂L/∂W = x^T · dout : (3, 4) · (4, 2) = (3, 2): a tensor rule with its shapes."""
+    return f"{partial(port_name)} = {to_latex(rule)} \\quad {to_latex(shapes)}"

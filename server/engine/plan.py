@@ -14,9 +14,11 @@ import math
 from contextlib import contextmanager
 
 import networkx as nx
+import numpy as np
 
 from . import cone
 from .registry import OPS
+from .tensor import all_finite, finite, seed_like
 
 NAN = math.nan
 
@@ -78,6 +80,7 @@ class Plan:
         self.incomplete: dict[str, str] = {}   # node id → why it cannot be computed
         ids, index, node_attrs = [], {}, []
         layers, steps, leaves = [], [], []
+        more = {}  # op of three or more inputs → their indices (its step's b is −2)
         nodes = g._node  # networkx's own dict of attribute dicts: g.nodes[n] goes through a view
         ops = {name: (spec, spec.arity) for name, spec in OPS.items()}
         for nid in order:
@@ -95,6 +98,8 @@ class Plan:
             try:  # every port wired to a computable node: the common case, checked in passing
                 a = index[srcs[0]]
                 b = index[srcs[1]] if arity == 2 else -1
+                if arity > 2:  # affine's x, W, b: all its inputs in ``more``, and b = −2
+                    more[i], b = tuple(index[s] for s in srcs), -2
             except (TypeError, KeyError):
                 self.incomplete[nid] = self._why_incomplete(nid, spec, srcs or (), index)
                 continue
@@ -115,6 +120,11 @@ class Plan:
         # The inputs' attribute dicts, which set_value writes into: read without a lookup per run.
         self._leaf_attrs = [(i, node_attrs[i]) for i in leaves]
         self.vals = [0.0] * len(ids)
+        self.more = more
+        if more:  # its forward takes the first input as the loop gives it, and reads the others
+            for k, (o, fwd, a, b, bwd) in enumerate(steps):
+                if b == -2:
+                    steps[k] = (o, _reading(fwd, self.vals, more[o][1:]), a, b, bwd)
         self.faults: dict[int, str] = {}        # index → message, where forward raised
         self._backward_cache: dict[int, tuple] = {}  # output → result, until the values change
         # For recomputing only a cone (engine/cone.py): output → the last backward from it, and
@@ -129,6 +139,10 @@ class Plan:
         self._grad_faults: dict[int, tuple] = {}     # output → (the backward it is of, grad_faults())
         self.ran = False
 
+    def inputs(self, o, a, b) -> tuple:
+        """The input indices of the step at ``o`` (its a and b as the step holds them)."""
+        return (a,) if b == -1 else (a, b) if b >= 0 else self.more[o]
+
     @staticmethod
     def _why_incomplete(nid, spec, srcs, index) -> str:
         missing = [f"port {p} ({spec.ports[p]})" for p in range(spec.arity)
@@ -141,6 +155,10 @@ class Plan:
     # -- forward -------------------------------------------------------------
     def run_forward(self, positions=None):
         """Run every step, or only those at ``positions`` (sorted), filling ``vals``."""
+        with np.errstate(all="ignore"):  # a tensor's overflow is found as a fault, as a number's: no warning
+            self._run_forward(positions)
+
+    def _run_forward(self, positions):
         vals, faults = self.vals, self.faults
         self.ran = True
         for i, attrs in self._leaf_attrs:
@@ -170,9 +188,9 @@ class Plan:
         # One C-speed sum finds any NaN/∞ at all; only then look for where it began. After a
         # cone, only its steps can have changed: the others' faults were found when they ran.
         if positions is None:
-            if faults or not math.isfinite(sum(vals)):
+            if faults or not all_finite(vals):
                 self._find_silent_faults(self.steps)
-        elif not math.isfinite(sum(vals[s[0]] for s in steps)):
+        elif not all_finite([vals[s[0]] for s in steps]):
             self._find_silent_faults(steps)
 
     def _fault(self, o, a, b, err):
@@ -182,10 +200,10 @@ class Plan:
         input, the node is downstream of a fault and so *affected* (``graph.affected``).
         """
         vals, layer = self.vals, self.layers[o]
-        args = (vals[a],) if b < 0 else (vals[a], vals[b])
+        args = tuple(vals[k] for k in self.inputs(o, a, b))
         fault = getattr(layer, "fault", None)
         vals[o] = fault(*args) if fault else NAN
-        if all(map(math.isfinite, args)):
+        if all(map(finite, args)):
             self.faults[o] = f"{fault_reason(err)} (inputs: {', '.join(repr(x) for x in args)})"
 
     def _find_silent_faults(self, steps):
@@ -196,9 +214,9 @@ class Plan:
         """
         vals = self.vals
         for o, _, a, b, _ in steps:
-            if o in self.faults or math.isfinite(vals[o]):
+            if o in self.faults or finite(vals[o]):
                 continue
-            if math.isfinite(vals[a]) and (b < 0 or math.isfinite(vals[b])):
+            if all(finite(vals[k]) for k in self.inputs(o, a, b)):
                 self.faults[o] = "overflow: the result is too large for a float"
 
     # -- backward ------------------------------------------------------------
@@ -206,11 +224,15 @@ class Plan:
         """Which nodes lie on a path to ``out`` (and so receive a gradient)."""
         mask = [False] * len(self.ids)
         mask[out] = True
+        more = self.more
         for o, _, a, b, _ in reversed(self.steps):
             if mask[o]:
                 mask[a] = True
                 if b >= 0:
                     mask[b] = True
+                elif b < -1:
+                    for k in more[o]:
+                        mask[k] = True
         return mask
 
     def paths_to(self, out: int) -> tuple[list, list]:
@@ -232,7 +254,7 @@ class Plan:
         """Seed 1.0 at ``out`` and send gradients back; returns (grads, edge_grads, mask)."""
         cached = self._backward_cache.get(out)
         if cached is None:
-            with gc_paused():  # one (dx, dy) tuple per binary node: no cause for full collections
+            with gc_paused(), np.errstate(all="ignore"):  # (gc: one (dx, dy) tuple per binary node)
                 cached = cone.send_back_cone(self, out)
                 if cached is None:
                     cached = self._send_back(out)
@@ -247,7 +269,7 @@ class Plan:
         # gradient is its terms' sum exactly, signed zeros included, as PyTorch's.
         grads = [-0.0] * n
         egrads = [None] * n   # per op node: dx (unary) or (dx, dy) (binary), as backward returned
-        grads[out] = 1.0
+        grads[out] = seed_like(self.vals[out])  # 1.0; ones for a tensor output
         mask, steps = self.paths_to(out)
         faults = self.faults
         for o, _, a, b, bwd in steps:
@@ -255,22 +277,27 @@ class Plan:
             try:
                 if faults and o in faults:
                     raise ValueError("forward failed here")
-                if b < 0:
+                if b >= 0:
+                    egrads[o] = r = bwd(d)
+                    grads[a] += r[0]
+                    grads[b] += r[1]
+                elif b == -1:
                     egrads[o] = g = bwd(d)
                     grads[a] += g
                 else:
                     egrads[o] = r = bwd(d)
-                    grads[a] += r[0]
-                    grads[b] += r[1]
+                    for k, g in zip(self.more[o], r):
+                        grads[k] += g
             except (ArithmeticError, ValueError):
                 # No gradient can pass a failed node: send NaN so it shows, never a guess.
-                if b < 0:
+                if b == -1:
                     egrads[o] = NAN
                     grads[a] += NAN
                 else:
-                    egrads[o] = (NAN, NAN)
-                    grads[a] += NAN
-                    grads[b] += NAN
+                    ins = self.inputs(o, a, b)
+                    egrads[o] = (NAN,) * len(ins)
+                    for k in ins:
+                        grads[k] += NAN
         return grads, egrads, mask
 
     def grad_faults(self, out: int) -> dict[int, str]:
@@ -287,29 +314,30 @@ class Plan:
             return known[1]
         grads, egrads, mask = ran
         found = {}
-        if not math.isfinite(sum(grads)):  # off the paths, gradients stay −0.0
+        if not all_finite(grads):  # off the paths, gradients stay −0.0
             vals, faults = self.vals, self.faults
             nonfinite_term = bytearray(len(grads))
             for o, _, a, b, _ in self.paths_to(out)[1]:
-                sent = (egrads[o],) if b < 0 else egrads[o]
-                bad = [k for k, g in enumerate(sent) if not math.isfinite(g)]
+                sent = (egrads[o],) if b == -1 else egrads[o]
+                ins = self.inputs(o, a, b)
+                bad = [k for k, g in enumerate(sent) if not finite(g)]
                 for k in bad:
-                    nonfinite_term[a if k == 0 else b] = 1
-                if not bad or o in faults or not math.isfinite(grads[o]):
+                    nonfinite_term[ins[k]] = 1
+                if not bad or o in faults or not finite(grads[o]):
                     continue
-                inputs = (vals[a],) if b < 0 else (vals[a], vals[b])
-                if not all(map(math.isfinite, inputs)) or not math.isfinite(vals[o]):
+                inputs = tuple(vals[k] for k in ins)
+                if not all(map(finite, inputs)) or not finite(vals[o]):
                     continue  # downstream of a forward fault: affected
                 why = getattr(self.layers[o], "backward_fault", lambda: None)()
                 k = bad[0]
-                to = self.ids[a if k == 0 else b]
-                what = "NaN" if sent[k] != sent[k] else ("∞" if sent[k] > 0 else "−∞")
+                to = self.ids[ins[k]]
+                what = _what(sent[k])
                 found[o] = (f"the gradient sent to {to!r} is {what}: "
                             + (why or ("∞ × 0 has no value" if what == "NaN"
                                        else "overflow: it is too large for a float"))
                             + f" (dout: {grads[o]!r})")
             for i, g in enumerate(grads):
-                if mask[i] and not math.isfinite(g) and not nonfinite_term[i] and i != out and i not in found:
+                if mask[i] and not finite(g) and not nonfinite_term[i] and i != out and i not in found:
                     found[i] = "overflow: the sum of the gradients arriving here is too large for a float"
         self._grad_faults[out] = (ran, found)
         return found
@@ -321,3 +349,18 @@ class Plan:
         the cone, not the plan (after one pass to index the consumers, per plan).
         """
         return cone.downstream_positions(self, node_ids)
+
+
+def _what(g) -> str:
+    """What a non-finite gradient is: 'NaN', '∞' or '−∞' (a tensor's first non-finite element)."""
+    if g.__class__ is not float:
+        import numpy as np
+        g = float(np.asarray(g).ravel()[~np.isfinite(np.asarray(g).ravel())][0])
+    return "NaN" if g != g else ("∞" if g > 0 else "−∞")
+
+
+def _reading(forward, vals, others):
+    """An op of three or more inputs as the loops call it: with its first input, the others read here."""
+    def step(x):
+        return forward(x, *[vals[k] for k in others])
+    return step

@@ -34,11 +34,24 @@ optional keywords say how an op is written and checked:
   ``dout``, the port names, ``out`` and ``{param}`` fields to substitute
   (``"dout · 1"`` for add, ``"dout · exp(x)"`` for exp). Default: ``rule``.
 - ``order``: the palette position; ops without one follow, by name.
+- ``shape``: the shape rule, a function of the input shapes (tuples; a scalar's is
+  ``()``) giving the output's shape, or raising ``ShapeError`` with why they do
+  not fit (``(4, 3) · (2, 5) does not fit: 3 ≠ 2``). Default: ``scalars_only``, an op
+  of numbers (engine/shapes.py has the common rules: ``elementwise``, ``broadcast``).
+  The graph checks it when wiring, on load and when a value changes shape.
+- ``shapes``: the rule per port as the explanation writes it with shapes,
+  ``"xᵀ · dout"``; each name becomes its value's shape (``ᵀ`` transposes it).
+  Default: ``rule``.
+- ``no_grad``: ports whose input is data, not a variable (softmax_with_loss's
+  labels ``t``): backward sends them 0 and the gradient check leaves them out.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Callable
+
+from .shapes import scalars_only
 
 NOTATIONS = ("", "call", "infix", "prefix", "power")
 LAST = 1000  # the order of an op that gives none: after the book's ops
@@ -66,6 +79,17 @@ class OpSpec:
     order: int = LAST         # palette position
     cancels: bool = False     # a sum of its inputs: its result can cancel to noise (display rule 5)
     symbolic: tuple[str, ...] = ()  # the rule as a symbolic figure writes it: "dout · 1" (default: rule)
+    shape: Callable = scalars_only  # input shapes → output shape, or ShapeError
+    shapes: tuple[str, ...] = ()    # the rule per port as the shapes line writes it (default: rule)
+    no_grad: tuple[str, ...] = ()   # ports fed data, not variables: no gradient is sent there
+
+    @cached_property
+    def takes_scalars(self) -> bool:
+        """Whether the op computes on numbers (every input a scalar): not dot, softmax, sum …"""
+        try:
+            return self.shape(*[()] * len(self.ports)) == ()
+        except ValueError:
+            return False
 
     @property
     def arity(self) -> int:
@@ -101,12 +125,17 @@ OPS: dict[str, OpSpec] = {}
 
 def register(name, *, symbol, title, ports=(), rule=(), numbers=(), note="", params=None,
              notation=None, call=..., operator=None, display="", latex=None, tikz=None,
-             kink=None, kink_note="", order=LAST, cancels=False, symbolic=None):
+             kink=None, kink_note="", order=LAST, cancels=False, symbolic=None, shape=None, shapes=None,
+             no_grad=()):
     """Class decorator: add a layer class to the registry under ``name``."""
     if len(rule) != len(ports) or len(numbers) != len(ports):
         raise ValueError(f"op {name!r}: one rule and one numbers template per port")
     if symbolic is not None and len(symbolic) != len(ports):
         raise ValueError(f"op {name!r}: one symbolic rule per port")
+    if shapes is not None and len(shapes) != len(ports):
+        raise ValueError(f"op {name!r}: one shapes rule per port")
+    if not set(no_grad) <= set(ports):
+        raise ValueError(f"op {name!r}: no_grad names a port it does not have")
     if notation is None:
         notation = "call" if ports else ""
     if notation not in NOTATIONS or bool(notation) != bool(ports):
@@ -128,7 +157,10 @@ def register(name, *, symbol, title, ports=(), rule=(), numbers=(), note="", par
         OPS[name] = OpSpec(name, cls, tuple(ports), symbol, title, tuple(rule), tuple(numbers), note,
                            dict(params or {}), notation, call, operator, display, latex, tikz,
                            kink, kink_note, order, cancels,
-                           symbolic=tuple(symbolic) if symbolic is not None else tuple(rule))
+                           symbolic=tuple(symbolic) if symbolic is not None else tuple(rule),
+                           shape=shape or scalars_only,
+                           shapes=tuple(shapes) if shapes is not None else tuple(rule),
+                           no_grad=tuple(no_grad))
         # The palette order, whatever order the modules were imported in.
         ordered = sorted(OPS.values(), key=lambda s: (s.order, s.name))
         OPS.clear()

@@ -30,6 +30,11 @@ from dataclasses import dataclass, field
 
 from .registry import OPS
 
+# The one module besides the standard library a layer may use, under the name the book gives it:
+# the tensor layers' (dot, affine, softmax …). A script of scalar ops never imports it.
+ALIASES = {"numpy": "np"}
+LAYERS = __name__.rsplit(".", 1)[0] + ".layers."  # a layer may use a helper of another layer's module
+
 # The runner's module-level names (the importer skips their definitions).
 RUNNER_NAMES = ("ran", "forward", "backward")
 
@@ -204,7 +209,11 @@ def support(classes) -> Support:
             else:
                 raise NotStandalone(f"{who} uses {name!r}, which its module does not define")
             define(name, value, who)
-            if isinstance(value, types.ModuleType):
+            if isinstance(value, types.ModuleType) and ALIASES.get(value.__name__) == name:
+                if f"{value.__name__} as {name}" not in out.imports:  # numpy, as the book imports it
+                    out.imports.append(f"{value.__name__} as {name}")
+                    out.names.add(name)
+            elif isinstance(value, types.ModuleType):
                 if not _stdlib(value.__name__) or "." in value.__name__:
                     raise NotStandalone(f"{who} uses the module {value.__name__!r}, which is not "
                                         "in Python's standard library")
@@ -213,7 +222,8 @@ def support(classes) -> Support:
                 if name not in out.imports:
                     out.imports.append(name)
                     out.names.add(name)
-            elif isinstance(value, (types.FunctionType, type)) and value.__module__ == module.__name__:
+            elif isinstance(value, (types.FunctionType, type)) and (
+                    value.__module__ == module.__name__ or value.__module__.startswith(LAYERS)):
                 need(value, f"{who} (through {name})")
             elif type(value) in (int, float, str, bool) or value is None:
                 if name not in out.names:

@@ -12,7 +12,7 @@ import re
 from functools import lru_cache
 from string import Formatter
 
-from .display import fmt, fmt_operand, fmt_sum, noise_of
+from .display import fmt, fmt_operand, fmt_sum, noise_of, shape_text
 from .layers.basic import divide
 from .layers.functions import power
 from .registry import OPS
@@ -90,13 +90,22 @@ def agrees(said: float, got: float) -> bool:
     return said == got or math.isclose(said, got, rel_tol=1e-9)
 
 
+def is_tensor(x) -> bool:
+    return x.__class__ is not float and hasattr(x, "shape")
+
+
 def forward_text(graph, node_id: str, inputs: list, value, floors=(), floor=0.0) -> str:
-    """``y = a × b = 2 × 3 = 6``; ``floors``: the inputs' noise floors, ``floor``: the value's."""
+    """``y = a × b = 2 × 3 = 6``; ``floors``: the inputs' noise floors, ``floor``: the value's.
+
+    With tensors, the shapes take the numbers' place: ``h = x · W : (4, 3) · (3, 2) → (4, 2)``
+    (a scalar result, a loss, still ends with its number)."""
     me = name_of(graph, node_id)
     parts = forward_parts(graph, node_id, inputs, floors)
     if parts is None:
-        return f"{me} = {fmt(value)}"
+        return f"{me} = {fmt(value)}" if not is_tensor(value) else f"{me} = {fmt(value)} : {shape_text(value)}"
     sym, num = parts
+    if any(map(is_tensor, inputs)) or is_tensor(value):
+        return f"{me} = {sym} : {num} → " + (shape_text(value) if is_tensor(value) else f"() = {fmt(value)}")
     return f"{me} = {sym} = {num} = {fmt(value, floor)}"
 
 
@@ -109,6 +118,11 @@ def forward_parts(graph, node_id: str, inputs: list, floors=()):
     floors = list(floors) or [0.0] * len(inputs)
     srcs = graph._inputs[node_id]
     names = [name_of(graph, s) for s in srcs]
+    if any(map(is_tensor, inputs)):  # tensors: their shapes, as the explanation writes the rules
+        nums = [shape_text(v) or "()" for v in inputs]
+        if spec.notation == "infix":
+            return f"{names[0]} {spec.symbol} {names[1]}", f"{nums[0]} {spec.symbol} {nums[1]}"
+        return f"{spec.symbol}({', '.join(names)})", f"{spec.symbol}({', '.join(nums)})"
     nums = [fmt_operand(v, f) for v, f in zip(inputs, floors)]
     if spec.notation == "power":  # x^2: the right side is the op's one param
         (param,) = spec.params
@@ -157,7 +171,8 @@ def forward_steps(graph):
         srcs = graph._inputs.get(nid, []) if OPS[attrs["op"]].arity else []
         inputs = [vals[plan.index[s]] for s in srcs]
         value = vals[k]
-        floors = _forward_floors(plan, noise, k, srcs, plan.layers[k]) if srcs else []
+        floors = _forward_floors(plan, noise, k, srcs, plan.layers[k]) \
+            if srcs and not any(map(is_tensor, inputs)) and not is_tensor(value) else []
         value_text = fmt(value, noise.value(k))
         edges = []
         for t, p in out_edges.get(nid, ()):
@@ -172,6 +187,9 @@ def forward_steps(graph):
         parts = forward_parts(graph, nid, inputs, floors)
         if parts is not None:  # the arithmetic alone (2 × 3), for the spoken narration
             event["numbers"] = parts[1]
+        if is_tensor(value) or any(map(is_tensor, inputs)):  # the shapes alone: (4, 3) · (3, 2) → (4, 2)
+            event["shapes"] = (parts[1] + " → " if parts is not None else "") + (shape_text(value) or "()")
+            event["shape"] = shape_text(value)
         _exact(event, "value", value, value_text)
         if k in plan.faults:
             event["fault"] = plan.faults[k]
@@ -261,12 +279,19 @@ def _rules(graph, plan, i, nid, spec, dout, eg, noise):
     floors = {"dout": noise.grad(i), "out": noise.value(i)}
     floors.update((port, noise.value(j)) for port, j in zip(spec.ports, idx))
     rules, edges = [], []
+    values = {port: plan.vals[j] for port, j in zip(spec.ports, idx)}
+    values.update(dout=dout, out=plan.vals[i])
+    tensors = any(map(is_tensor, values.values()))
     for p, port in enumerate(spec.ports):
         g = eg if spec.arity == 1 else eg[p]
-        g_text = fmt(g, noise.term(i, p, g))
+        g_text = fmt(g, noise.term(i, p, g)) if not tensors else fmt(g)
         rule = {"port": p, "port_name": port, "rule": spec.rule[p], "numbers": None, "grad": g,
                 "grad_text": g_text}
-        if i in plan.faults:
+        if tensors:  # the rule with its shapes: dW = xᵀ · dout : (3, 4) · (4, 2) = (3, 2)
+            rule["shapes"] = rule_shapes(spec.shapes[p], values, layer, g)
+            if i in plan.faults:
+                rule["why"] = f"no gradient passes {me}, whose forward failed: {plan.faults[i]}"
+        elif i in plan.faults:
             rule["why"] = f"no gradient passes {me}, whose forward failed: {plan.faults[i]}"
         else:
             template = spec.numbers[p]
@@ -283,7 +308,9 @@ def _rules(graph, plan, i, nid, spec, dout, eg, noise):
                                f"downstream of a numerical fault; {me} sends {g_text}, as PyTorch does")
             else:
                 rule["why"] = f"{substitute(template, layer, dout)} has no value here; {g_text} is its limit"
-        if rule["numbers"] is None:
+        if "shapes" in rule:
+            text = f"d{port} = {spec.rule[p]} : {rule['shapes']}"
+        elif rule["numbers"] is None:
             text = f"d{port} = {g_text}"
         else:
             text = f"d{port} = {spec.rule[p]} = {rule['numbers']}"
@@ -296,6 +323,24 @@ def _rules(graph, plan, i, nid, spec, dout, eg, noise):
         _exact(edge, "grad", g, g_text)
         edges.append(edge)
     return rules, edges
+
+
+_NAME = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)(ᵀ?)")
+
+
+def rule_shapes(template: str, values: dict, layer, grad) -> str:
+    """A rule written with its operands' shapes and the result's: ``xᵀ · dout`` →
+    ``(3, 4) · (4, 2) = (3, 2)``. A name is ``dout``, ``out``, a port, or a number the layer
+    keeps (softmax_with_loss's ``y``); ``ᵀ`` after it transposes its shape; other words
+    (``sum``, ``axis``, ``N``) stay as they are."""
+    def sub(m):
+        name, t = m.group(1), m.group(2)
+        v = values[name] if name in values else getattr(layer, name, None) if name in getattr(layer, "__slots__", ()) else None
+        if v is None:
+            return m.group(0)
+        shape = tuple(v.shape) if is_tensor(v) else ()
+        return str(shape[::-1] if t else shape)
+    return f"{_NAME.sub(sub, template)} = {shape_text(grad) or '()'}"
 
 
 def _edges_by_source(graph) -> dict:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from .display import fmt, noise_of
+from .display import fmt, noise_of, shape_text
 from .document import jsonable
 from .document import GraphError
 from .graph import ComputationGraph
@@ -83,6 +83,9 @@ def visible_state(graph: ComputationGraph, cursor: Cursor, fwd_order: list, bwd_
     sym = graph.symbols
     noise = noise_of(plan, (grads, egrads, mask), index[output]) if grads is not None else noise_of(plan)
     values, values_text, exact_values, value_symbols = {}, {}, {}, {}
+    # Tensor nodes' shapes, "(4, 3)": structure, known from the wiring, so shown at every step.
+    shapes = {plan.ids[i]: shape_text(v) for i, v in enumerate(vals) if hasattr(v, "shape")} \
+        if graph._tensors and plan.ran else {}
     for i in sorted(shown_v):
         nid = plan.ids[i]
         values[nid] = jsonable(vals[i])
@@ -112,6 +115,8 @@ def visible_state(graph: ComputationGraph, cursor: Cursor, fwd_order: list, bwd_
             g, gt, gs = jsonable(raw), fmt(raw, noise.term(ti, p, raw)), sym.edges[(s, t, p)]
         edge = {"source": s, "target": t, "port": p, "value": v, "grad": g, "value_text": vt, "grad_text": gt,
                 "value_symbol": vs, "grad_symbol": gs}
+        if s in shapes:
+            edge["shape"] = shapes[s]
         if vt == "0" and s in exact_values:  # noise shown as 0: the exact number, for hover
             edge["value_exact"] = exact_values[s]
         if gt == "0" and (ti, p) in noise.terms:
@@ -129,6 +134,7 @@ def visible_state(graph: ComputationGraph, cursor: Cursor, fwd_order: list, bwd_
         "cursor": cursor.to_dict(),
         "values": values, "grads": grads_out, "edges": edges,
         "display": {"values": values_text, "grads": grads_text, "inputs": inputs, "symbols": symbols,
+                    "shapes": shapes,
                     "value_symbols": value_symbols, "grad_symbols": grad_symbols, "grad_sums": grad_sums,
                     "exact": {"values": exact_values, "grads": exact_grads}},
         "errors": errors, "affected": sorted(graph.affected()) if plan.faults else [],
@@ -151,15 +157,19 @@ def wire_event(event: dict, symbols=None) -> dict:
     event (its node's) and on each of its ``edges``; a fan-out's backward step also
     has ``grad_sum``, the gradient it receives as the sum of its terms.
     """
-    from .latex import head_latex, rule_latex, to_latex
+    from .latex import head_latex, rule_latex, shapes_latex, to_latex
     out = dict(event)
     if out["phase"] == "forward":
         out["latex"] = to_latex(out["text"])
     if "head" in out:
         out["head"] = {**out["head"], "latex": head_latex(out["head"])}
     for rule in out.get("rules", ()):
-        rule["latex"] = rule_latex(rule["port_name"], rule["rule"], rule["numbers"],
-                                   rule.get("grad_text") or fmt(rule["grad"]))
+        if "shapes" in rule:  # a tensor rule: its shapes in the numbers' place
+            rule["latex"] = shapes_latex(rule["port_name"], rule["rule"], rule["shapes"])
+            rule["shapes_latex"] = to_latex(rule["shapes"])
+        else:
+            rule["latex"] = rule_latex(rule["port_name"], rule["rule"], rule["numbers"],
+                                       rule.get("grad_text") or fmt(rule["grad"]))
     if "value" in out:
         out.setdefault("value_text", fmt(out["value"]))
         out["value"] = jsonable(out["value"])

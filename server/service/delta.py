@@ -28,6 +28,7 @@ MAPS = frozenset({
     "values", "grads", "errors",
     "display.values", "display.grads", "display.inputs", "display.symbols", "display.value_symbols",
     "display.grad_symbols", "display.grad_sums", "display.exact.values", "display.exact.grads",
+    "display.shapes",
 })
 LISTS = frozenset({"order", "affected", "learning.losses", "learning.trainable"})
 NESTED = frozenset({"display", "display.exact", "learning"})  # objects whose fields are diffed one by one

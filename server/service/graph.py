@@ -293,6 +293,15 @@ class GraphService:
             self.outbox.put("state", self._with_state({"graph_id": self.id, "version": self.version}), self.id)
             return Outcome({"ok": True, "cursor": self.cursor.at.to_dict()}, self.outbox)
 
+    # -- #17 lecture: where a prediction's node is revealed (service/lecture.py) --
+    def pass_position(self) -> tuple[list, list, dict]:
+        """(forward order, backward order, the cursor): how many steps reveal a given node."""
+        with self.lock:
+            self.sync()
+            fwd, bwd = self.cursor.orders()
+            return fwd, bwd, self.cursor.at.to_dict()
+    # -- end #17 lecture --
+
     def _save_cursor(self):
         if self.store is not None:
             with self.store.write() as tx:

@@ -56,6 +56,8 @@ def value_delta(graph, cursor, seen: dict, changed) -> dict | None:
     else:
         v_shown = []
     errors, faults = seen["errors"], plan.faults
+    if any(vals[i].__class__ is not float for i in v_idx):
+        return None  # a tensor: its texts and shapes are the full rebuild's to write
     if not all(map(math.isfinite, map(vals.__getitem__, v_idx))):
         return None
     if errors or faults:  # a fault at a changed node or one computed from it: its message would change
@@ -71,6 +73,8 @@ def value_delta(graph, cursor, seen: dict, changed) -> dict | None:
         for i in g_shown:
             g = egrads[i]  # what it sends back: None for an input, a tuple for two ports
             sent = () if g is None else g if type(g) is tuple else (g,)
+            if grads[i].__class__ is not float or any(x.__class__ is not float for x in sent):
+                return None
             if ids[i] in errors or not math.isfinite(grads[i]) or not all(map(math.isfinite, sent)):
                 return None
 

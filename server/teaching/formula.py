@@ -20,9 +20,10 @@ from __future__ import annotations
 import ast
 import math
 
-from ..engine.document import FORMAT, VERSION, GraphError, Limits
+from ..engine.document import FORMAT, TENSOR_VERSION, VERSION, GraphError, Limits
 from .layout import layout
 from ..engine.registry import OPS
+from ..engine.tensor import TensorProblem, parse_tensor
 from .source import parse_source
 
 MAX_CHARS = 100_000
@@ -88,6 +89,7 @@ class _Builder:
         self.binary = binary_operators()
         self.unary = unary_operators()
         self.folded: dict[int, float] = {}  # id(ast node) → its folded value
+        self.where: dict[str, ast.AST] = {}  # node id → the expression it was built for
 
     def fail(self, node, reason: str, why: str = "formula", **params):
         """Refuse at ``node``: ``reason`` in English, ``why`` its reason id (server/errors.py)."""
@@ -100,6 +102,7 @@ class _Builder:
         k = self.counts.get(op, 0) + 1
         self.counts[op] = k
         nid = f"{op}{k}"
+        self.where[nid] = node
         node = {"id": nid, "op": op, **fields}
         self.nodes.append(node)
         self.by_id[nid] = node
@@ -226,6 +229,9 @@ class _Builder:
             if isinstance(node.op, ast.UAdd) or PY_UNARY.get(type(node.op)) in self.unary:
                 return [node.operand]
             self.fail(node, f"the operator {type(node.op).__name__} is not supported")
+        if isinstance(node, ast.List):  # a tensor literal: [[1, 2], [3, 4]] is one input node
+            self.tensor(node)
+            return []
         if isinstance(node, ast.Call):
             if not isinstance(node.func, ast.Name) or node.func.id not in self.funcs:
                 name = node.func.id if isinstance(node.func, ast.Name) else ast.unparse(node.func)[:40]
@@ -241,8 +247,28 @@ class _Builder:
                 ast.JoinedStr: "strings", ast.NamedExpr: "':=' assignments"}.get(type(node), type(node).__name__)
         self.fail(node, f"{kind} are not allowed in a formula")
 
+    def tensor(self, node) -> list:
+        """A list literal as a tensor's nested list: numbers (``-3`` too) in a vector or a matrix."""
+        def value(item):
+            if isinstance(item, ast.List):
+                return [value(k) for k in item.elts]
+            number = self.constant(item)
+            if number is None:
+                self.fail(item, f"a tensor holds numbers only, not {_text(item)}", "formula_tensor")
+            return number
+        if sum(1 for _ in ast.walk(node)) > 4 * 100_000:
+            self.fail(node, "the tensor is too large")
+        data = value(node)
+        try:
+            parse_tensor(data)
+        except TensorProblem as err:
+            self.fail(node, f"the tensor {err}", "formula_tensor")
+        return data
+
     def build(self, node, args: list) -> str:
         """The node for one checked expression, its sub-expressions already built."""
+        if isinstance(node, ast.List):
+            return self.new(node, "input", value=self.tensor(node))
         if isinstance(node, ast.Constant):
             return self.new(node, "input", value=_float(node.value))
         if isinstance(node, ast.Name):
@@ -319,9 +345,40 @@ def parse_formula(text: str, title: str = "", limits: Limits = Limits()) -> dict
     last = None
     for stmt in tree.body:
         last = builder.statement(stmt)
-    doc = {"format": FORMAT, "version": VERSION, "title": title or _title(text),
+    _check_shapes(builder)
+    tensors = any(isinstance(n.get("value"), list) for n in builder.nodes)
+    doc = {"format": FORMAT, "version": TENSOR_VERSION if tensors else VERSION, "title": title or _title(text),
            "nodes": builder.nodes, "edges": builder.edges, "output": last}
     return layout(_named_ids(doc))
+
+
+def _check_shapes(builder: _Builder):
+    """Refuse, at the line of the op, a formula whose tensors' shapes do not fit (x @ W with 3 ≠ 2)."""
+    from ..engine.shapes import node_problem
+    shapes = {}
+    wired: dict[str, list] = {}
+    for e in builder.edges:
+        wired.setdefault(e["target"], {})[e["port"]] = e["source"]
+    for n in builder.nodes:  # built in order: every input before the node that reads it
+        spec = OPS[n["op"]]
+        if not spec.arity:
+            v = n.get("value")
+            shapes[n["id"]] = _shape(v)
+            continue
+        shape, problem = node_problem(spec, n["id"], [shapes[wired[n["id"]][p]] for p in range(spec.arity)])
+        if problem is not None:
+            message, params = problem
+            at = builder.where.get(n["id"])
+            raise FormulaError(f"{_where(at)}: {message}" if at is not None else message, **params)
+        shapes[n["id"]] = shape
+
+
+def _shape(v) -> tuple:
+    shape = []
+    while isinstance(v, list):
+        shape.append(len(v))
+        v = v[0]
+    return tuple(shape)
 
 
 def _named_ids(doc: dict) -> dict:

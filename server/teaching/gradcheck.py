@@ -119,7 +119,13 @@ class _Trouble(Exception):
 
 
 def check_gradients(graph: ComputationGraph, output=None) -> list[Check]:
-    """One Check per input node on a path to the output; ``graph`` is not changed."""
+    """One Check per input node on a path to the output; ``graph`` is not changed.
+
+    A graph with tensors is checked as the book checks its nets (gradcheck_tensor.py):
+    one TensorCheck per input, with the mean |backprop − numerical| over its elements."""
+    if graph._tensors:
+        from .gradcheck_tensor import check_tensor_gradients
+        return check_tensor_gradients(graph, output)
     work = ComputationGraph.from_dict(graph.to_dict(), graph.limits)
     out = work.output_node(output)
     values = work.forward()

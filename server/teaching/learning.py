@@ -6,11 +6,10 @@ output node's value.
 """
 from __future__ import annotations
 
-import math
-
 from ..engine.display import fmt
 from ..engine.document import DEFAULT_LEARNING_RATE, GraphError
 from ..engine.graph import ComputationGraph
+from ..engine.tensor import finite
 
 MAX_UPDATES = 1000  # per request: a runaway loop stays bounded
 
@@ -36,7 +35,7 @@ def update_ops(graph: ComputationGraph) -> list[dict]:
         value = graph.node(p)["value"]
         grad = grads.get(p, 0.0)  # a parameter off every path to the output does not move
         new = value - lr * grad
-        if not math.isfinite(new):
+        if not finite(new):
             raise GraphError(f"update of {p!r} gives {fmt(new)} ({fmt(value)} − {fmt(lr)} × {fmt(grad)}); "
                              "lower the learning rate", reason="update_not_finite", node=p, value=fmt(new))
         ops.append({"type": "set_value", "id": p, "value": new})

@@ -9,7 +9,7 @@ import { drawScene, edgeTexts, labelAnchor, labelLayout, outputTexts } from './r
  * scene: the server data as drawn (ui.js sceneView); ui: the UI state; layers: {scene, overlay};
  * presence: the others for the snapshot; fitView(): the Fit button's action.
  */
-export function inspector({ scene, ui, camera, canvas, layers, animator, presence, connection, fitView, drawSceneLayer }) {
+export function inspector({ scene, ui, camera, canvas, layers, animator, presence, connection, fitView, drawSceneLayer, lecture = null }) {
   function snapshot() {
     const model = scene;
     const r = canvas.getBoundingClientRect();
@@ -67,6 +67,7 @@ export function inspector({ scene, ui, camera, canvas, layers, animator, presenc
       title: model.title,
       role: ui.role, deleted: ui.deleted, me: ui.me ? { ...ui.me } : null,
       history: { ...ui.history }, queued: ui.queued, presence: presence.snapshot(),
+      lecture: lecture ? lecture.snapshot() : null,  // #17 lecture
     };
   }
 

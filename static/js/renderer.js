@@ -168,12 +168,14 @@ export function labelText(mode, symbol, number) {
 
 /** An edge's value and gradient texts as drawn in the model's label mode. */
 export function edgeTexts(model, e) {
+  if (model.practice) return model.practice.edgeTexts(e);  // -- #17 practice: blanks and the full figure (practice.js)
   const mode = model.labels;
   return { value: labelText(mode, e.valueSymbol, e.valueText), grad: labelText(mode, e.gradSymbol, e.gradText) };
 }
 
 /** The output's own arrow's texts: its value (an input's own) above, its gradient below. */
 export function outputTexts(model) {
+  if (model.practice) return model.practice.outputTexts();  // -- #17 practice
   const id = model.output;
   const node = id && model.nodes.get(id);
   if (!node) return { value: null, grad: null };

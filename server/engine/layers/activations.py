@@ -2,11 +2,12 @@
 import math
 
 from ..registry import register
+from ..shapes import elementwise
 
 
 @register("sigmoid", symbol="σ", title="Sigmoid", ports=("x",),
           rule=("dout · (1 − out) · out",), numbers=("{dout} × (1 − {out}) × {out}",),
-          note="backward needs only the forward output", latex=r"\sigma", order=90)
+          note="backward needs only the forward output", latex=r"\sigma", order=90, shape=elementwise)
 class SigmoidLayer:
     __slots__ = ("out",)
 
@@ -14,6 +15,11 @@ class SigmoidLayer:
         self.out = None
 
     def forward(self, x):
+        if x.__class__ is not float and hasattr(x, "shape"):  # a tensor: the book's numpy form, element by element
+            import numpy as np  # here, so that a script of numbers runs without numpy
+            out = 1 / (1 + np.exp(-x))
+            self.out = out
+            return out
         try:
             out = 1 / (1 + math.exp(-x))  # the book's formula, as PyTorch computes it
         except OverflowError:  # exp(−x) is beyond the largest float for x < −709: σ(x) is 0 to a double
@@ -30,24 +36,34 @@ class SigmoidLayer:
           rule=("dout · [x > 0]",), numbers=("{dout} × [{x} > 0]",),
           note="dout passes where x > 0 and stops elsewhere; at x = 0 we send 0",
           kink=lambda x: (x > 0) - (x < 0), kink_note="relu's input is at 0 here, where its slope jumps",
-          order=100)
+          order=100, shape=elementwise)
 class ReluLayer:
     """The book's mask: the gradient stops where x ≤ 0.
 
     NaN is not ≤ 0, so NaN passes forward and dout passes back, as in the book's
     numpy code (``mask = (x <= 0)``) and in PyTorch; −0 stays −0, as in PyTorch.
     """
-    __slots__ = ("x",)
+    __slots__ = ("x", "mask")
 
     def __init__(self):
         self.x = None
+        self.mask = None  # for a tensor: where x <= 0, as the book keeps it
 
     def forward(self, x):
         self.x = x
+        if x.__class__ is not float and hasattr(x, "shape"):  # a tensor: the book's mask
+            self.mask = (x <= 0)
+            out = x.copy()
+            out[self.mask] = 0
+            return out
         out = 0.0 if x < 0 else x
         return out
 
     def backward(self, dout):
+        if dout.__class__ is not float and hasattr(dout, "shape"):
+            dx = dout.copy()  # the book writes into dout; a copy leaves the arriving gradient as it was
+            dx[self.mask] = 0
+            return dx
         dx = 0.0 if self.x <= 0 else dout
         return dx
 

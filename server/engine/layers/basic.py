@@ -2,6 +2,7 @@
 import math
 
 from ..registry import register
+from ..shapes import broadcast
 
 
 @register("input", symbol="", title="Input", note="an input holds a value; its gradient is ∂L/∂input",
@@ -13,28 +14,53 @@ class InputLayer:
 
 @register("add", symbol="+", title="Add", ports=("x", "y"),
           rule=("dout", "dout"), numbers=("{dout}", "{dout}"), symbolic=("dout · 1", "dout · 1"),
-          note="dout passes through unchanged", notation="infix", operator="+", order=10, cancels=True)
+          note="dout passes through unchanged (a tensor broadcast in forward gets it summed over the "
+               "broadcast axes)", notation="infix", operator="+", order=10, cancels=True, shape=broadcast)
 class AddLayer:
-    __slots__ = ()
+    """Numbers, or tensors with numpy's broadcasting: X · W + b adds b to every row."""
+    __slots__ = ("x_shape", "y_shape")
 
     def __init__(self):
-        pass  # nothing to remember
+        self.x_shape = None  # for tensors only: the shapes to sum dout back to
+        self.y_shape = None
 
     def forward(self, x, y):
         out = x + y
+        if out.__class__ is not float and hasattr(out, "shape"):  # a tensor
+            self.x_shape, self.y_shape = shape_of(x), shape_of(y)
         return out
 
     def backward(self, dout):
         dx = dout * 1
         dy = dout * 1
+        if dout.__class__ is not float and hasattr(dout, "shape"):  # a tensor: back to each input's shape
+            dx, dy = sum_to(dx, self.x_shape), sum_to(dy, self.y_shape)
         return dx, dy
+
+
+def shape_of(x):
+    """A value's shape: () for a number."""
+    return x.shape if hasattr(x, "shape") else ()
+
+
+def sum_to(d, shape):
+    """A tensor gradient summed over the axes its input was broadcast along, to ``shape``."""
+    if shape == ():
+        return float(d.sum())
+    while d.ndim > len(shape):
+        d = d.sum(axis=0)
+    for axis, n in enumerate(shape):
+        if n == 1 and d.shape[axis] != 1:
+            d = d.sum(axis=axis, keepdims=True)
+    return d
 
 
 @register("mul", symbol="×", title="Multiply", ports=("x", "y"),
           rule=("dout · y", "dout · x"), numbers=("{dout} × {y}", "{dout} × {x}"),
           note="the inputs swap: each gets dout times the other",
-          notation="infix", operator="*", latex=r"\times", order=20)
+          notation="infix", operator="*", latex=r"\times", order=20, shape=broadcast)
 class MulLayer:
+    """Numbers, or tensors element by element, with numpy's broadcasting."""
     __slots__ = ("x", "y")
 
     def __init__(self):
@@ -50,6 +76,8 @@ class MulLayer:
     def backward(self, dout):
         dx = dout * self.y
         dy = dout * self.x
+        if dx.__class__ is not float and hasattr(dx, "shape"):  # a tensor: back to each input's shape
+            dx, dy = sum_to(dx, shape_of(self.x)), sum_to(dy, shape_of(self.y))
         return dx, dy
 
 

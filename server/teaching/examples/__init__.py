@@ -9,9 +9,10 @@ import json
 from importlib import resources
 
 NAMES = ("doughnut", "doughnut_cupcake", "sigmoid_neuron", "tanh_neuron", "x_times_x", "one_neuron_fit",
-         "buy_apple", "buy_apple_orange",
+         "buy_apple", "buy_apple_orange", "affine_figure", "two_layer_net",
          "seed-add-node", "seed-local-derivative", "seed-mul-node")
 PYTHON = ("buy_apple", "buy_apple_orange")  # the examples written as Python layer scripts
+BUILT = ("two_layer_net",)  # the examples a builder makes (teaching/twolayer.py), with seeded numbers
 FILES = {"seed-add-node": "seed_add_node", "seed-local-derivative": "seed_local_derivative",
          "seed-mul-node": "seed_mul_node"}  # a name whose file is named otherwise
 
@@ -31,6 +32,8 @@ TITLES_KO = {
     "seed-add-node": "덧셈 노드의 순전파(검은색)와 역전파(회색)",
     "seed-local-derivative": "국소적 미분의 전파",
     "seed-mul-node": "곱셈 노드의 순전파(검은색)와 역전파(회색)",
+    "affine_figure": "Affine 계층의 계산 그래프 (X · W + B)",
+    "two_layer_net": "2층 신경망 (Affine → ReLU → Affine → Softmax-with-Loss)",
 }
 # Japanese, in the words of the book's Japanese edition (順伝播, 逆伝播, 加算ノード, 乗算ノード).
 TITLES_JA = {
@@ -45,6 +48,8 @@ TITLES_JA = {
     "seed-add-node": "加算ノードの順伝播（黒）と逆伝播（灰色）",
     "seed-local-derivative": "局所的な微分の伝播",
     "seed-mul-node": "乗算ノードの順伝播（黒）と逆伝播（灰色）",
+    "affine_figure": "Affine レイヤの計算グラフ（X · W + B）",
+    "two_layer_net": "2層ニューラルネットワーク（Affine → ReLU → Affine → Softmax-with-Loss）",
 }
 TITLES = {"ko": TITLES_KO, "ja": TITLES_JA}  # language → example name → title: a copy made in that language
 LABELS = {"seed-add-node": "symbols", "seed-local-derivative": "symbols", "seed-mul-node": "symbols"}
@@ -64,6 +69,9 @@ def example_doc(name: str, lang: str | None = None) -> dict:
     if name in PYTHON:
         from ..pyimport import import_python
         doc = import_python(example_source(name), title=name)
+    elif name in BUILT:
+        from ..twolayer import spiral_net
+        doc = spiral_net()
     else:
         doc = json.loads(resources.files(__name__).joinpath(f"{FILES.get(name, name)}.json").read_text("utf-8"))
     local = TITLES.get(lang, {}).get(name) if isinstance(lang, str) else None

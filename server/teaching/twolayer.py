@@ -1,0 +1,71 @@
+"""The book's two-layer net (ch04/two_layer_net.py, with ch05's layers) as a document.
+
+    x ─┐
+  W1 ──Affine1 ── Relu1 ──┐
+  b1 ─┘           W2 ── Affine2 ── SoftmaxWithLoss ── loss
+                  b2 ─┘                    t ─┘
+
+W1, b1, W2, b2 are the trainable inputs, initialised as the book does:
+``weight_init_std · randn`` for the weights and zeros for the biases, from a
+seeded numpy Generator so that the same seed gives the same net.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..engine.document import FORMAT, TENSOR_VERSION
+from ..engine.layers import AffineLayer, ReluLayer, SoftmaxWithLossLayer
+
+AFFINE, RELU, LOSS = AffineLayer.op, ReluLayer.op, SoftmaxWithLossLayer.op  # the registry's names
+
+
+def init_params(input_size: int, hidden_size: int, output_size: int, weight_init_std: float = 0.01,
+                seed: int = 0) -> dict:
+    """{W1, b1, W2, b2} as the book's TwoLayerNet.__init__ makes them (with a seeded Generator)."""
+    rng = np.random.default_rng(seed)
+    return {"W1": weight_init_std * rng.standard_normal((input_size, hidden_size)),
+            "b1": np.zeros(hidden_size),
+            "W2": weight_init_std * rng.standard_normal((hidden_size, output_size)),
+            "b2": np.zeros(output_size)}
+
+
+def two_layer_net(x, t, params: dict | None = None, *, hidden_size: int = 10, weight_init_std: float = 0.01,
+                  seed: int = 0, title: str = "Two-layer net", learning_rate: float | None = 0.1) -> dict:
+    """The document: Affine → Relu → Affine → SoftmaxWithLoss on the batch ``x`` with labels ``t``.
+
+    ``t``: one-hot (N, C) or integer labels (N,); ``params``: W1, b1, W2, b2 to use
+    (default: the book's initialisation for ``hidden_size`` hidden units).
+    """
+    x, t = np.asarray(x, dtype=float), np.asarray(t, dtype=float)
+    classes = t.shape[1] if t.ndim == 2 else int(t.max()) + 1
+    if params is None:
+        params = init_params(x.shape[-1], hidden_size, classes, weight_init_std, seed)
+    col = 160
+    nodes = [
+        {"id": "x", "op": "input", "value": x.tolist(), "x": 0.0, "y": 0.0},
+        {"id": "W1", "op": "input", "value": np.asarray(params["W1"]).tolist(), "trainable": True, "x": 0.0, "y": 80.0},
+        {"id": "b1", "op": "input", "value": np.asarray(params["b1"]).tolist(), "trainable": True, "x": 0.0, "y": 160.0},
+        {"id": "Affine1", "op": AFFINE, "x": col, "y": 80.0},
+        {"id": "Relu1", "op": RELU, "x": 2 * col, "y": 80.0},
+        {"id": "W2", "op": "input", "value": np.asarray(params["W2"]).tolist(), "trainable": True, "x": 2 * col, "y": 160.0},
+        {"id": "b2", "op": "input", "value": np.asarray(params["b2"]).tolist(), "trainable": True, "x": 2 * col, "y": 240.0},
+        {"id": "Affine2", "op": AFFINE, "x": 3 * col, "y": 120.0},
+        {"id": "t", "op": "input", "value": t.tolist(), "x": 3 * col, "y": 240.0},
+        {"id": "loss", "op": LOSS, "x": 4 * col, "y": 160.0},
+    ]
+    wires = [("x", "Affine1", 0), ("W1", "Affine1", 1), ("b1", "Affine1", 2), ("Affine1", "Relu1", 0),
+             ("Relu1", "Affine2", 0), ("W2", "Affine2", 1), ("b2", "Affine2", 2),
+             ("Affine2", "loss", 0), ("t", "loss", 1)]
+    doc = {"format": FORMAT, "version": TENSOR_VERSION, "title": title, "nodes": nodes,
+           "edges": [{"source": s, "target": d, "port": p} for s, d, p in wires], "output": "loss"}
+    if learning_rate is not None:
+        doc["learning_rate"] = learning_rate
+    return doc
+
+
+def spiral_net(points_per_class: int = 4, hidden_size: int = 10, seed: int = 0) -> dict:
+    """The example: input 2, hidden ``hidden_size``, output 3, on a batch of spiral points."""
+    from .datasets import spiral
+    x, t = spiral(points_per_class, 3, seed)
+    return two_layer_net(np.round(x, 4), t, hidden_size=hidden_size, weight_init_std=0.01, seed=seed,
+                         title="Two-layer net on a spiral (Affine → ReLU → Affine → Softmax-with-Loss)")
