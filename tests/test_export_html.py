@@ -19,7 +19,7 @@ from server.engine.graph import ComputationGraph
 from server.export import FORMATS, export
 from server.export.html import module_bundle, render_html
 from server.export.stepper_data import stepper_data
-from server.teaching.examples import example_doc
+from server.teaching.examples import NAMES, example_doc
 
 from stepper_pages import Stepper, offline
 
@@ -62,7 +62,7 @@ def test_the_file_carries_every_step_the_server_computed():
     assert steps["state"]["cursor"]["phase"] == "idle" and steps["state"]["values"] == {}
 
 
-@pytest.mark.parametrize("name", ["doughnut", "doughnut_cupcake", "x_times_x", "sigmoid_neuron", "seed-mul-node", "buy_apple_orange"])
+@pytest.mark.parametrize("name", NAMES)
 def test_the_steps_are_the_rooms_steps(name):
     """What a room's viewer is sent (service/cursor.py): the join's idle state, then each step."""
     from server.service.cursor import StepCursor
