@@ -145,6 +145,34 @@ def visible_state(graph: ComputationGraph, cursor: Cursor, fwd_order: list, bwd_
     }
 
 
+# -- #16 view: one node's whole value or gradient, as far as the cursor reveals it --
+def revealed(graph: ComputationGraph, cursor: Cursor, fwd_order: list, bwd_order: list, node: str, of: str):
+    """The value (``of="value"``) or gradient (``"grad"``) of ``node`` (an array or a number),
+    if the steps have shown it, as visible_state would: an input's own value always (its box
+    shows it), a computed value once its forward step is shown (or in the backward pass), a
+    gradient once its backward step is. Otherwise a GraphError (``not_revealed``)."""
+    if of not in ("value", "grad"):
+        raise GraphError(f"of must be 'value' or 'grad', not {str(of)[:20]!r}", reason="not_value_or_grad",
+                         of=str(of)[:20])
+    if node not in graph.g:
+        raise GraphError(f"there is no node {node[:40]!r}", reason="no_node", node=node[:40])
+    plan = graph.plan
+    i = plan.index.get(node)
+    hidden = GraphError(f"the {'gradient' if of == 'grad' else 'value'} of {node!r} is not shown yet: "
+                        "step on until it is", reason="not_revealed", node=node, of=of)
+    if of == "value":
+        if graph.g.nodes[node]["op"] == "input":
+            return graph.g.nodes[node]["value"]
+        shown = cursor.phase == "backward" or (cursor.phase == "forward" and node in fwd_order[:cursor.step])
+        if i is None or not shown:
+            raise hidden
+        return plan.vals[i]
+    if cursor.phase != "backward" or i is None or node not in bwd_order[:cursor.step]:
+        raise hidden
+    grads, _, _ = plan.run_backward(plan.index[graph.output_node()])
+    return grads[i]
+
+
 def _float(x):
     return float(x)  # "NaN"/"Infinity" strings from jsonable read back as floats
 

@@ -80,6 +80,10 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(files.bp)
     app.register_blueprint(health.bp)
+    # -- #16 view: the click-to-open matrix --
+    from . import tensors
+    app.register_blueprint(tensors.bp)
+    # -- #16 view end --
     app.before_request(check_request)
     app.register_error_handler(Error, pages.error_page)
 
