@@ -377,4 +377,19 @@ export default {
 
   // -- #14: smaller defects --
   // (end of smaller defects)
+  // -- #16 view --
+  'tensor.title_value': '{name}: value',
+  'tensor.title_grad': '{name}: gradient ∂L/∂{name}',
+  'tensor.shape': 'shape {shape}',
+  'tensor.cut': 'showing the first {rows} of {R} rows and {cols} of {C} columns',
+  'tensor.loading': 'loading…',
+  'tensor.close': 'Close',
+  'tensor.at_forward': 'as of forward step {step} of {total}',
+  'tensor.at_backward': 'as of backward step {step} of {total}',
+  'tensor.open_value': 'Show the value matrix',
+  'tensor.open_grad': 'Show the gradient matrix',
+  'explain.row.shape': 'shape',
+  'refusal.not_revealed': 'the {of} of {node} is not shown yet: step on until it is',
+  'refusal.not_value_or_grad': 'of must be “value” or “grad”, not “{of}”',
+  // -- #16 view end --
 };
