@@ -79,6 +79,23 @@ def test_values_and_gradients_are_refused_until_their_steps_are_shown(client, ne
         assert np.allclose(matrix(body["rows"]), oracle[f"{node}_grad"], rtol=1e-5, atol=1e-12)
 
 
+def test_an_edges_gradient_is_shown_once_its_target_has_sent_it(client, net):
+    """W1 → Affine1 carries W1's gradient back at Affine1's step, before W1's own step."""
+    graph_id, step = net
+    step("forward")
+    step("backward", 3)  # the loss, Affine2, Relu1
+    edge = f"/api/graphs/{graph_id}/tensor/W1?of=grad&target=Affine1&port=1"
+    assert client.get(edge).json["reason"] == "not_revealed"
+    step("backward", 1)  # Affine1
+    body = client.get(edge).json
+    assert body["target"] == "Affine1" and body["port"] == 1 and body["shape"] == [2, 10]
+    oracle = book_two_layer_net(example_doc("two_layer_net"))
+    assert np.allclose(matrix(body["rows"]), oracle["W1_grad"], rtol=1e-5, atol=1e-12)
+    assert client.get(f"/api/graphs/{graph_id}/tensor/W1?of=grad").json["reason"] == "not_revealed"  # W1's own: later
+    assert client.get(f"/api/graphs/{graph_id}/tensor/W1?of=grad&target=Relu1&port=0").json["reason"] == "no_edge"
+    assert client.get(f"/api/graphs/{graph_id}/tensor/W1?of=grad&target=Affine1&port=x").json["reason"] == "not_a_number"
+
+
 def test_a_vector_is_one_row_and_a_number_a_one_by_one_table(client, net):
     graph_id, step = net
     step("forward")

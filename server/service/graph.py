@@ -88,13 +88,13 @@ class GraphService:
             return fn(self.graph, self.cursor.at)
 
     # -- #16 view: the click-to-open matrix ----------------------------------------------------
-    def tensor_table(self, node: str, of: str) -> dict:
+    def tensor_table(self, node: str, of: str, edge: tuple | None = None) -> dict:
         """``{"node", "of", "shape", "rows"}``: a node's whole value or gradient, formatted, if the
         step cursor has revealed it (engine/visible.py ``revealed``), else a ``not_revealed`` refusal."""
         with self.lock:
             fwd, bwd = self.cursor.orders()
-            x = revealed(self.graph, self.cursor.at, fwd, bwd, node, of)
-            return {"node": node, "of": of, **tensor_table(x)}
+            x = revealed(self.graph, self.cursor.at, fwd, bwd, node, of, edge)
+            return {"node": node, "of": of, **({"target": edge[0], "port": edge[1]} if edge else {}), **tensor_table(x)}
     # -- #16 view end --
 
     # -- edits -----------------------------------------------------------------------

@@ -97,7 +97,10 @@ export class ExplainPanel {
       const button = e.target.closest('[data-testid="copy-latex"]');
       if (button) this.copy(button.closest('.line').dataset.latex);
       const matrix = e.target.closest('[data-tensor-node]');
-      if (matrix && this.openTensor) this.openTensor(matrix.dataset.tensorNode, matrix.dataset.tensorOf);
+      if (matrix && this.openTensor) {
+        const d = matrix.dataset;
+        this.openTensor(d.tensorNode, d.tensorOf, d.tensorTarget ? { target: d.tensorTarget, port: Number(d.tensorPort) } : null);
+      }
     });
   }
 
@@ -215,7 +218,7 @@ export class ExplainPanel {
         if (r.numbers != null && r.grad_text != null && r.grad_text !== r.numbers) text += ` = ${r.grad_text}`;
         if (r.shapes != null) text = `∂L/∂${r.port_name} = ${r.rule} : ${r.shapes}`;  // a tensor rule: its latex has the shapes (#16)
         const notes = [via, r.why ? ` (${r.why})` : ''].join('');
-        const matrix = r.shapes != null && src ? this.matrixButton(src.source, 'grad', 'tensor-open-rule') : null;
+        const matrix = r.shapes != null && src ? this.matrixButton(src.source, 'grad', 'tensor-open-rule', src) : null;
         const line = this.line(r.latex, text, notes ? el('span', { class: 'note' }, notes) : null, matrix);
         if (r.shapes != null) line.dataset.shapes = r.shapes;
         box.append(line);
@@ -228,10 +231,11 @@ export class ExplainPanel {
   }
 
   /** A button that opens `node`'s whole value or gradient (#16 view). */
-  matrixButton(node, of, testid) {
+  matrixButton(node, of, testid, edge = null) {
     const b = el('button', { type: 'button', class: 'matrix-button', testid }, t(of === 'grad' ? 'tensor.open_grad' : 'tensor.open_value'));
     b.dataset.tensorNode = node;
     b.dataset.tensorOf = of;
+    if (edge) { b.dataset.tensorTarget = edge.target; b.dataset.tensorPort = String(edge.port); }  // that edge's gradient
     return b;
   }
 

@@ -184,8 +184,8 @@ export class Interaction {
     } else if (m.kind === 'edge') {
       if (m.edge) this.ui.selectEdge(edgeKey(m.edge.target, m.edge.port));
       // a tensor edge: its whole matrix, the gradient's when its gray map was clicked (#16 view)
-      const tensor = m.tensor || (m.edge && m.edge.shape != null ? { node: m.edge.source, of: 'value' } : null);
-      if (tensor && this.openTensor) this.openTensor(tensor.node, tensor.of);
+      const tensor = m.tensor || (m.edge && m.edge.shape != null ? { node: m.edge.source, of: 'value', edge: m.edge } : null);
+      if (tensor && this.openTensor) this.openTensor(tensor.node, tensor.of, tensor.edge);
     } else if (!m.shift) {
       this.ui.clearSelection();
     }

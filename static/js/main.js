@@ -86,7 +86,7 @@ const editors = new Editors({ host: byTestId('floating'), model: scene, camera, 
 const drawers = new Drawers({ canvas });
 // -- #16 view: the whole matrix, opened from the canvas, the keyboard and the explanation --
 const tensorDialog = new TensorDialog({ graphId: currentGraph, model: scene });
-const openTensor = (node, of) => tensorDialog.open(node, of);
+const openTensor = (node, of, edge = null) => tensorDialog.open(node, of, edge);
 explain.openTensor = openTensor;
 // -- #16 view end --
 // placement.addAt(op, world): the one way to add a node (refused where it would not show)

@@ -30,12 +30,32 @@ export class TensorDialog {
 
   close() { if (this.dialog.open) this.dialog.close(); }
 
-  /** Open the dialog on `node`'s value (of = 'value') or gradient ('grad'). */
-  async open(node, of) {
+  /** Whether the page shows it yet: if not, the route would refuse it, and is not asked. */
+  shown(node, of, edge) {
+    const m = this.model, s = m.shown, n = m.nodes.get(node);
+    const e = edge && m.edgeInto(edge.target, edge.port);
+    if (e) return (of === 'grad' ? e.grad : e.value) != null;
+    if (of === 'grad') return s.grads[node] != null;
+    return (n && m.isInput(n)) || s.values[node] != null;
+  }
+
+  /**
+   * Open the dialog on `node`'s value (of = 'value') or gradient ('grad'); with `edge`
+   * ({target, port}, an edge from it), the gradient that edge carries back.
+   */
+  async open(node, of, edge = null) {
     const ask = ++this.asked;
     const m = this.model, n = m.nodes.get(node);
     const name = n ? m.name(n) : node;
     const title = t(of === 'grad' ? 'tensor.title_grad' : 'tensor.title_value', { name });
+    if (!this.shown(node, of, edge)) {  // said here, as the server would say it
+      const p = el('p', { class: 'node-error' }, t('refusal.not_revealed', { node: name, of: t(`tensor.of_${of}`) }));
+      p.dataset.testid = 'tensor-refused';
+      this.render(title, [p]);
+      if (!this.dialog.open) { this.returnTo = document.activeElement; this.dialog.showModal(); }
+      this.dialog.querySelector('.tensor-view-close').focus();
+      return;
+    }
     this.render(title, [el('p', { class: 'note' }, t('tensor.loading'))]);
     if (!this.dialog.open) {
       this.returnTo = document.activeElement;
@@ -44,7 +64,8 @@ export class TensorDialog {
     this.dialog.querySelector('.tensor-view-close').focus();
     let body;
     try {
-      const r = await fetch(`/api/graphs/${encodeURIComponent(this.graphId())}/tensor/${encodeURIComponent(node)}?of=${of}`);
+      const via = edge && of === 'grad' ? `&target=${encodeURIComponent(edge.target)}&port=${edge.port}` : '';
+      const r = await fetch(`/api/graphs/${encodeURIComponent(this.graphId())}/tensor/${encodeURIComponent(node)}?of=${of}${via}`);
       body = await r.json();
       if (!r.ok) body = { refused: body };
     } catch (err) {

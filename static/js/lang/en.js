@@ -391,5 +391,7 @@ export default {
   'explain.row.shape': 'shape',
   'refusal.not_revealed': 'the {of} of {node} is not shown yet: step on until it is',
   'refusal.not_value_or_grad': 'of must be “value” or “grad”, not “{of}”',
+  'tensor.of_value': 'value',
+  'tensor.of_grad': 'gradient',
   // -- #16 view end --
 };

@@ -435,5 +435,7 @@ export default {
   'explain.row.shape': '形状',
   'refusal.not_revealed': '{node} の {of} はまだ表示されていません。表示されるまでステップを進めてください',
   'refusal.not_value_or_grad': 'of は “value” か “grad” でなければなりません（“{of}” は不可）',
+  'tensor.of_value': '値',
+  'tensor.of_grad': '勾配',
   // -- #16 view end --
 };

@@ -433,5 +433,7 @@ export default {
   'explain.row.shape': '형상',
   'refusal.not_revealed': '{node}의 {of}은(는) 아직 보이지 않습니다. 보일 때까지 단계를 진행하세요',
   'refusal.not_value_or_grad': 'of는 “value” 또는 “grad”여야 합니다 (“{of}” 아님)',
+  'tensor.of_value': '값',
+  'tensor.of_grad': '기울기',
   // -- #16 view end --
 };
