@@ -9,7 +9,8 @@ from __future__ import annotations
 import threading
 
 from ..engine.document import GraphError
-from ..engine.visible import Cursor
+from ..engine.display import tensor_table
+from ..engine.visible import Cursor, revealed
 from ..teaching.layout import layout
 from . import delta as deltas
 from . import valuedelta
@@ -85,6 +86,16 @@ class GraphService:
         """``fn(graph, cursor)`` with the graph held still: for exports."""
         with self.lock:
             return fn(self.graph, self.cursor.at)
+
+    # -- #16 view: the click-to-open matrix ----------------------------------------------------
+    def tensor_table(self, node: str, of: str, edge: tuple | None = None) -> dict:
+        """``{"node", "of", "shape", "rows"}``: a node's whole value or gradient, formatted, if the
+        step cursor has revealed it (engine/visible.py ``revealed``), else a ``not_revealed`` refusal."""
+        with self.lock:
+            fwd, bwd = self.cursor.orders()
+            x = revealed(self.graph, self.cursor.at, fwd, bwd, node, of, edge)
+            return {"node": node, "of": of, **({"target": edge[0], "port": edge[1]} if edge else {}), **tensor_table(x)}
+    # -- #16 view end --
 
     # -- edits -----------------------------------------------------------------------
     def edit(self, edits, client: str = "", base=None) -> Outcome:

@@ -40,18 +40,21 @@ def two_layer_net(x, t, params: dict | None = None, *, hidden_size: int = 10, we
     classes = t.shape[1] if t.ndim == 2 else int(t.max()) + 1
     if params is None:
         params = init_params(x.shape[-1], hidden_size, classes, weight_init_std, seed)
-    col = 160
+    # Columns and rows wide enough for each edge's shape badge and heat maps (docs/tensors.md,
+    # "On the canvas"): the three edges into an Affine meet at its ports, so its inputs are
+    # a row (120) apart, and the labels of neighbouring edges clear each other.
+    col, row = 180, 120
     nodes = [
         {"id": "x", "op": "input", "value": x.tolist(), "x": 0.0, "y": 0.0},
-        {"id": "W1", "op": "input", "value": np.asarray(params["W1"]).tolist(), "trainable": True, "x": 0.0, "y": 80.0},
-        {"id": "b1", "op": "input", "value": np.asarray(params["b1"]).tolist(), "trainable": True, "x": 0.0, "y": 160.0},
-        {"id": "Affine1", "op": AFFINE, "x": col, "y": 80.0},
-        {"id": "Relu1", "op": RELU, "x": 2 * col, "y": 80.0},
-        {"id": "W2", "op": "input", "value": np.asarray(params["W2"]).tolist(), "trainable": True, "x": 2 * col, "y": 160.0},
-        {"id": "b2", "op": "input", "value": np.asarray(params["b2"]).tolist(), "trainable": True, "x": 2 * col, "y": 240.0},
-        {"id": "Affine2", "op": AFFINE, "x": 3 * col, "y": 120.0},
-        {"id": "t", "op": "input", "value": t.tolist(), "x": 3 * col, "y": 240.0},
-        {"id": "loss", "op": LOSS, "x": 4 * col, "y": 160.0},
+        {"id": "W1", "op": "input", "value": np.asarray(params["W1"]).tolist(), "trainable": True, "x": 0.0, "y": row},
+        {"id": "b1", "op": "input", "value": np.asarray(params["b1"]).tolist(), "trainable": True, "x": 0.0, "y": 2 * row},
+        {"id": "Affine1", "op": AFFINE, "x": col, "y": row},
+        {"id": "Relu1", "op": RELU, "x": 2 * col, "y": row},
+        {"id": "W2", "op": "input", "value": np.asarray(params["W2"]).tolist(), "trainable": True, "x": 2 * col - 30, "y": 2 * row + 20},
+        {"id": "b2", "op": "input", "value": np.asarray(params["b2"]).tolist(), "trainable": True, "x": 2 * col - 30, "y": 3 * row + 20},
+        {"id": "Affine2", "op": AFFINE, "x": 3 * col, "y": 2 * row + 20},
+        {"id": "t", "op": "input", "value": t.tolist(), "x": 3 * col, "y": 3 * row + 40},
+        {"id": "loss", "op": LOSS, "x": 4 * col, "y": 2 * row + 20},
     ]
     wires = [("x", "Affine1", 0), ("W1", "Affine1", 1), ("b1", "Affine1", 2), ("Affine1", "Relu1", 0),
              ("Relu1", "Affine2", 0), ("W2", "Affine2", 1), ("b2", "Affine2", 2),

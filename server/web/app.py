@@ -86,6 +86,10 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(health.bp)
     from . import embed  # -- #17 the stepper anywhere: /embed/<id> --
     app.register_blueprint(embed.bp)
+    # -- #16 view: the click-to-open matrix --
+    from . import tensors
+    app.register_blueprint(tensors.bp)
+    # -- #16 view end --
     app.before_request(check_request)
     app.register_error_handler(Error, pages.error_page)
 

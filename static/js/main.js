@@ -38,6 +38,7 @@ import { Share } from './share.js';
 import { Connection } from './socket.js';
 import { GraphModel } from './state.js';
 import { TableView } from './table.js';
+import { TensorDialog } from './tensordialog.js';
 import { TitleEditor } from './titleedit.js';
 import { Toolbar } from './toolbar.js';
 import { UiState, initialLabels, sceneView } from './ui.js';
@@ -86,9 +87,14 @@ const table = new TableView({ button: byTestId('table-view'), panel: byTestId('g
 const focusCanvas = () => canvas.focus({ preventScroll: true });
 const editors = new Editors({ host: byTestId('floating'), model: scene, camera, actions, focusCanvas });
 const drawers = new Drawers({ canvas });
+// -- #16 view: the whole matrix, opened from the canvas, the keyboard and the explanation --
+const tensorDialog = new TensorDialog({ graphId: currentGraph, model: scene });
+const openTensor = (node, of, edge = null) => tensorDialog.open(node, of, edge);
+explain.openTensor = openTensor;
+// -- #16 view end --
 // placement.addAt(op, world): the one way to add a node (refused where it would not show)
 const placement = new Placement({ canvas, stage, layer: layers.overlay, camera, ui, data: scene, actions, editors, showError });
-new Interaction({ canvas, scene, ui, camera, actions, editors, placement });
+new Interaction({ canvas, scene, ui, camera, actions, editors, placement, openTensor });
 const palette = new Palette(byTestId('palette'), {
   dropAt: (op, x, y) => placement.addAtClient(op, x, y),
   addAtCentre: (op) => placement.addAtCentre(op),
@@ -97,7 +103,7 @@ const palette = new Palette(byTestId('palette'), {
 });
 const keyboard = new Keyboard({  // palette, node focus, wires and steps by keyboard (issue 14)
   canvas, palette: byTestId('palette'), scene, ui, camera, actions, editors, showError, fitView, placement,
-  host: byTestId('floating'), viewSize: () => ({ w: layers.overlay.w, h: layers.overlay.h }),
+  host: byTestId('floating'), viewSize: () => ({ w: layers.overlay.w, h: layers.overlay.h }), openTensor,
 });
 new TitleEditor(byTestId('graph-title'), { data, ui, actions });
 const presence = new Presence({ connection, data, ui, camera, canvas });

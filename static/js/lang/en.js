@@ -466,4 +466,21 @@ export default {
   'collab.share.embed.note': 'an <iframe> for a blog or course page: each reader steps it alone, read-only',
   'refusal.stepper_too_large': 'the stepper carries every step precomputed: at most {limit} nodes, not {nodes}; open the graph in the editor instead',
   // (end of the stepper anywhere)
+  // -- #16 view --
+  'tensor.title_value': '{name}: value',
+  'tensor.title_grad': '{name}: gradient ∂L/∂{name}',
+  'tensor.shape': 'shape {shape}',
+  'tensor.cut': 'showing the first {rows} of {R} rows and {cols} of {C} columns',
+  'tensor.loading': 'loading…',
+  'tensor.close': 'Close',
+  'tensor.at_forward': 'as of forward step {step} of {total}',
+  'tensor.at_backward': 'as of backward step {step} of {total}',
+  'tensor.open_value': 'Show the value matrix',
+  'tensor.open_grad': 'Show the gradient matrix',
+  'explain.row.shape': 'shape',
+  'refusal.not_revealed': 'the {of} of {node} is not shown yet: step on until it is',
+  'refusal.not_value_or_grad': 'of must be “value” or “grad”, not “{of}”',
+  'tensor.of_value': 'value',
+  'tensor.of_grad': 'gradient',
+  // -- #16 view end --
 };

@@ -511,4 +511,21 @@ export default {
   'refusal.stepper_too_large': 'ステッパーはすべてのステップを前もって計算して持ちます。ノードは最大 {limit} 個ですが {nodes} 個あります。エディタでグラフを開いてください',
   'files.format.html': 'ステッパー（HTML ファイル 1 つ）',
   // (end of the stepper anywhere)
+  // -- #16 view --
+  'tensor.title_value': '{name}: 値',
+  'tensor.title_grad': '{name}: 勾配 ∂L/∂{name}',
+  'tensor.shape': '形状 {shape}',
+  'tensor.cut': '{R} 行のうち最初の {rows} 行、{C} 列のうち最初の {cols} 列を表示',
+  'tensor.loading': '読み込み中…',
+  'tensor.close': '閉じる',
+  'tensor.at_forward': '順伝播 {total} ステップ中 {step} ステップ時点',
+  'tensor.at_backward': '逆伝播 {total} ステップ中 {step} ステップ時点',
+  'tensor.open_value': '値の行列を表示',
+  'tensor.open_grad': '勾配の行列を表示',
+  'explain.row.shape': '形状',
+  'refusal.not_revealed': '{node} の {of} はまだ表示されていません。表示されるまでステップを進めてください',
+  'refusal.not_value_or_grad': 'of は “value” か “grad” でなければなりません（“{of}” は不可）',
+  'tensor.of_value': '値',
+  'tensor.of_grad': '勾配',
+  // -- #16 view end --
 };

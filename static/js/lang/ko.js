@@ -509,4 +509,21 @@ export default {
   'refusal.stepper_too_large': '스테퍼는 모든 단계를 미리 계산해 담습니다. 노드는 최대 {limit}개인데 {nodes}개입니다. 편집기에서 그래프를 여세요',
   'files.format.html': '스테퍼(HTML 파일 하나)',
   // (end of the stepper anywhere)
+  // -- #16 view --
+  'tensor.title_value': '{name}: 값',
+  'tensor.title_grad': '{name}: 기울기 ∂L/∂{name}',
+  'tensor.shape': '형상 {shape}',
+  'tensor.cut': '{R}행 중 처음 {rows}행, {C}열 중 처음 {cols}열을 보여 줍니다',
+  'tensor.loading': '불러오는 중…',
+  'tensor.close': '닫기',
+  'tensor.at_forward': '순전파 {total}단계 중 {step}단계 기준',
+  'tensor.at_backward': '역전파 {total}단계 중 {step}단계 기준',
+  'tensor.open_value': '값 행렬 보기',
+  'tensor.open_grad': '기울기 행렬 보기',
+  'explain.row.shape': '형상',
+  'refusal.not_revealed': '{node}의 {of}은(는) 아직 보이지 않습니다. 보일 때까지 단계를 진행하세요',
+  'refusal.not_value_or_grad': 'of는 “value” 또는 “grad”여야 합니다 (“{of}” 아님)',
+  'tensor.of_value': '값',
+  'tensor.of_grad': '기울기',
+  // -- #16 view end --
 };
