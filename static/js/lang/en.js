@@ -279,7 +279,7 @@ export default {
   // -- #14: narration and table --
   'narration.label': 'Step narration',
   'narration.idle': 'Nothing stepped yet: “Forward step” computes the graph one node at a time.',
-  'narration.tensor': 'a {shape} array',  // #16: a tensor in a spoken sentence: its shape, not its entries
+  'narration.tensor': 'a {shape} array',
   'narration.reset': 'Reset: no values or gradients are shown, and stepping starts again from the beginning.',
   'narration.cursor.forward': 'Forward {index} of {total}.',
   'narration.cursor.backward': 'Backward {index} of {total}.',

@@ -323,7 +323,7 @@ export default {
   // -- #14: narration and table --
   'narration.label': 'ステップの説明',
   'narration.idle': 'まだステップを進めていません。「順伝播を1ステップ」を押すと、グラフをノード1つずつ計算します。',
-  'narration.tensor': '{shape} の配列',  // #16: a tensor in a spoken sentence: its shape, not its entries
+  'narration.tensor': '{shape} の配列',
   'narration.reset': 'リセットしました: 値と勾配はすべて隠れ、ステップは最初からになります。',
   'narration.cursor.forward': '順伝播 {index} / {total}。',
   'narration.cursor.backward': '逆伝播 {index} / {total}。',

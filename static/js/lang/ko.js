@@ -321,7 +321,7 @@ export default {
   // -- #14: narration and table --
   'narration.label': '단계 설명',
   'narration.idle': '아직 진행한 단계가 없습니다. “순전파 한 단계”를 누르면 노드를 하나씩 계산합니다.',
-  'narration.tensor': '{shape} 배열',  // #16: a tensor in a spoken sentence: its shape, not its entries
+  'narration.tensor': '{shape} 배열',
   'narration.reset': '초기화했습니다. 값과 기울기를 모두 숨기고 처음부터 다시 진행합니다.',
   'narration.cursor.forward': '순전파 {total}단계 중 {index}단계입니다.',
   'narration.cursor.backward': '역전파 {total}단계 중 {index}단계입니다.',
