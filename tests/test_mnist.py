@@ -135,3 +135,37 @@ def test_gradcanvas_train_on_the_spiral_prints_loss_and_accuracy(capsys):
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 3 and all("loss" in line and "accuracy" in line for line in lines)
     assert float(lines[-1].split("loss")[1].split()[0]) < float(lines[0].split("loss")[1].split()[0])
+
+
+def test_a_server_given_digits_offers_the_mnist_net_and_one_without_does_not(folder, tmp_path):
+    from server.web.app import create_app
+    from conftest import UNLIMITED
+    app = create_app({"TESTING": True, "DATA_DIR": str(tmp_path / "data"), "DATASET": str(folder), **UNLIMITED})
+    try:
+        client = app.test_client()
+        assert "two_layer_net_mnist" in [e["name"] for e in client.get("/api/examples").get_json()]
+        reply = client.post("/api/examples/two_layer_net_mnist")
+        assert reply.status_code == 201
+        service = app.extensions["gradcanvas.sessions"].get(reply.get_json()["id"])
+        assert np.shape(service.graph.node("x")["value"]) == (100, 784)
+        assert np.shape(service.graph.node("W1")["value"]) == (784, 50)
+        learning = service.train(2, "a").reply
+        assert len(learning["accuracy"]) == 3
+        assert service.state()["learning"]["dataset"]["eval_of"] == "test"
+    finally:
+        app.extensions["gradcanvas.store"].close()
+    plain = create_app({"TESTING": True, "DATA_DIR": str(tmp_path / "data2"), **UNLIMITED})
+    try:
+        client = plain.test_client()
+        assert "two_layer_net_mnist" not in [e["name"] for e in client.get("/api/examples").get_json()]
+        assert client.post("/api/examples/two_layer_net_mnist").status_code == 404
+    finally:
+        plain.extensions["gradcanvas.store"].close()
+
+
+def test_a_server_given_a_hostile_folder_refuses_to_start(tmp_path):
+    from server.web.app import create_app
+    (tmp_path / "train-images-idx3-ubyte").write_bytes(b"\x1f\x8b" + b"junk" * 10)
+    write_idx(tmp_path / "train-labels-idx1-ubyte", np.zeros(3))
+    with pytest.raises(DatasetError, match="train-images-idx3-ubyte: a broken gzip file"):
+        create_app({"TESTING": True, "DATA_DIR": str(tmp_path / "data"), "DATASET": str(tmp_path)})

@@ -121,8 +121,7 @@ class GraphService:
             edits, curve = self.training.plan(self.graph, count)
             self._commit(edits, client, "edit", lambda _: curve())
             learning = self.training.state(self.graph)
-            extra = {"accuracy": learning["accuracy"], "accuracy_text": learning["accuracy_text"]} \
-                if learning["accuracy"] else {}
+            extra = {k: learning[k] for k in ("accuracy", "accuracy_text") if k in learning}
             return self._done(client, losses=learning["losses"], loss_text=learning["loss_text"], **extra)
 
     def next_batch(self, client: str = "") -> Outcome:

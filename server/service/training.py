@@ -21,13 +21,15 @@ class Training:
         """``trainable``: the list as it is known to be (a value edit keeps it), to save a pass over
         every node."""
         rate = learning.learning_rate(graph)
-        return {"learning_rate": rate, "learning_rate_text": fmt(rate),
-                "trainable": graph.trainable() if trainable is None else trainable,
-                "losses": [jsonable(x) for x in self.losses],
-                "loss_text": fmt(self.losses[-1]) if self.losses else None,
-                "accuracy": list(self.accuracy),
-                "accuracy_text": minibatch.accuracy_text(self.accuracy[-1]) if self.accuracy else None,
-                "dataset": self.dataset_state(graph)}
+        out = {"learning_rate": rate, "learning_rate_text": fmt(rate),
+               "trainable": graph.trainable() if trainable is None else trainable,
+               "losses": [jsonable(x) for x in self.losses],
+               "loss_text": fmt(self.losses[-1]) if self.losses else None}
+        if graph.dataset is not None:  # a graph without one has the state it always had
+            out.update(accuracy=list(self.accuracy),
+                       accuracy_text=minibatch.accuracy_text(self.accuracy[-1]) if self.accuracy else None,
+                       dataset=self.dataset_state(graph))
+        return out
 
     def dataset_state(self, graph) -> dict | None:
         """The dataset as the learning panel shows it: the document's field, with the set's size

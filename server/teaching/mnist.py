@@ -66,10 +66,10 @@ def read_bytes(path: Path, limit: int = MAX_BYTES) -> bytes:
                     data = z.read(limit + 1)
             else:
                 data = f.read(limit + 1)
+    except (EOFError, zlib.error, gzip.BadGzipFile) as err:  # (BadGzipFile is an OSError: first)
+        raise DatasetError(f"{path}: a broken gzip file ({err})") from None
     except OSError as err:
         raise DatasetError(f"{path}: cannot read ({err.strerror or err})") from None
-    except (EOFError, zlib.error, gzip.BadGzipFile) as err:
-        raise DatasetError(f"{path}: a broken gzip file ({err})") from None
     if len(data) > limit:
         raise DatasetError(f"{path}: larger than any MNIST file ({limit:,} bytes)")
     return data
