@@ -108,6 +108,8 @@ def grad_of(name: str) -> str:
 def head_latex(head: dict) -> str:
     """The first line of a backward step: ∂L/∂x = 1, dout = 3 + 3 + 1 = 7, dout = 1.1."""
     parts = [grad_of(head["of"]) if head["lhs"] == "grad" else r"\mathrm{dout}"]
+    if "shape" in head:  # a tensor: its shape here; its entries are one click away (the matrix view)
+        return f"{parts[0]} \\quad {to_latex(head['shape'])}"
     if len(head["terms"]) > 1:
         parts.append(" + ".join(to_latex(t) for t in head["terms"]))
     parts.append(to_latex(head["result"]))

@@ -246,6 +246,8 @@ def backward_steps(graph, output=None):
                     "note": f"arriving from {name_of(graph, terms[0]['target'])}"}
         if head is not None:
             head["of"] = me
+            if dout.__class__ is not float and getattr(dout, "ndim", 0):  # a tensor: its maths line says its shape
+                head["shape"] = shape_text(dout)
             lhs = wrt(me) if head["lhs"] == "grad" else "dout"
             head["text"] = " = ".join([lhs] + ([" + ".join(head["terms"])] if len(head["terms"]) > 1 else [])
                                       + [head["result"]])
