@@ -43,9 +43,27 @@ def cmd_eval(args) -> int:
     grad_faults = graph.grad_faults(args.output)
     if grad_faults:
         out["grad_faults"] = grad_faults  # where a NaN or ±∞ gradient starts
-    json.dump(out, sys.stdout, indent=2, ensure_ascii=False)
-    sys.stdout.write("\n")
+    sys.stdout.write(_json_tensors_inline(out) + "\n")
     return 0
+
+
+def _json_tensors_inline(out: dict) -> str:
+    """JSON indented by entry, each tensor's nested list on its own line: [[1.0, 2.0], [3.0, 4.0]]."""
+    lines = ["{"]
+    sections = list(out.items())
+    for k, (section, entries) in enumerate(sections):
+        if not isinstance(entries, dict):
+            lines.append(f"  {json.dumps(section)}: {json.dumps(entries, ensure_ascii=False)}"
+                         + ("," if k < len(sections) - 1 else ""))
+            continue
+        lines.append(f"  {json.dumps(section)}: {{")
+        items = list(entries.items())
+        for j, (name, value) in enumerate(items):
+            lines.append(f"    {json.dumps(name, ensure_ascii=False)}: {json.dumps(value, ensure_ascii=False)}"
+                         + ("," if j < len(items) - 1 else ""))
+        lines.append("  }" + ("," if k < len(sections) - 1 else ""))
+    lines.append("}")
+    return "\n".join(lines)
 
 
 def cmd_export(args) -> int:

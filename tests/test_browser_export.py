@@ -25,7 +25,7 @@ from pages import Editor, new_graph, snap
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-FORMATS = ["svg", "png", "json", "dot", "tikz", "py", "gif", "webp", "frames"]
+FORMATS = ["svg", "png", "json", "dot", "tikz", "py", "gif", "webp", "frames", "html"]  # html: test_export_html.py
 OUT = Path("/tmp")
 
 

@@ -62,7 +62,8 @@ def test_the_examples_fan_out_once_so_every_edge_shows_its_sources_gradient():
 
 def test_every_format_is_one_the_tests_read_back_or_run():
     assert set(FORMATS) == {"svg", "png", "json", "dot", "tikz", "py",
-                            "gif", "webp", "frames"}  # the animations: test_animation.py
+                            "gif", "webp", "frames",  # the animations: test_animation.py
+                            "html"}  # the stepper as one file: test_export_html.py
 
 
 @pytest.mark.parametrize("name", EXAMPLES)

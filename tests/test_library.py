@@ -104,7 +104,8 @@ def test_share_links_are_given_only_to_a_browser_that_may_edit(client, other, ap
     r = client.get(f"/api/graphs/{made['id']}/links")
     assert r.status_code == 200
     assert r.json == {"url": f"/g/{made['id']}", "edit_url": f"/g/{made['id']}?edit={row.edit_token}",
-                      "view_url": f"/g/{made['id']}?view={row.view_token}"}
+                      "view_url": f"/g/{made['id']}?view={row.view_token}",
+                      "embed_url": f"/embed/{made['id']}?view={row.view_token}"}
     refused = other.get(f"/api/graphs/{made['id']}/links")
     assert refused.status_code == 403 and row.edit_token not in refused.get_data(as_text=True)
     other.get(made["view_url"])  # viewing does not grant the links either

@@ -253,3 +253,15 @@ def test_an_edit_of_a_tensor_value_recomputes_only_what_changed():
     assert found.grads == {"c", "Y"}  # c's gradient, and the one Y sends back to c
     g.set_value("X", [[1.0, 5.0]])
     assert g.changes().values == frozenset()
+
+
+def test_integer_labels_get_a_zero_gradient_of_their_own_shape():
+    from server.engine.graph import ComputationGraph
+    doc = {"format": "gradcanvas", "version": 2, "nodes": [
+        {"id": "x", "op": "input", "value": [[1.0, 2.0, 0.5], [0.1, 0.2, 0.3]], "x": 0, "y": 0},
+        {"id": "t", "op": "input", "value": [0, 2], "x": 0, "y": 0},
+        {"id": "L", "op": "softmax_with_loss", "x": 0, "y": 0}],
+        "edges": [{"source": "x", "target": "L", "port": 0}, {"source": "t", "target": "L", "port": 1}]}
+    grads = ComputationGraph.from_dict(doc).backward()
+    assert np.shape(grads["t"]) == (2,) and not np.any(grads["t"])
+    assert np.shape(grads["x"]) == (2, 3)

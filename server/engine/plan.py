@@ -14,6 +14,7 @@ import math
 from contextlib import contextmanager
 
 import networkx as nx
+import numpy as np
 
 from . import cone
 from .registry import OPS
@@ -154,6 +155,10 @@ class Plan:
     # -- forward -------------------------------------------------------------
     def run_forward(self, positions=None):
         """Run every step, or only those at ``positions`` (sorted), filling ``vals``."""
+        with np.errstate(all="ignore"):  # a tensor's overflow is found as a fault, as a number's: no warning
+            self._run_forward(positions)
+
+    def _run_forward(self, positions):
         vals, faults = self.vals, self.faults
         self.ran = True
         for i, attrs in self._leaf_attrs:
@@ -249,7 +254,7 @@ class Plan:
         """Seed 1.0 at ``out`` and send gradients back; returns (grads, edge_grads, mask)."""
         cached = self._backward_cache.get(out)
         if cached is None:
-            with gc_paused():  # one (dx, dy) tuple per binary node: no cause for full collections
+            with gc_paused(), np.errstate(all="ignore"):  # (gc: one (dx, dy) tuple per binary node)
                 cached = cone.send_back_cone(self, out)
                 if cached is None:
                     cached = self._send_back(out)

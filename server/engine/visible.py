@@ -145,6 +145,47 @@ def visible_state(graph: ComputationGraph, cursor: Cursor, fwd_order: list, bwd_
     }
 
 
+# -- #16 view: one node's whole value or gradient, as far as the cursor reveals it --
+def revealed(graph: ComputationGraph, cursor: Cursor, fwd_order: list, bwd_order: list, node: str, of: str,
+             edge: tuple | None = None):
+    """The value (``of="value"``) or gradient (``"grad"``) of ``node`` (an array or a number),
+    if the steps have shown it, as visible_state would: an input's own value always (its box
+    shows it), a computed value once its forward step is shown (or in the backward pass), a
+    gradient once its backward step is. With ``edge`` (target, port), an edge from ``node``:
+    the gradient that edge carries back (one term of the node's, at a fan-out), shown once
+    the target's backward step is. Otherwise a GraphError (``not_revealed``)."""
+    if of not in ("value", "grad"):
+        raise GraphError(f"of must be 'value' or 'grad', not {str(of)[:20]!r}", reason="not_value_or_grad",
+                         of=str(of)[:20])
+    if node not in graph.g:
+        raise GraphError(f"there is no node {node[:40]!r}", reason="no_node", node=node[:40])
+    plan = graph.plan
+    i = plan.index.get(node)
+    hidden = GraphError(f"the {'gradient' if of == 'grad' else 'value'} of {node!r} is not shown yet: "
+                        "step on until it is", reason="not_revealed", node=node, of=of)
+    if of == "value":
+        if graph.g.nodes[node]["op"] == "input":
+            return graph.g.nodes[node]["value"]
+        shown = cursor.phase == "backward" or (cursor.phase == "forward" and node in fwd_order[:cursor.step])
+        if i is None or not shown:
+            raise hidden
+        return plan.vals[i]
+    if edge is not None:
+        target, port = edge
+        if graph._wired.get((target, port)) != node:
+            raise GraphError(f"no edge from {node!r} into port {port} of {str(target)[:40]!r}",
+                             reason="no_edge", node=node, target=str(target)[:40], port=port)
+        if cursor.phase != "backward" or target not in bwd_order[:cursor.step]:
+            raise hidden
+        _, egrads, _ = plan.run_backward(plan.index[graph.output_node()])
+        eg = egrads[plan.index[target]]
+        return eg if OPS[graph.g.nodes[target]["op"]].arity == 1 else eg[port]
+    if cursor.phase != "backward" or i is None or node not in bwd_order[:cursor.step]:
+        raise hidden
+    grads, _, _ = plan.run_backward(plan.index[graph.output_node()])
+    return grads[i]
+
+
 def _float(x):
     return float(x)  # "NaN"/"Infinity" strings from jsonable read back as floats
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from . import animation, dot, json_doc, png, python_script, svg, tikz
+from . import animation, dot, html, json_doc, png, python_script, svg, tikz
 from .figure import ExportOptions, Figure, build_figure
 
 
@@ -44,6 +44,8 @@ _add("py", "Python layer code", "py", "text/x-python; charset=utf-8", python_scr
 _add("gif", "Animated GIF (steps)", "gif", "image/gif", animation.render_gif, steps=True)
 _add("webp", "Animated WebP (steps)", "webp", "image/webp", animation.render_webp, steps=True)
 _add("frames", "PNG per step (ZIP)", "zip", "application/zip", animation.render_zip, steps=True)
+# -- #17 the stepper anywhere: one HTML file that steps the graph offline (html.py) --
+_add("html", "Stepper (one HTML file)", "html", "text/html; charset=utf-8", html.render_html, steps=True)
 
 
 def export(graph, fmt: str, options: ExportOptions = ExportOptions(), cursor=None) -> bytes:

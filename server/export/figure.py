@@ -71,6 +71,12 @@ def _texts(options: ExportOptions, expression, number):
     return mixed(expression, number)
 
 
+# A figure of a graph holding a tensor spreads the editor's positions by this much (across,
+# down): the canvas draws a tensor's numbers as a small heat map, a figure writes them as text
+# beside a shape badge, several times wider (docs/tensors.md, Exports). Nodes keep their size.
+TENSOR_SPREAD = (3.0, 1.6)
+
+
 def _brief(text, value, shape):
     """A tensor's text as a figure writes it (display.fmt_brief: a few numbers, beside the shape
     badge) from its value as the state holds it (nested lists); a number's text as it is."""
@@ -92,6 +98,7 @@ def build_figure(graph, options: ExportOptions = ExportOptions(), cursor: Cursor
     hide_values = options.blank in ("values", "both")
     hide_grads = options.blank in ("grads", "both")
     fig = Figure(graph.title, graph.to_dict(), options=options)
+    sx, sy = TENSOR_SPREAD if shapes else (1.0, 1.0)
     for nid, attrs in graph.g.nodes(data=True):
         spec = OPS[attrs["op"]]
         symbol = node_symbol(attrs)
@@ -105,7 +112,7 @@ def build_figure(graph, options: ExportOptions = ExportOptions(), cursor: Cursor
             "id": nid, "op": spec.name, "params": dict(attrs.get("params", {})),
             "name": name, "label": attrs.get("label") if not sym else None,
             "symbol": symbol,
-            "x": attrs["x"], "y": attrs["y"], "input": is_input,
+            "x": attrs["x"] * sx, "y": attrs["y"] * sy, "input": is_input,
             "output": nid == state["output"],
             "value_text": value_text, "shape": shape,
             # book style: an input is its name as text at the tail of its arrow; a symbolic

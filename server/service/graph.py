@@ -9,7 +9,8 @@ from __future__ import annotations
 import threading
 
 from ..engine.document import GraphError
-from ..engine.visible import Cursor
+from ..engine.display import tensor_table
+from ..engine.visible import Cursor, revealed
 from ..teaching.layout import layout
 from . import delta as deltas
 from . import valuedelta
@@ -85,6 +86,16 @@ class GraphService:
         """``fn(graph, cursor)`` with the graph held still: for exports."""
         with self.lock:
             return fn(self.graph, self.cursor.at)
+
+    # -- #16 view: the click-to-open matrix ----------------------------------------------------
+    def tensor_table(self, node: str, of: str, edge: tuple | None = None) -> dict:
+        """``{"node", "of", "shape", "rows"}``: a node's whole value or gradient, formatted, if the
+        step cursor has revealed it (engine/visible.py ``revealed``), else a ``not_revealed`` refusal."""
+        with self.lock:
+            fwd, bwd = self.cursor.orders()
+            x = revealed(self.graph, self.cursor.at, fwd, bwd, node, of, edge)
+            return {"node": node, "of": of, **({"target": edge[0], "port": edge[1]} if edge else {}), **tensor_table(x)}
+    # -- #16 view end --
 
     # -- edits -----------------------------------------------------------------------
     def edit(self, edits, client: str = "", base=None) -> Outcome:
@@ -292,6 +303,15 @@ class GraphService:
                 raise
             self.outbox.put("state", self._with_state({"graph_id": self.id, "version": self.version}), self.id)
             return Outcome({"ok": True, "cursor": self.cursor.at.to_dict()}, self.outbox)
+
+    # -- #17 lecture: where a prediction's node is revealed (service/lecture.py) --
+    def pass_position(self) -> tuple[list, list, dict]:
+        """(forward order, backward order, the cursor): how many steps reveal a given node."""
+        with self.lock:
+            self.sync()
+            fwd, bwd = self.cursor.orders()
+            return fwd, bwd, self.cursor.at.to_dict()
+    # -- end #17 lecture --
 
     def _save_cursor(self):
         if self.store is not None:

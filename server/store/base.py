@@ -90,6 +90,19 @@ class Shared:
     losses: list | None
 
 
+@dataclass
+class LectureAnswer:
+    """One participant's answer to one prediction round of a graph's lecture (docs/lecture.md)."""
+    round: int
+    node: str
+    kind: str            # value | grad
+    participant: str     # who: the connection's editor identity (never shown)
+    name: str            # the name shown in the room when they answered
+    answer: str          # the number as typed, read as a float and written back (repr)
+    correct: bool | None # None until the round is revealed
+    answered_at: float
+
+
 class Store(Protocol):
     # -- graphs --
     def create(self, doc: dict, title: str | None = None) -> GraphRow:
@@ -124,6 +137,16 @@ class Store(Protocol):
     def can_undo_redo(self, graph_id: str, client: str) -> tuple[bool, bool]: ...
     def save_shared(self, tx: Any, graph_id: str, cursor: dict | None = None,
                     losses: list | None = None) -> None: ...
+    # -- lecture history: prediction rounds and their answers (docs/lecture.md) --
+    def add_lecture_round(self, graph_id: str, node: str, kind: str) -> int:
+        """A new prediction round of the graph's lecture: its number (1, 2, … per graph)."""
+    def save_lecture_answer(self, graph_id: str, round_no: int, participant: str, name: str, answer: str,
+                            answered_at: float) -> None:
+        """A participant's answer to a round (a second answer replaces the first)."""
+    def mark_lecture_round(self, graph_id: str, round_no: int, truth: str, marks: dict) -> None:
+        """The round revealed: its right answer's display string, and participant → right or wrong."""
+    def lecture_answers(self, graph_id: str) -> list[LectureAnswer]:
+        """Every answer of the graph's lecture history, by round, then by time answered."""
     # -- the store itself --
     def secret_key(self) -> str:
         """The key that signs browser cookies: made once, the same for every process on this store."""

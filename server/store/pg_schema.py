@@ -57,6 +57,30 @@ MIGRATIONS = [
         value TEXT NOT NULL
     );
     """,
+    """
+    -- a lecture's prediction rounds and every answer to them (docs/lecture.md)
+    CREATE TABLE lecture_rounds (
+        graph_id TEXT NOT NULL REFERENCES graphs(id) ON DELETE CASCADE,
+        round INTEGER NOT NULL,              -- 1, 2, … per graph
+        node TEXT NOT NULL,
+        kind TEXT NOT NULL,                  -- value | grad
+        asked_at DOUBLE PRECISION NOT NULL,
+        truth TEXT,                          -- the right answer's display string, once revealed
+        revealed_at DOUBLE PRECISION,
+        PRIMARY KEY (graph_id, round)
+    );
+    CREATE TABLE lecture_answers (
+        graph_id TEXT NOT NULL,
+        round INTEGER NOT NULL,
+        participant TEXT NOT NULL,           -- the connection's editor identity
+        name TEXT NOT NULL,                  -- the name shown in the room
+        answer TEXT NOT NULL,                -- the number answered (repr of a float)
+        correct BOOLEAN,                     -- NULL until revealed
+        answered_at DOUBLE PRECISION NOT NULL,
+        PRIMARY KEY (graph_id, round, participant),
+        FOREIGN KEY (graph_id, round) REFERENCES lecture_rounds (graph_id, round) ON DELETE CASCADE
+    );
+    """,
 ]
 
 MIGRATION_LOCK = 0x67726164  # an advisory lock id: of two processes starting at once, one migrates

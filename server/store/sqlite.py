@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import Unavailable
-from .base import SNAPSHOT_EVERY, EditRow, GraphNotFound, GraphRow, Shared, StoreFull, VersionConflict
+from .base import SNAPSHOT_EVERY, EditRow, GraphNotFound, GraphRow, LectureAnswer, Shared, StoreFull, VersionConflict
 
 BUSY_TIMEOUT_MS = 10_000
 
@@ -77,6 +77,30 @@ MIGRATIONS = [
            AND e.version > graphs.doc_version AND json_extract(o.value, '$.type') = 'add_node')
         - (SELECT count(*) FROM edits e, json_each(e.ops) o WHERE e.graph_id = graphs.id
            AND e.version > graphs.doc_version AND json_extract(o.value, '$.type') = 'remove_node');
+    """,
+    """
+    -- a lecture's prediction rounds and every answer to them (docs/lecture.md)
+    CREATE TABLE lecture_rounds (
+        graph_id TEXT NOT NULL REFERENCES graphs(id) ON DELETE CASCADE,
+        round INTEGER NOT NULL,          -- 1, 2, … per graph
+        node TEXT NOT NULL,
+        kind TEXT NOT NULL,              -- value | grad
+        asked_at REAL NOT NULL,
+        truth TEXT,                      -- the right answer's display string, once revealed
+        revealed_at REAL,
+        PRIMARY KEY (graph_id, round)
+    );
+    CREATE TABLE lecture_answers (
+        graph_id TEXT NOT NULL,
+        round INTEGER NOT NULL,
+        participant TEXT NOT NULL,       -- the connection's editor identity
+        name TEXT NOT NULL,              -- the name shown in the room
+        answer TEXT NOT NULL,            -- the number answered (repr of a float)
+        correct INTEGER,                 -- 1 right, 0 wrong, NULL until revealed
+        answered_at REAL NOT NULL,
+        PRIMARY KEY (graph_id, round, participant),
+        FOREIGN KEY (graph_id, round) REFERENCES lecture_rounds (graph_id, round) ON DELETE CASCADE
+    );
     """,
 ]
 
@@ -336,6 +360,38 @@ class SQLiteStore:
             db.execute("UPDATE graphs SET cursor=? WHERE id=?", (json.dumps(cursor), graph_id))
         if losses is not None:
             db.execute("UPDATE graphs SET losses=? WHERE id=?", (json.dumps(losses), graph_id))
+
+    # -- lecture history (docs/lecture.md) ---------------------------------------------------
+    def add_lecture_round(self, graph_id, node: str, kind: str) -> int:
+        with self.write() as db:
+            number = db.execute("SELECT coalesce(max(round), 0) + 1 FROM lecture_rounds WHERE graph_id=?",
+                                (graph_id,)).fetchone()[0]
+            db.execute("INSERT INTO lecture_rounds (graph_id, round, node, kind, asked_at) VALUES (?,?,?,?,?)",
+                       (graph_id, number, node, kind, time.time()))
+        return number
+
+    def save_lecture_answer(self, graph_id, round_no: int, participant: str, name: str, answer: str,
+                            answered_at: float):
+        with self.write() as db:
+            db.execute("INSERT INTO lecture_answers (graph_id, round, participant, name, answer, answered_at) "
+                       "VALUES (?,?,?,?,?,?) ON CONFLICT (graph_id, round, participant) DO UPDATE SET "
+                       "name=excluded.name, answer=excluded.answer, answered_at=excluded.answered_at",
+                       (graph_id, round_no, participant, name, answer, answered_at))
+
+    def mark_lecture_round(self, graph_id, round_no: int, truth: str, marks: dict):
+        with self.write() as db:
+            db.execute("UPDATE lecture_rounds SET truth=?, revealed_at=? WHERE graph_id=? AND round=?",
+                       (truth, time.time(), graph_id, round_no))
+            db.executemany("UPDATE lecture_answers SET correct=? WHERE graph_id=? AND round=? AND participant=?",
+                           [(int(ok), graph_id, round_no, who) for who, ok in marks.items()])
+
+    def lecture_answers(self, graph_id) -> list[LectureAnswer]:
+        rows = self.db.execute(
+            "SELECT r.round, r.node, r.kind, a.participant, a.name, a.answer, a.correct, a.answered_at "
+            "FROM lecture_answers a JOIN lecture_rounds r ON r.graph_id=a.graph_id AND r.round=a.round "
+            "WHERE a.graph_id=? ORDER BY r.round, a.answered_at", (graph_id,)).fetchall()
+        return [LectureAnswer(round=r[0], node=r[1], kind=r[2], participant=r[3], name=r[4], answer=r[5],
+                              correct=None if r[6] is None else bool(r[6]), answered_at=r[7]) for r in rows]
 
 
 def _edit_row(r) -> EditRow:

@@ -134,8 +134,8 @@ def check_tensor_gradients(graph: ComputationGraph, output=None) -> list[TensorC
         note = "" if status == "pass" else \
             f"the largest difference, {fmt(top)}, is over {TOLERANCE:g} × {fmt(scale)}"
         if restepped:
-            note = "; ".join(filter(None, [note, f"{restepped} element{'s' * (restepped != 1)} taken again with "
-                                                 "a step under 1e-4 (one of 1e-4 crossed relu's kink or bent)"]))
+            note = "; ".join(filter(None, [note, f"{restepped} element{'s' * (restepped != 1)} measured again "
+                                                 "with h = 1e-6 and 1e-8, where h = 1e-4 may cross a kink"]))
         num = float(num) if num.ndim == 0 else num
         checks.append(TensorCheck(nid, tuple(np.shape(x)), mean, top, status, grads[nid], num, note))
     return checks

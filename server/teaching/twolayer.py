@@ -1,9 +1,9 @@
 """The book's two-layer net (ch04/two_layer_net.py, with ch05's layers) as a document.
 
-   x ─┐
-  W1 ── Affine1 ── Relu1 ─┐
-  b1 ─┘             W2 ── Affine2 ── SoftmaxWithLoss ── loss
-                    b2 ─┘               t ─┘
+    x ─┐
+  W1 ──Affine1 ── Relu1 ──┐
+  b1 ─┘           W2 ── Affine2 ── SoftmaxWithLoss ── loss
+                  b2 ─┘                    t ─┘
 
 W1, b1, W2, b2 are the trainable inputs, initialised as the book does:
 ``weight_init_std · randn`` for the weights and zeros for the biases, from a
@@ -40,26 +40,22 @@ def two_layer_net(x, t, params: dict | None = None, *, hidden_size: int = 10, we
     classes = t.shape[1] if t.ndim == 2 else int(t.max()) + 1
     if params is None:
         params = init_params(x.shape[-1], hidden_size, classes, weight_init_std, seed)
-    # Laid out for the figure (export/scene.py, tests/test_export_tensors.py): the layers on one line,
-    # each layer's parameters from below, far enough apart that no value, gradient or shape badge
-    # lies on another or on a node.
-    at = {"x": (0, -170), "W1": (0, 0), "b1": (0, 170), "Affine1": (500, 0), "Relu1": (980, 0),
-          "W2": (960, 200), "b2": (960, 370), "Affine2": (1460, 200),
-          "t": (1440, 370), "loss": (1940, 200)}
+    # Columns and rows wide enough for each edge's shape badge and heat maps (docs/tensors.md,
+    # "On the canvas"): the three edges into an Affine meet at its ports, so its inputs are
+    # a row (120) apart, and the labels of neighbouring edges clear each other.
+    col, row = 180, 120
     nodes = [
-        {"id": "x", "op": "input", "value": x.tolist()},
-        {"id": "W1", "op": "input", "value": np.asarray(params["W1"]).tolist(), "trainable": True},
-        {"id": "b1", "op": "input", "value": np.asarray(params["b1"]).tolist(), "trainable": True},
-        {"id": "Affine1", "op": AFFINE},
-        {"id": "Relu1", "op": RELU},
-        {"id": "W2", "op": "input", "value": np.asarray(params["W2"]).tolist(), "trainable": True},
-        {"id": "b2", "op": "input", "value": np.asarray(params["b2"]).tolist(), "trainable": True},
-        {"id": "Affine2", "op": AFFINE},
-        {"id": "t", "op": "input", "value": t.tolist()},
-        {"id": "loss", "op": LOSS},
+        {"id": "x", "op": "input", "value": x.tolist(), "x": 0.0, "y": 0.0},
+        {"id": "W1", "op": "input", "value": np.asarray(params["W1"]).tolist(), "trainable": True, "x": 0.0, "y": row},
+        {"id": "b1", "op": "input", "value": np.asarray(params["b1"]).tolist(), "trainable": True, "x": 0.0, "y": 2 * row},
+        {"id": "Affine1", "op": AFFINE, "x": col, "y": row},
+        {"id": "Relu1", "op": RELU, "x": 2 * col, "y": row},
+        {"id": "W2", "op": "input", "value": np.asarray(params["W2"]).tolist(), "trainable": True, "x": 2 * col - 30, "y": 2 * row + 20},
+        {"id": "b2", "op": "input", "value": np.asarray(params["b2"]).tolist(), "trainable": True, "x": 2 * col - 30, "y": 3 * row + 20},
+        {"id": "Affine2", "op": AFFINE, "x": 3 * col, "y": 2 * row + 20},
+        {"id": "t", "op": "input", "value": t.tolist(), "x": 3 * col, "y": 3 * row + 40},
+        {"id": "loss", "op": LOSS, "x": 4 * col, "y": 2 * row + 20},
     ]
-    for n in nodes:
-        n["x"], n["y"] = float(at[n["id"]][0]), float(at[n["id"]][1])
     wires = [("x", "Affine1", 0), ("W1", "Affine1", 1), ("b1", "Affine1", 2), ("Affine1", "Relu1", 0),
              ("Relu1", "Affine2", 0), ("W2", "Affine2", 1), ("b2", "Affine2", 2),
              ("Affine2", "loss", 0), ("t", "loss", 1)]

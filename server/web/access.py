@@ -70,7 +70,8 @@ def store():
 def links(graph_id: str) -> dict:
     row = store().get(graph_id)
     return {"url": f"/g/{graph_id}", "edit_url": f"/g/{graph_id}?edit={row.edit_token}",
-            "view_url": f"/g/{graph_id}?view={row.view_token}"}
+            "view_url": f"/g/{graph_id}?view={row.view_token}",
+            "embed_url": f"/embed/{graph_id}?view={row.view_token}"}  # #17: the read-only stepper
 
 
 def creating():
@@ -92,12 +93,31 @@ def page_role(graph_id: str, edit: str | None, view: str | None) -> tuple[str, s
             raise Forbidden("this edit link is not valid for this graph; ask for a new link", reason="link_invalid")
         store().grant(browser_id(), graph_id, "edit")
     if view is not None:
-        if not secrets.compare_digest(view, row.view_token):
-            raise Forbidden("this view link is not valid for this graph; ask for a new link", reason="link_invalid")
+        check_view_token(row, view)
         return "view", view
     if edit is not None or store().granted(browser_id(), graph_id) == "edit":
         return "edit", row.edit_token
     return "view", ""
+
+
+def check_view_token(row, view: str):
+    """A view link's token must be this graph's (Forbidden, reason link_invalid, if not)."""
+    if not secrets.compare_digest(view, row.view_token):
+        raise Forbidden("this view link is not valid for this graph; ask for a new link", reason="link_invalid")
+
+
+# -- #17 the stepper anywhere --
+def embed_token(graph_id: str, view: str | None) -> str:
+    """The embed's access, decided as /g/<id> decides a viewer's: a view token must be this
+    graph's; without one, the graph is public to its id (knowing the id gives the read-only
+    view). The edit token is never taken here, and no browser grant is read or made (no cookie):
+    an embed sits on other sites. Returns the token to put in its links ('' without one)."""
+    row = store().get(graph_id)
+    if view is None or view == "":
+        return ""
+    check_view_token(row, view)
+    return view
+# -- (end of the stepper anywhere) --
 
 
 def require_edit(graph_id: str):

@@ -15,6 +15,7 @@ from ..export import FORMATS
 from ..teaching.examples import example_doc, list_examples
 from ..teaching.formula import parse_formula
 from ..teaching.gradcheck import check_gradients
+from ..teaching.practice import practice
 from .access import browser_id, created, creating
 from .guard import needs
 
@@ -91,6 +92,16 @@ def gradient_check(graph_id):
                        f"here (at most {MAX_CHECK_WORK:,} node evaluations); run `gradcanvas check` instead",
                        reason="check_too_large", nodes=len(graph), inputs=inputs)
     return jsonify([c.to_dict() for c in check_gradients(graph)])
+
+
+# -- #17 practice --
+@bp.get("/graphs/<graph_id>/practice")
+def practice_blanks(graph_id):
+    """Fill-in practice for one person: every blank's answer, display string and hint
+    (server/teaching/practice.py). Read from a copy; nothing about the practice is stored."""
+    graph = ComputationGraph.from_dict(service(graph_id).document(), sessions().limits)
+    return jsonify(practice(graph))
+# -- end #17 practice --
 
 
 @bp.get("/graphs/<graph_id>")

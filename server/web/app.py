@@ -9,6 +9,7 @@ from flask.sessions import SecureCookieSessionInterface
 from ..engine.document import Limits
 from ..errors import Error, TooLarge
 from ..service import Sessions
+from ..service.lecture import Lectures
 from ..store import default_data_dir, open_store
 from . import wire_json
 from .clients import Clients
@@ -73,13 +74,22 @@ def create_app(config: dict | None = None) -> Flask:
     app.extensions["gradcanvas.sessions"] = Sessions(limits, store, app.config["MEMORY_BUDGET_MB"] * 2**20)
     app.extensions["gradcanvas.clients"] = Clients(app.config["EDITS_PER_SECOND"])
     app.extensions["gradcanvas.quotas"] = Quotas(app.config)
+    app.extensions["gradcanvas.lectures"] = Lectures()  # #17 lecture mode (service/lecture.py)
 
     from . import api, events, files, health, library, pages  # noqa: F401  (events registers the socket handlers)
+    from . import lecture  # #17: lecture mode's socket events and its CSV export
+    app.register_blueprint(lecture.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(library.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(files.bp)
     app.register_blueprint(health.bp)
+    from . import embed  # -- #17 the stepper anywhere: /embed/<id> --
+    app.register_blueprint(embed.bp)
+    # -- #16 view: the click-to-open matrix --
+    from . import tensors
+    app.register_blueprint(tensors.bp)
+    # -- #16 view end --
     app.before_request(check_request)
     app.register_error_handler(Error, pages.error_page)
 

@@ -113,6 +113,13 @@ class Clients:
             c.name = name.strip()[:40]
         return c
 
+    # -- #17 lecture --
+    def find(self, sid) -> Client | None:
+        """The connection ``sid`` if it is connected here (``get`` would make one)."""
+        with self._lock:
+            return self._by_sid.get(sid) if isinstance(sid, str) else None
+    # -- end #17 lecture --
+
     def drop(self, sid: str) -> Client | None:
         with self._lock:
             return self._by_sid.pop(sid, None)

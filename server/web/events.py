@@ -97,7 +97,9 @@ def on_join(data):
     client.roles[service.id] = role
     join_room(service.id)
     cfg = current_app.config
-    return {**service.join(data.get("since")), "graph_id": service.id, "role": role, "me": client.own(),
+    from .lecture import joining  # -- #17 lecture: a running lecture, for a page joining mid-lecture --
+    return {**service.join(data.get("since")), **joining(service.id), "graph_id": service.id, "role": role,
+            "me": client.own(),
             "history": service.history(client.id), "draft": sessions().is_draft(service),
             "limits": {"max_message_bytes": cfg["MAX_DOCUMENT_BYTES"] + 65536, "max_nodes": cfg["MAX_NODES"],
                        "edits_per_second": clients().edits_per_second}}
@@ -127,18 +129,31 @@ def on_redo(data):
     return publish(service.redo(client.id))
 
 
+# -- #17 lecture: during a lecture only its controller steps (web/lecture.py) --
+def steppable(data, what):
+    """The graph's service, if this connection may step it now: the lecture's controller (any role),
+    else, with no lecture running, an editor; anyone else during a lecture is refused (not_presenter)."""
+    from .lecture import stepping
+    service = service_for(data)
+    client = clients().get(request.sid)
+    if client.role(service.id) is not None and stepping(service, client, what):
+        return service
+    return editable(data, what)[0]
+
+
 @socketio.on("step")
 @acked
 def on_step(data):
-    service, _ = editable(data, "step")
+    service = steppable(data, "step")
     return publish(service.step(data.get("direction"), data.get("count", 1)))
 
 
 @socketio.on("reset")
 @acked
 def on_reset(data):
-    service, _ = editable(data, "reset")
+    service = steppable(data, "reset")
     return publish(service.reset())
+# -- end #17 lecture --
 
 
 @socketio.on("tidy")
@@ -179,9 +194,11 @@ def on_disconnect(*_):
     client = clients().drop(request.sid)
     if client is None:
         return
+    from .lecture import left  # -- #17 lecture --
     for graph_id in client.roles:
         sessions().drop_draft(graph_id)  # a draft belongs to its one connection
         send(Message("presence_leave", {"graph_id": graph_id, "sid": client.sid}, graph_id))
+        left(graph_id, client.sid)  # a presenter's going ends the lecture; a controller's gives control back
 
 
 @socketio.on(MALFORMED)

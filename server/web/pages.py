@@ -46,7 +46,8 @@ def try_example(name):
         raise NotFound(str(err.args[0])) from None
     if "labels" not in request.args and example_labels(name) != "numbers":
         # a figure the post draws in symbols opens in symbols, as from the Examples menu
-        return redirect(url_for("pages.try_example", name=name, labels=example_labels(name)))
+        # (the rest of the address stays: ?practice=grads, ?lang=ko)
+        return redirect(url_for("pages.try_example", name=name, labels=example_labels(name), **request.args.to_dict()))
     browser_id()  # the cookie the socket will present when the draft is stored
     return render_template("index.html", graph_id="", draft=name, title=doc["title"], untitled=False,
                            role="edit", token="")

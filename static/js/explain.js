@@ -92,9 +92,15 @@ export class ExplainPanel {
     this.model = model;
     this.copied = null;        // {latex, ok} of the line last copied, while its confirmation shows
     this.copiedTimer = null;
+    this.openTensor = null;    // (node, of) → the whole matrix (tensordialog.js; set by main.js, #16 view)
     this.body.addEventListener('click', (e) => {
       const button = e.target.closest('[data-testid="copy-latex"]');
       if (button) this.copy(button.closest('.line').dataset.latex);
+      const matrix = e.target.closest('[data-tensor-node]');
+      if (matrix && this.openTensor) {
+        const d = matrix.dataset;
+        this.openTensor(d.tensorNode, d.tensorOf, d.tensorTarget ? { target: d.tensorTarget, port: Number(d.tensorPort) } : null);
+      }
     });
   }
 
@@ -210,14 +216,27 @@ export class ExplainPanel {
         // numbers is null where the arithmetic would not be true (a failed node, NaN in): why says so
         let text = r.numbers == null ? `∂L/∂${r.port_name} = ${r.grad_text}` : `∂L/∂${r.port_name} = ${r.rule} = ${r.numbers}`;
         if (r.numbers != null && r.grad_text != null && r.grad_text !== r.numbers) text += ` = ${r.grad_text}`;
+        if (r.shapes != null) text = `∂L/∂${r.port_name} = ${r.rule} : ${r.shapes}`;  // a tensor rule: its latex has the shapes (#16)
         const notes = [via, r.why ? ` (${r.why})` : ''].join('');
-        box.append(this.line(r.latex, text, notes ? el('span', { class: 'note' }, notes) : null));
+        const matrix = r.shapes != null && src ? this.matrixButton(src.source, 'grad', 'tensor-open-rule', src) : null;
+        const line = this.line(r.latex, text, notes ? el('span', { class: 'note' }, notes) : null, matrix);
+        if (r.shapes != null) line.dataset.shapes = r.shapes;
+        box.append(line);
       });
       wrap.append(box);
       if (note) wrap.append(el('p', { class: 'note' }, localized(`note.${ev.op}`, note)));
     }
     if (ev.fault) wrap.append(el('p', { class: 'node-error' }, ev.fault));
     return [wrap];
+  }
+
+  /** A button that opens `node`'s whole value or gradient (#16 view). */
+  matrixButton(node, of, testid, edge = null) {
+    const b = el('button', { type: 'button', class: 'matrix-button', testid }, t(of === 'grad' ? 'tensor.open_grad' : 'tensor.open_value'));
+    b.dataset.tensorNode = node;
+    b.dataset.tensorOf = of;
+    if (edge) { b.dataset.tensorTarget = edge.target; b.dataset.tensorPort = String(edge.port); }  // that edge's gradient
+    return b;
   }
 
   nodeInfo(node) {
@@ -233,7 +252,13 @@ export class ExplainPanel {
     const exact = (text, ex) => (ex != null && text != null ? `${text} (${ex})` : text);
     row('value', m.isInput(node) ? m.shown.inputText[node.id] : exact(m.shown.valueText[node.id], m.shown.valueExact[node.id]));
     row('grad', exact(m.shown.gradText[node.id], m.shown.gradExact[node.id]));
+    const shape = m.shown.shapes[node.id];  // a tensor (#16 view): its shape and its whole matrices
+    row('shape', shape);
     out.push(dl);
+    if (shape != null) {
+      out.push(el('p', { class: 'tensor-open' }, this.matrixButton(node.id, 'value', 'tensor-open-value'),
+        m.shown.gradText[node.id] != null ? this.matrixButton(node.id, 'grad', 'tensor-open-grad') : null));
+    }
     if (m.errors[node.id]) out.push(el('p', { class: 'node-error' }, m.errors[node.id]));
     else if (m.affected.has(node.id)) out.push(el('p', { class: 'node-error' }, t('explain.affected')));
     return out;

@@ -47,10 +47,13 @@ export const inputValueFont = cssFont(G.FONTS.INPUT_VALUE);
 const extents = new WeakMap();    // node object → its extent
 const curves = new WeakMap();     // edge object → {s, t, bend, list, curve, box}
 
+/** What an input's box shows under its name: its value, or a tensor's shape "(2, 10)" (#16 view). */
+export const inputBoxText = (model, id) => model.shown.shapes?.[id] ?? model.shown.inputText[id] ?? '';
+
 /** True while `ext` (from nodeExtent) still describes `node`. */
 function extentFresh(model, node, ext) {
   return ext.x === node.x && ext.y === node.y && ext.op === node.op && ext.ops === model.ops
-    && (ext.circle || (ext.label === node.label && ext.text === (model.shown.inputText[node.id] ?? '')));
+    && (ext.circle || (ext.label === node.label && ext.text === inputBoxText(model, node.id)));
 }
 
 /**
@@ -63,7 +66,7 @@ export function nodeExtent(model, node) {
   const circle = !model.isInput(node);
   let hw = OP_RADIUS, hh = OP_RADIUS, text = '';
   if (!circle) {
-    text = model.shown.inputText[node.id] ?? '';
+    text = inputBoxText(model, node.id);
     const w = Math.max(INPUT_MIN_W, textWidth(model.name(node), inputNameFont) + 24, textWidth(text, inputValueFont) + 24);
     hw = w / 2; hh = INPUT_H / 2;
   }

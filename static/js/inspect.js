@@ -4,12 +4,13 @@ import { byTestId } from './dom.js';
 import { edgeCurve, inputPorts, intersects, nodeBounds, outputPort } from './geometry.js';
 import { drawOverlay } from './overlay.js';
 import { drawScene, edgeTexts, labelAnchor, labelLayout, outputTexts } from './renderer.js';
+import { edgeTensorLayout } from './tensorview.js';
 
 /**
  * scene: the server data as drawn (ui.js sceneView); ui: the UI state; layers: {scene, overlay};
  * presence: the others for the snapshot; fitView(): the Fit button's action.
  */
-export function inspector({ scene, ui, camera, canvas, layers, animator, presence, connection, fitView, drawSceneLayer }) {
+export function inspector({ scene, ui, camera, canvas, layers, animator, presence, connection, fitView, drawSceneLayer, lecture = null }) {
   function snapshot() {
     const model = scene;
     const r = canvas.getBoundingClientRect();
@@ -30,12 +31,14 @@ export function inspector({ scene, ui, camera, canvas, layers, animator, presenc
         screen: { x: tl.x, y: tl.y, w: br.x - tl.x, h: br.y - tl.y, cx: (tl.x + br.x) / 2, cy: (tl.y + br.y) / 2 },
         ports: { inputs: inputPorts(model, n).map(page), output: page(outputPort(model, n)) },
         selected: ui.selection.nodes.has(n.id), error: model.errors[n.id] ?? null, trainable: !!n.trainable,
+        shape: s.shapes[n.id] ?? null,  // a tensor's "(4, 3)" (#16 view)
       };
     });
     const edges = model.edges.map((e) => {
       const c = edgeCurve(model, e);
       const drawn = edgeTexts(model, e);  // in the label mode: numbers, symbols or both
-      const layout = c ? labelLayout(c, drawn.value, drawn.grad) : {};
+      const tensor = c && e.shape != null ? edgeTensorLayout(model, e, c) : null;  // badge and maps (#16 view)
+      const layout = tensor || (c ? labelLayout(c, drawn.value, drawn.grad) : {});
       const box = (b) => {
         if (!b) return null;
         const p = page({ x: b.cx, y: b.cy });
@@ -47,6 +50,8 @@ export function inspector({ scene, ui, camera, canvas, layers, animator, presenc
         value_text: e.valueText, grad_text: e.gradText, mid: c ? page(labelAnchor(c).mid) : null,
         value_symbol: e.valueSymbol, grad_symbol: e.gradSymbol, drawn,
         labels: { value: box(layout.value), grad: box(layout.grad) },
+        shape: e.shape ?? null,  // (#16 view) and what shows it: the badge's box, the maps' kinds
+        tensor: tensor ? { badge: box(tensor.badge), value: tensor.value?.kind ?? null, grad: tensor.grad?.kind ?? null } : null,
       };
     });
     const { phase, step, total } = s.cursor;
@@ -67,6 +72,7 @@ export function inspector({ scene, ui, camera, canvas, layers, animator, presenc
       title: model.title,
       role: ui.role, deleted: ui.deleted, me: ui.me ? { ...ui.me } : null,
       history: { ...ui.history }, queued: ui.queued, presence: presence.snapshot(),
+      lecture: lecture ? lecture.snapshot() : null,  // #17 lecture
     };
   }
 

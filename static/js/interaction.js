@@ -11,6 +11,7 @@
 import { isTyping } from './dom.js';
 import { edgeAt, inputPorts, nodeAt, nodesInRect, outputPort, portAt } from './geometry.js';
 import { edgeKey } from './state.js';
+import { tensorAt } from './tensorview.js';
 
 export const DRAG_THRESHOLD = 4;
 // How near a port a press starts a wire (CSS px, a radius): within 12 px of it by mouse
@@ -23,10 +24,11 @@ export class Interaction {
   /**
    * scene: the server data as drawn (ui.js sceneView), for hit tests; ui: the UI state;
    * editors: {openNodeEditor, openSearch, close}; placement: a palette item armed by a
-   * tap is placed by the next tap here (placement.js).
+   * tap is placed by the next tap here (placement.js). openTensor(node, of): the whole matrix
+   * (tensordialog.js), for a click on a tensor edge or its labels, a double-click on a tensor node.
    */
-  constructor({ canvas, scene, ui, camera, actions, editors, placement = null }) {
-    Object.assign(this, { canvas, scene, ui, camera, actions, editors, placement });
+  constructor({ canvas, scene, ui, camera, actions, editors, placement = null, openTensor = null }) {
+    Object.assign(this, { canvas, scene, ui, camera, actions, editors, placement, openTensor });
     this.mode = { name: 'idle' };
     this.pointers = new Map();     // pointerId → screen point
     this.spaceHeld = false;
@@ -91,9 +93,10 @@ export class Interaction {
       return;
     }
     const node = nodeAt(this.scene, w);
-    const edge = node ? null : edgeAt(this.scene, w, this.tol(6));
-    const kind = node ? 'node' : edge ? 'edge' : 'background';
-    this.setMode({ name: 'pressed', kind, node, edge, start: s, shift: e.shiftKey });
+    const tensor = node ? null : tensorAt(this.scene, w, this.tol(2));  // a badge or heat map (#16 view)
+    const edge = node ? null : tensor ? tensor.edge : edgeAt(this.scene, w, this.tol(6));
+    const kind = node ? 'node' : edge || tensor ? 'edge' : 'background';
+    this.setMode({ name: 'pressed', kind, node, edge, tensor, start: s, shift: e.shiftKey });
   }
 
   move(e) {
@@ -179,7 +182,10 @@ export class Interaction {
     } else if (m.kind === 'node') {
       if (m.shift) this.ui.toggle(m.node.id); else this.ui.select([m.node.id]);
     } else if (m.kind === 'edge') {
-      this.ui.selectEdge(edgeKey(m.edge.target, m.edge.port));
+      if (m.edge) this.ui.selectEdge(edgeKey(m.edge.target, m.edge.port));
+      // a tensor edge: its whole matrix, the gradient's when its gray map was clicked (#16 view)
+      const tensor = m.tensor || (m.edge && m.edge.shape != null ? { node: m.edge.source, of: 'value', edge: m.edge } : null);
+      if (tensor && this.openTensor) this.openTensor(tensor.node, tensor.of, tensor.edge);
     } else if (!m.shift) {
       this.ui.clearSelection();
     }
@@ -287,6 +293,11 @@ export class Interaction {
     const s = this.screen(e, true);
     const w = this.camera.toWorld(s);
     const node = nodeAt(this.scene, w);
+    if (node && this.scene.shown.shapes[node.id] != null && this.openTensor) {  // a tensor: its matrix (#16 view)
+      this.ui.select([node.id]);
+      this.openTensor(node.id, 'value');
+      return;
+    }
     if (node) { this.ui.select([node.id]); this.editors.openNodeEditor(node); return; }
     if (edgeAt(this.scene, w, this.tol(6))) return;
     this.editors.openSearch(s, w);

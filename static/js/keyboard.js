@@ -29,8 +29,8 @@ export class Keyboard {
    * viewSize(): the canvas's CSS size; editors: {openNodeEditor}; host: where popups go;
    * fitView(): the Fit button's action.
    */
-  constructor({ canvas, palette, scene, ui, camera, viewSize, actions, editors, host, fitView, showError, placement }) {
-    Object.assign(this, { canvas, palette, scene, ui, camera, viewSize, actions, editors, fitView, showError, placement });
+  constructor({ canvas, palette, scene, ui, camera, viewSize, actions, editors, host, fitView, showError, placement, openTensor = null }) {
+    Object.assign(this, { canvas, palette, scene, ui, camera, viewSize, actions, editors, fitView, showError, placement, openTensor });
     this.tabOut = false;       // after Esc: the next Tab leaves the canvas
     this.followDelete = null;  // the node to move to once the focused one is deleted
     this.help = new KeyHelp(host.closest('[data-testid="stage"]') || document.body);
@@ -132,6 +132,11 @@ export class Keyboard {
         break;
       case 'Enter': {
         const node = this.target();
+        if (node && this.openTensor && this.scene.shown.shapes[node.id] != null) {  // a tensor: its matrix (#16 view)
+          e.preventDefault();
+          this.openTensor(node.id, 'value');
+          break;
+        }
         if (!node || this.ui.readOnly) return;
         e.preventDefault();
         this.editors.openNodeEditor(node);

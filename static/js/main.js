@@ -22,11 +22,14 @@ import { inspector } from './inspect.js';
 import { Interaction } from './interaction.js';
 import { Keyboard } from './keyboard.js';
 import { LearnPanel } from './learn.js';
+import { Lecture } from './lecture.js';  // #17 lecture
+import { LecturePanel } from './lecturepanel.js';  // #17 lecture
 import { languageSwitch } from './language.js';
 import { Palette, fetchOps } from './palette.js';
 import { Drawers } from './drawers.js';
 import { Placement } from './placement.js';
 import { Presence } from './presence.js';
+import { PracticeView } from './practiceview.js';  // -- #17 practice
 import { drawOverlay, drawPresence } from './overlay.js';
 import { Narration } from './narration.js';
 import { sceneDrawer } from './pancache.js';
@@ -35,6 +38,7 @@ import { Share } from './share.js';
 import { Connection } from './socket.js';
 import { GraphModel } from './state.js';
 import { TableView } from './table.js';
+import { TensorDialog } from './tensordialog.js';
 import { TitleEditor } from './titleedit.js';
 import { Toolbar } from './toolbar.js';
 import { UiState, initialLabels, sceneView } from './ui.js';
@@ -83,9 +87,14 @@ const table = new TableView({ button: byTestId('table-view'), panel: byTestId('g
 const focusCanvas = () => canvas.focus({ preventScroll: true });
 const editors = new Editors({ host: byTestId('floating'), model: scene, camera, actions, focusCanvas });
 const drawers = new Drawers({ canvas });
+// -- #16 view: the whole matrix, opened from the canvas, the keyboard and the explanation --
+const tensorDialog = new TensorDialog({ graphId: currentGraph, model: scene });
+const openTensor = (node, of, edge = null) => tensorDialog.open(node, of, edge);
+explain.openTensor = openTensor;
+// -- #16 view end --
 // placement.addAt(op, world): the one way to add a node (refused where it would not show)
 const placement = new Placement({ canvas, stage, layer: layers.overlay, camera, ui, data: scene, actions, editors, showError });
-new Interaction({ canvas, scene, ui, camera, actions, editors, placement });
+new Interaction({ canvas, scene, ui, camera, actions, editors, placement, openTensor });
 const palette = new Palette(byTestId('palette'), {
   dropAt: (op, x, y) => placement.addAtClient(op, x, y),
   addAtCentre: (op) => placement.addAtCentre(op),
@@ -94,13 +103,25 @@ const palette = new Palette(byTestId('palette'), {
 });
 const keyboard = new Keyboard({  // palette, node focus, wires and steps by keyboard (issue 14)
   canvas, palette: byTestId('palette'), scene, ui, camera, actions, editors, showError, fitView, placement,
-  host: byTestId('floating'), viewSize: () => ({ w: layers.overlay.w, h: layers.overlay.h }),
+  host: byTestId('floating'), viewSize: () => ({ w: layers.overlay.w, h: layers.overlay.h }), openTensor,
 });
 new TitleEditor(byTestId('graph-title'), { data, ui, actions });
 const presence = new Presence({ connection, data, ui, camera, canvas });
 const history = new History({ ui, actions, showError });
 new Share({ graphId: currentGraph, ui });
 const animator = new Animator({ scene, data, ui, getSpeed: () => toolbar.speed });
+// -- #17 practice: fill-in blanks of this page only; the canvas draws its texts while practising --
+const practice = new PracticeView({
+  stage, bar: document.querySelector('.narration-bar'), scene, camera, graphId: currentGraph,
+  changed: () => mark('scene', 'overlay', 'panels'), showError,
+});
+Object.defineProperty(scene, 'practice', { get: () => practice.texts });
+// -- end #17 practice --
+// -- #17 lecture: follow the one in control; predict, then reveal --
+const lecture = new Lecture({ connection, ui, camera, showError,
+  viewSize: () => ({ w: layers.overlay.w || canvas.clientWidth, h: layers.overlay.h || canvas.clientHeight }) });
+new LecturePanel({ lecture, ui, scene });
+// -- end #17 lecture --
 
 // -- 4. the server's messages into the stores; the stores' changes into dirty flags -----------
 let fitted = false;
@@ -114,6 +135,8 @@ connection.subscribe((kind, msg) => {
       if (msg.role) ui.setRole(msg.role);
       presence.joined();
       if (!fitted) { fitted = true; fitView(); }
+      practice.joined();  // -- #17 practice: ?practice= starts once the graph is here
+      lecture.joined(msg);  // #17 lecture: after the fit, so a follower starts at the presenter's view
       break;
     // A delta is made against where the steps end; one that does not fit what is shown asks for the whole graph.
     case 'patch':
@@ -133,6 +156,8 @@ connection.subscribe((kind, msg) => {
     case 'deleted': ui.markDeleted(); break;
     case 'queue': ui.setQueued(msg); break;
     case 'queued_refused': history.refused(msg); break;
+    case 'lecture': case 'lecture_view': case 'lecture_question': case 'lecture_tally':  // #17 lecture
+    case 'lecture_result': case 'lecture_mine': lecture.heard(kind, msg); break;
     default: break;
   }
 });
@@ -183,6 +208,7 @@ startLoop((now) => {
   if (window.devicePixelRatio !== layers.scene.dpr) resize();
   if (dirty.scene || dirty.view) {  // a big graph pans by copying a bitmap (pancache.js)
     drawSceneLayer(scene, camera, dirty.scene);
+    practice.place();  // -- #17 practice: the blanks' fields follow the scene and the camera
     dirty.scene = dirty.view = false;
   }
   if (dirty.overlay) {
@@ -194,6 +220,6 @@ startLoop((now) => {
   if (dirty.panels) refreshPanels();
 });
 
-window.gradcanvas = inspector({ scene, ui, camera, canvas, layers, animator, presence, connection, fitView, drawSceneLayer });
+window.gradcanvas = inspector({ scene, ui, camera, canvas, layers, animator, presence, connection, fitView, drawSceneLayer, lecture });
 toolbar.showConnection();
 connection.open();

@@ -28,22 +28,38 @@ function nameOf(model, id) {
   return node ? model.name(node) : id;
 }
 
+/** A tensor's shape written as the server writes it, "(12, 10)" or "(10,)"; null for a number. */
+function shapeOf(v) {
+  if (!Array.isArray(v)) return null;
+  const dims = [];
+  for (let x = v; Array.isArray(x); x = x[0]) dims.push(x.length);
+  return dims.length === 1 ? `(${dims[0]},)` : `(${dims.join(', ')})`;
+}
+
+/** A number's text, or for a tensor "a (12, 10) matrix": a sentence cannot hold its entries. */
+function said(raw, text) {
+  const shape = shapeOf(raw);
+  return shape ? t('narration.tensor', { shape }) : text;
+}
+
 /** The sentence for one step event, as the server sent it. */
 export function stepSentence(model, ev) {
   const vars = { index: ev.index, total: ev.total, name: nameOf(model, ev.node), op: opWord(model, ev.op) };
   const input = model.arity(ev.op) === 0;
   if (ev.phase === 'forward') {
-    if (input) return t('narration.forward.input', { ...vars, value: ev.value_text });
-    if (ev.numbers == null) return t('narration.forward.value', { ...vars, value: ev.value_text });
+    const value = said(ev.value, ev.value_text);
+    if (input) return t('narration.forward.input', { ...vars, value });
+    if (ev.numbers == null || shapeOf(ev.value)) return t('narration.forward.value', { ...vars, value });
     return t('narration.forward.op', { ...vars, numbers: ev.numbers, value: ev.value_text });
   }
   // what arrived: a fan-out's sum is said with its terms, as the explanation's first line writes it
   const h = ev.head;
-  const grad = h && h.kind === 'sum' && h.terms.length > 1 ? `${h.terms.join(' + ')} = ${h.result}` : ev.grad_text;
+  const grad = shapeOf(ev.grad) ? said(ev.grad)
+    : h && h.kind === 'sum' && h.terms.length > 1 ? `${h.terms.join(' + ')} = ${h.result}` : ev.grad_text;
   if (input || !(ev.rules && ev.rules.length)) return t('narration.backward.input', { ...vars, grad });
   const sent = ev.rules.map((r) => {
     const edge = (ev.edges || []).find((e) => e.port === r.port);
-    const numbers = r.numbers == null ? r.grad_text
+    const numbers = shapeOf(r.grad) ? said(r.grad) : r.numbers == null ? r.grad_text
       : (r.grad_text != null && r.grad_text !== r.numbers ? `${r.numbers} = ${r.grad_text}` : r.numbers);
     return t('narration.backward.part', { numbers, target: edge ? nameOf(model, edge.source) : r.port_name });
   });

@@ -6,6 +6,7 @@ import {
   FONT, G, OP_RADIUS, bezierAt, bezierTangent, cssFont, inputNameFont, inputValueFont,
   intersects, nodeExtent, outputStub, sceneIndex, textWidth,
 } from './geometry.js';
+import { drawTensorLabels, edgeTensorLayout, stubTensorLayout } from './tensorview.js';
 
 export const COLORS = G.COLORS;  // geometry.json, shared with the SVG export
 const TEXT_MIN_SCALE = 0.35;
@@ -168,12 +169,14 @@ export function labelText(mode, symbol, number) {
 
 /** An edge's value and gradient texts as drawn in the model's label mode. */
 export function edgeTexts(model, e) {
+  if (model.practice) return model.practice.edgeTexts(e);  // -- #17 practice: blanks and the full figure (practice.js)
   const mode = model.labels;
   return { value: labelText(mode, e.valueSymbol, e.valueText), grad: labelText(mode, e.gradSymbol, e.gradText) };
 }
 
 /** The output's own arrow's texts: its value (an input's own) above, its gradient below. */
 export function outputTexts(model) {
+  if (model.practice) return model.practice.outputTexts();  // -- #17 practice
   const id = model.output;
   const node = id && model.nodes.get(id);
   if (!node) return { value: null, grad: null };
@@ -379,7 +382,7 @@ export function drawScene(layer, model, camera) {
   const clip = clipFor(view, thin);
   const selKey = model.selection.edge;
   const selEdge = selKey ? model.edgeByKey(selKey) : null;
-  const curves = [], heads = [], values = [], grads = [];
+  const curves = [], heads = [], values = [], grads = [], tensors = [];
   let selected = null;
   const add = (curve, valueText, gradText) => {
     const x = extrasFor(curve);
@@ -393,6 +396,11 @@ export function drawScene(layer, model, camera) {
     const e = index.edges[j], g = index.geoms[j];
     if (g === null) continue;
     if (e === selEdge) selected = g.curve; else curves.push(g.curve);
+    if (e.shape != null) {  // a tensor: badge and heat maps (tensorview.js)
+      add(g.curve, null, null);
+      tensors.push(edgeTensorLayout(model, e, g.curve));
+      continue;
+    }
     const texts = edgeTexts(model, e);
     add(g.curve, texts.value, texts.grad);
   }
@@ -400,8 +408,11 @@ export function drawScene(layer, model, camera) {
   const stub = outputStub(model);
   if (stub && intersects({ minX: stub[0].x, minY: stub[0].y, maxX: stub[3].x, maxY: stub[3].y }, grow(view, LABEL_REACH))) {
     curves.push(stub);
-    const texts = outputTexts(model);
-    add(stub, texts.value, texts.grad);
+    const tensor = stubTensorLayout(model);
+    if (tensor) { add(stub, null, null); tensors.push(tensor.layout); } else {
+      const texts = outputTexts(model);
+      add(stub, texts.value, texts.grad);
+    }
   }
 
   // a screen crowded with edges gets them one CSS pixel wide: hairlines, far cheaper
@@ -420,6 +431,7 @@ export function drawScene(layer, model, camera) {
     arrowHead(ctx, selected[3], extrasFor(selected).head, 9);
   }
   drawEdgeLabels(ctx, values, grads, k);
+  drawTensorLabels(ctx, tensors, thin);
 
   // Nodes: the plain ones first, each filled then outlined with one shared style (one
   // path for all would cost more to fill), or zoomed out stamped whole from sprites;

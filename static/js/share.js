@@ -66,8 +66,23 @@ export class Share {
           el('span', { class: 'share-note' }, t(`collab.share.${kind}.note`))),
         el('div', { class: 'share-field' }, input, copy));
     };
-    this.panel.replaceChildren(row('edit', links.edit_url), row('view', links.view_url));
+    this.panel.replaceChildren(row('edit', links.edit_url), row('view', links.view_url), this.embedRow(links.embed_url));
   }
+
+  // -- #17 the stepper anywhere: the view link as an <iframe> for a blog or a course page --
+  embedRow(url) {
+    const code = embedSnippet(new URL(url, window.location.href).href);
+    const area = el('textarea', { readonly: true, rows: 3, testid: 'share-embed-code', spellcheck: 'false', class: 'share-code' });
+    area.value = code;
+    area.addEventListener('focus', () => area.select());
+    const copy = el('button', { type: 'button', class: 'share-copy', testid: 'copy-embed-code' }, t('collab.share.copy'));
+    copy.addEventListener('click', () => this.copy(area, copy));
+    return el('div', { class: 'share-row' },
+      el('label', { class: 'share-label' }, el('strong', {}, t('collab.share.embed')), ' ',
+        el('span', { class: 'share-note' }, t('collab.share.embed.note'))),
+      el('div', { class: 'share-field' }, area, copy));
+  }
+  // -- (end of the stepper anywhere) --
 
   close() {
     this.panel.hidden = true;
@@ -87,4 +102,11 @@ export class Share {
     button.dataset.copied = ok ? 'yes' : 'no';
     setTimeout(() => { button.textContent = t('collab.share.copy'); delete button.dataset.copied; }, COPIED_MS);
   }
+}
+
+/** The <iframe> to paste into a page: the read-only stepper at `url` (/embed/<id>?view=…). */
+export function embedSnippet(url) {
+  const attr = (v) => String(v).replace(/&/g, '&amp;').replace(/"/g, '&quot;');
+  return `<iframe src="${attr(url)}" title="gradcanvas: step the graph forward and backward" width="100%" height="480" `
+    + 'style="border:1px solid #ddd;border-radius:6px" loading="lazy"></iframe>';
 }

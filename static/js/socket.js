@@ -17,7 +17,9 @@ import { refusalText } from './refusal.js';
 const ACK_TIMEOUT_MS = 15000;
 const GAP_WAIT_MS = 2000;
 const CLIENT_KEY = 'gradcanvas.client';
-const RATE_RETRIES = 5;   // a queued edit refused for the rate limit is tried again, a second later
+const RATE_RETRIES = 5;
+// -- #17 lecture: lecture mode's broadcasts, told under their own names --
+const LECTURE_EVENTS = ['lecture', 'lecture_view', 'lecture_question', 'lecture_tally', 'lecture_result', 'lecture_mine'];   // a queued edit refused for the rate limit is tried again, a second later
 
 /** This browser's persistent client id (8–64 chars): undo history survives a reload with it. */
 export function clientId() {
@@ -87,6 +89,8 @@ export class Connection extends Store {
     s.on('presence', (msg) => this.mine(msg) && this.notify('presence', msg));
     s.on('presence_leave', (msg) => this.mine(msg) && this.notify('presence_leave', msg));
     s.on('deleted', (msg) => this.mine(msg) && this.deleted(msg));
+    // -- #17 lecture: lecture mode's broadcasts (lecture.js) --
+    for (const ev of LECTURE_EVENTS) s.on(ev, (msg) => this.mine(msg) && this.joined && this.notify(ev, msg));
     // The server's message queue was down: broadcasts may have been missed, so catch up from the store.
     s.on('resync', (msg) => (msg.graph_id == null || this.mine(msg)) && this.joined && this.join());
     this.status(s.connected ? 'connected' : 'connecting');

@@ -17,6 +17,7 @@ const SHOWN_MAPS = {
   'display.values': 'valueText', 'display.grads': 'gradText', 'display.inputs': 'inputText',
   'display.symbols': 'symbols', 'display.value_symbols': 'valueSymbol', 'display.grad_symbols': 'gradSymbol',
   'display.grad_sums': 'gradSum', 'display.exact.values': 'valueExact', 'display.exact.grads': 'gradExact',
+  'display.shapes': 'shapes',  // #16 view: a tensor node's shape, "(4, 3)"
 };
 
 /** A map's change {set, unset}, made to `map` in place. */
@@ -34,12 +35,14 @@ function fillEdge(e, se) {
   e.valueText = se.value_text ?? null; e.gradText = se.grad_text ?? null;
   e.valueExact = se.value_exact ?? null; e.gradExact = se.grad_exact ?? null;
   e.valueSymbol = se.value_symbol ?? null; e.gradSymbol = se.grad_symbol ?? null;
+  e.shape = se.shape ?? null;  // #16 view: "(4, 3)" on an edge from a tensor node (structure: every step)
   return e;
 }
 
 function newEdge(source, target, port) {
   return {
     source, target, port, value: null, grad: null, valueText: null, gradText: null, valueSymbol: null, gradSymbol: null,
+    shape: null,
   };
 }
 
@@ -51,7 +54,7 @@ export class GraphModel extends Store {
     this.version = 0;
     this.ops = new Map();        // op name → spec from GET /api/ops
     this.nodes = new Map();      // id → {id, op, label, value, params, x, y}
-    this.edges = [];             // [{source, target, port, value, grad, valueText, gradText, valueSymbol, gradSymbol}]
+    this.edges = [];             // [{source, target, port, value, grad, valueText, gradText, valueSymbol, gradSymbol, shape}]
     this._index = null;          // cached lookups over `edges`
     this.shown = this.emptyShown();
     this.errors = {};            // node id → message
@@ -74,6 +77,7 @@ export class GraphModel extends Store {
       gradSum: {},                    // fan-out id → its gradient as the sum of its terms, when revealed
       inputText: {},                  // input id → its own value's display string
       symbols: {},                    // op id → its symbol when params shape it ("^2")
+      shapes: {},                     // tensor node id → its value's shape "(4, 3)", at every step (#16)
     };
   }
 
@@ -274,6 +278,7 @@ export class GraphModel extends Store {
       gradSum: { ...(d.grad_sums || {}) },   // fan-out id → "∂L/∂a = … + …", once its step is shown
       inputText: { ...(d.inputs || {}) },
       symbols: { ...(d.symbols || {}) },
+      shapes: { ...(d.shapes || {}) },
     };
     // The state's edge list is complete: keep our edge objects, refresh their data.
     const old = new Map(this.edges.map((e) => [edgeKey(e.target, e.port), e]));
@@ -308,6 +313,7 @@ export class GraphModel extends Store {
       s.values[ev.node] = ev.value;
       s.valueText[ev.node] = ev.value_text;
       s.valueSymbol[ev.node] = ev.value_symbol ?? null;
+      if (ev.shape != null) s.shapes[ev.node] = ev.shape;  // (#16 view) the state has it already
       if (ev.value_exact != null) s.valueExact[ev.node] = ev.value_exact; else delete s.valueExact[ev.node];
       for (const se of ev.edges || []) {
         const e = this.edgeInto(se.target, se.port);

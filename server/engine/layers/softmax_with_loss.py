@@ -46,14 +46,16 @@ def loss_shape(x, t):
           order=230, shape=loss_shape, no_grad=("t",),
           shapes=("(y − t) · dout / N", "dout · 0"), book="SoftmaxWithLoss")
 class SoftmaxWithLossLayer:
-    __slots__ = ("y", "t", "loss")
+    __slots__ = ("y", "t", "loss", "t_shape")
 
     def __init__(self):
         self.y = None  # the softmax's output
         self.t = None  # the labels, one-hot
         self.loss = None
+        self.t_shape = None  # the labels as given (integers or one-hot): their gradient's shape
 
     def forward(self, x, t):
+        self.t_shape = np.shape(t)
         self.y = softmax(x)
         if np.shape(t) != self.y.shape:  # integer labels: one-hot, for backward
             k = labels(t, self.y.shape[-1])
@@ -65,5 +67,5 @@ class SoftmaxWithLossLayer:
     def backward(self, dout):
         batch_size = self.t.shape[0] if self.t.ndim == 2 else 1
         dx = (self.y - self.t) * dout / batch_size
-        dt = np.zeros_like(self.t) if np.ndim(self.t) else 0.0  # labels are data: no gradient
+        dt = np.zeros(self.t_shape) if self.t_shape else 0.0  # labels are data: no gradient
         return dx, dt

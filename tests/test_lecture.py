@@ -1,0 +1,219 @@
+"""Lecture mode over the socket (socketio.test_client): who may step while a lecture runs, handing
+control over and back, the camera relayed to followers, and predict-then-reveal rounds marked by
+the server and kept in the store, exported as CSV (docs/lecture.md)."""
+import csv
+import io
+
+import pytest
+
+from server.service.lecture import is_right, read_number
+from server.errors import Refused
+
+from conftest import editor_join
+
+
+class Person:
+    """One socket connection in the room: emit(event, **payload) → its ack; heard(event) → payloads."""
+
+    def __init__(self, app, graph_id, flask_client=None, token=None, name=None):
+        from server.web.realtime import socketio
+        self.sio = socketio.test_client(app, flask_test_client=flask_client)
+        self.graph_id = graph_id
+        join = editor_join(app, graph_id) if token is None else {"graph_id": graph_id, "token": token}
+        ack = self.sio.emit("join", {**join, **({"name": name} if name else {})}, callback=True)
+        assert ack["ok"], ack
+        self.me, self.role, self.joined = ack["me"], ack["role"], ack
+        self.inbox = []
+
+    def emit(self, event, **payload):
+        return self.sio.emit(event, {"graph_id": self.graph_id, **payload}, callback=True)
+
+    def heard(self, event):
+        """The ``event`` messages received since last asked (others stay to be asked for)."""
+        self.inbox += self.sio.get_received()
+        mine = [m["args"][0] for m in self.inbox if m["name"] == event]
+        self.inbox = [m for m in self.inbox if m["name"] != event]
+        return mine
+
+
+@pytest.fixture
+def room(app, client):
+    """A stored doughnut graph and a factory of people in its room: room("ann") an editor,
+    room("bob", view=True) one with the view link."""
+    made = client.post("/api/examples/doughnut").json
+    store = app.extensions["gradcanvas.store"]
+    people = []
+
+    def join(name, view=False):
+        token = store.get(made["id"]).view_token if view else None
+        people.append(Person(app, made["id"], token=token, name=name))
+        return people[-1]
+    join.graph_id = made["id"]
+    yield join
+    for p in people:
+        if p.sio.is_connected():
+            p.sio.disconnect()
+
+
+def refused(ack, code, reason):
+    assert ack["ok"] is False and ack["code"] == code and ack["reason"] == reason, ack
+    return ack
+
+
+def test_during_a_lecture_only_the_controller_steps_until_control_is_handed_over(room):
+    ann, bob, cat = room("Ann"), room("Bob"), room("Cat", view=True)
+    assert bob.emit("step", direction="forward")["ok"]  # no lecture: any editor steps
+    assert ann.emit("lecture_start")["lecture"]["presenter"]["name"] == "Ann"
+    lecture = bob.heard("lecture")[-1]["lecture"]
+    assert lecture["controller"]["sid"] == ann.me["sid"]
+    ack = refused(bob.emit("step", direction="forward"), "forbidden", "not_presenter")
+    assert ack["params"] == {"name": "Ann", "action": "step"}
+    refused(bob.emit("reset"), "forbidden", "not_presenter")
+    refused(cat.emit("step", direction="forward"), "forbidden", "not_presenter")
+    assert ann.emit("step", direction="forward")["ok"]
+    # the presenter hands control to the view link's holder, who may now step, and takes it back
+    refused(bob.emit("lecture_control", sid=bob.me["sid"]), "forbidden", "presenter_only")
+    assert ann.emit("lecture_control", sid=cat.me["sid"])["lecture"]["controller"]["name"] == "Cat"
+    refused(ann.emit("step", direction="forward"), "forbidden", "not_presenter")
+    assert cat.emit("step", direction="forward")["cursor"]["step"] == 3
+    refused(cat.emit("edit", version=0, ops=[{"type": "move_node", "id": "m1", "x": 0, "y": 0}]),
+            "forbidden", "read_only")  # control is stepping, not editing
+    assert ann.emit("lecture_control", sid=ann.me["sid"])["ok"]
+    refused(cat.emit("step", direction="forward"), "forbidden", "not_presenter")
+    assert ann.emit("lecture_stop")["lecture"] is None
+    assert bob.emit("step", direction="forward")["ok"]
+    refused(cat.emit("step", direction="forward"), "forbidden", "read_only")
+
+
+def test_only_an_editor_starts_a_lecture_and_only_one_runs(room):
+    ann, bob, cat = room("Ann"), room("Bob"), room("Cat", view=True)
+    refused(cat.emit("lecture_start"), "forbidden", "read_only")
+    assert ann.emit("lecture_start")["ok"]
+    assert refused(bob.emit("lecture_start"), "refused", "lecture_running")["params"] == {"name": "Ann"}
+    refused(bob.emit("lecture_stop"), "forbidden", "presenter_only")
+    refused(ann.emit("lecture_control", sid="nobody"), "refused", "not_in_room")
+
+
+def test_the_controllers_camera_is_relayed_to_the_others_and_late_joiners_get_it(room):
+    ann, bob = room("Ann"), room("Bob")
+    refused(ann.emit("lecture_view", camera={"cx": 1, "cy": 2, "w": 300, "h": 200}), "refused", "no_lecture")
+    ann.emit("lecture_start")
+    assert ann.emit("lecture_view", camera={"cx": 250, "cy": 180, "w": 800, "h": 450}, node="m1")["ok"]
+    refused(bob.emit("lecture_view", camera={"cx": 0, "cy": 0, "w": 1, "h": 1}), "forbidden", "not_presenter")
+    [view] = bob.heard("lecture_view")
+    assert view["camera"] == {"cx": 250.0, "cy": 180.0, "w": 800.0, "h": 450.0} and view["node"] == "m1"
+    assert ann.heard("lecture_view") == []  # not echoed to its sender
+    dan = room("Dan", view=True)
+    assert dan.joined["lecture"]["view"]["node"] == "m1"
+    assert dan.joined["lecture"]["presenter"]["name"] == "Ann"
+
+
+def test_the_camera_is_relayed_at_most_twenty_times_a_second(room):
+    ann, bob = room("Ann"), room("Bob")
+    ann.emit("lecture_start")
+    acks = [ann.emit("lecture_view", camera={"cx": i, "cy": 0, "w": 10, "h": 10}) for i in range(10)]
+    assert all(a["ok"] for a in acks)
+    assert 1 <= len(bob.heard("lecture_view")) < 10
+
+
+def test_the_presenter_leaving_ends_the_lecture_and_the_controller_leaving_gives_control_back(room):
+    ann, bob, cat = room("Ann"), room("Bob"), room("Cat")
+    ann.emit("lecture_start")
+    ann.emit("lecture_control", sid=bob.me["sid"])
+    bob.sio.disconnect()
+    assert cat.heard("lecture")[-1]["lecture"]["controller"]["name"] == "Ann"
+    ann.sio.disconnect()
+    assert cat.heard("lecture")[-1]["lecture"] is None
+    assert cat.emit("step", direction="forward")["ok"]
+
+
+def test_a_prediction_round_is_tallied_revealed_by_stepping_and_each_answer_marked(room, app, client):
+    ann, bob, cat, dan = room("Ann"), room("Bob"), room("Cat", view=True), room("Dan", view=True)
+    ann.emit("lecture_start")
+    refused(ann.emit("lecture_ask", node="ghost", kind="grad"), "refused", "no_node")
+    refused(ann.emit("lecture_ask", node="tax", kind="slope"), "refused", "invalid_question")
+    refused(bob.emit("lecture_ask", node="tax", kind="grad"), "forbidden", "presenter_only")
+    asked = ann.emit("lecture_ask", node="tax", kind="grad")
+    assert asked == {"ok": True, "round": 1, "node": "tax", "kind": "grad"}
+    assert cat.heard("lecture_question") == [{"graph_id": room.graph_id, "round": 1, "node": "tax", "kind": "grad"}]
+    assert bob.emit("lecture_answer", round=1, answer="220")["answer"] == "220"
+    assert cat.emit("lecture_answer", round=1, answer=200)["ok"]
+    assert dan.emit("lecture_answer", round=1, answer="200.0000001")["ok"]  # within 1e-6: right, a bar of its own
+    refused(dan.emit("lecture_answer", round=1, answer="lots"), "refused", "not_a_number")
+    refused(dan.emit("lecture_answer", round=2, answer=1), "refused", "question_closed")
+    refused(ann.emit("lecture_answer", round=1, answer=200), "refused", "presenter_answers")
+    tally = ann.heard("lecture_tally")[-1]
+    assert tally["total"] == 3
+    assert [(c["answer"], c["count"]) for c in tally["counts"]] == [("200", 1), ("200.0000001", 1), ("220", 1)]
+    assert "name" not in str(tally)  # counts, never who
+
+    refused(bob.emit("lecture_reveal", round=1), "forbidden", "presenter_only")
+    result = ann.emit("lecture_reveal", round=1)
+    assert (result["truth"], result["right"], result["wrong"], result["total"]) == ("200", 2, 1, 3)
+    steps = bob.heard("step")
+    assert [s["phase"] for s in steps] == ["forward"] * 5 + ["backward"] * 3  # to tax's gradient, no further
+    assert steps[-1]["node"] == "tax"
+    assert bob.heard("lecture_mine") == [{"graph_id": room.graph_id, "round": 1, "answer": "220", "truth": "200",
+                                         "correct": False}]
+    assert cat.heard("lecture_mine")[0]["correct"] is True and dan.heard("lecture_mine")[0]["correct"] is True
+    assert ann.heard("lecture_mine") == []
+    assert cat.heard("lecture_result")[0]["right"] == 2
+    refused(ann.emit("lecture_reveal", round=1), "refused", "question_closed")
+    refused(ann.emit("lecture_ask", node="tax", kind="grad"), "refused", "already_shown")
+
+    # the history: the browser that made the graph (an editor) exports it as CSV; another may not
+    resp = client.get(f"/api/graphs/{room.graph_id}/lecture.csv")
+    assert resp.status_code == 200 and resp.mimetype == "text/csv"
+    rows = list(csv.reader(io.StringIO(resp.get_data(as_text=True))))
+    assert rows[0] == ["round", "node", "kind", "participant name", "answer", "correct", "answered_at"]
+    assert [(r[0], r[1], r[2], r[3], r[4], r[5]) for r in rows[1:]] == [
+        ("1", "tax", "grad", "Bob", "220.0", "no"), ("1", "tax", "grad", "Cat", "200.0", "yes"),
+        ("1", "tax", "grad", "Dan", "200.0000001", "yes")]
+    assert app.test_client().get(f"/api/graphs/{room.graph_id}/lecture.csv").status_code == 403
+
+
+def test_a_value_round_steps_forward_only_as_far_as_its_node(room):
+    ann, bob = room("Ann"), room("Bob")
+    ann.emit("lecture_start")
+    ann.emit("lecture_ask", node="m1", kind="value")
+    bob.emit("lecture_answer", round=1, answer="200")
+    bob.heard("step")
+    result = ann.emit("lecture_reveal", round=1)
+    assert result["truth"] == "200" and result["right"] == 1
+    assert [s["node"] for s in bob.heard("step")] == ["doughnut", "count", "tax", "m1"]
+
+
+def test_answers_are_right_within_a_relative_millionth_or_at_the_display_rounding():
+    assert is_right(2.2, 2.2000000000000006, "2.2")
+    assert is_right(200.0001, 200.0, "200")         # 5e-7 relative
+    assert not is_right(200.01, 200.0, "200")
+    assert is_right(0.333333, 1 / 3, "0.333333")    # as the page shows it
+    assert not is_right(0.33, 1 / 3, "0.333333")
+    assert is_right(-3.0, -3.0, "−3") and read_number("−3") == -3.0
+    with pytest.raises(Refused):
+        read_number("1e400")
+    with pytest.raises(Refused):
+        read_number(True)
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_the_store_keeps_rounds_and_answers(backend, tmp_path, request):
+    from server.store import SQLiteStore
+    from server.teaching.examples import example_doc
+    if backend == "postgres":
+        from server.store.postgres import PostgresStore
+        store = PostgresStore(request.getfixturevalue("postgres_url"))
+    else:
+        store = SQLiteStore.in_dir(tmp_path)
+    try:
+        gid = store.create(example_doc("doughnut")).id
+        assert store.add_lecture_round(gid, "tax", "grad") == 1
+        store.save_lecture_answer(gid, 1, "p1", "Bob", "220.0", 10.0)
+        store.save_lecture_answer(gid, 1, "p2", "Cat", "200.0", 11.0)
+        store.save_lecture_answer(gid, 1, "p1", "Bob", "210.0", 12.0)  # answered again: replaced
+        assert store.add_lecture_round(gid, "m1", "value") == 2
+        store.mark_lecture_round(gid, 1, "200", {"p1": False, "p2": True})
+        got = [(a.round, a.node, a.kind, a.name, a.answer, a.correct, a.answered_at) for a in store.lecture_answers(gid)]
+        assert got == [(1, "tax", "grad", "Cat", "200.0", True, 11.0), (1, "tax", "grad", "Bob", "210.0", False, 12.0)]
+    finally:
+        store.close()
