@@ -166,6 +166,58 @@ def _print_tensor_checks(checks) -> int:
     return 0
 
 
+def cmd_train(args) -> int:
+    """Gradient descent from the command line: mini-batch SGD when the document has a dataset."""
+    from .teaching import learning, minibatch
+    if args.steps < 1 or args.batch is not None and args.batch < 1 or args.every is not None and args.every < 1:
+        raise GraphError("--steps, --batch and --every must be whole numbers of at least 1")
+    source = minibatch.source_for(args.dataset)
+    if (args.file is None) == (args.example is None):
+        raise GraphError("give a document FILE or --example NAME (not both)")
+    if args.example is not None:
+        from .teaching.examples import example_doc
+        try:
+            doc = example_doc(args.example, source=source)
+        except KeyError as err:
+            raise GraphError(str(err.args[0])) from None
+    else:
+        doc = _load(args.file, _limits(args)).to_dict()
+    if args.batch is not None:
+        if doc.get("dataset") is None:
+            raise GraphError("--batch: this document has no dataset to draw batches from")
+        spec = {**doc["dataset"], "batch": args.batch}
+        x, t = minibatch.draw(source.data(spec), spec, spec["drawn"])
+        values = {spec["x"]: x.tolist(), spec["t"]: t.tolist()}
+        doc["nodes"] = [{**n, "value": values[n["id"]]} if n["id"] in values else n for n in doc["nodes"]]
+        doc["dataset"] = {**spec, "drawn": spec["drawn"] + 1}
+    if args.lr is not None:
+        doc["learning_rate"] = args.lr
+    graph = ComputationGraph.from_dict(doc, _limits(args))
+    every = args.every or max(1, args.steps // 10)
+    data = source.data(minibatch.dataset_of(graph)) if graph.dataset else None
+
+    def report(step, loss, accuracy):
+        acc = f"  accuracy {minibatch.accuracy_text(accuracy)}" if accuracy is not None else ""
+        print(f"step {step:>6}  loss {loss:.6f}{acc}")
+
+    report(0, learning.loss(graph), minibatch.accuracy(graph, data) if data else None)
+    done = 0
+    while done < args.steps:
+        count = min(learning.MAX_UPDATES, args.steps - done)
+        if data is not None:
+            ops, losses, accuracies = minibatch.train(graph, source, count)
+        else:
+            (ops, losses), accuracies = learning.train(graph, count), [None] * count
+        graph.apply_batch(ops)
+        for k, (loss, accuracy) in enumerate(zip(losses, accuracies), done + 1):
+            if k % every == 0 or k == args.steps:
+                report(k, loss, accuracy)
+        done += count
+    if args.o:
+        _write_document(graph.to_dict(), args.o)
+    return 0
+
+
 def cmd_serve(args) -> int:
     from .web.serve import serve  # imported here so that `eval` never loads Flask
     return serve(args)
@@ -225,6 +277,21 @@ def build_parser() -> argparse.ArgumentParser:
     add_limit_arguments(p)
     p.set_defaults(func=cmd_check)
 
+    p = sub.add_parser("train", help="train a document's trainable inputs (mini-batch SGD when it has a "
+                                     "dataset), printing the loss and accuracy")
+    p.add_argument("file", nargs="?", help="a gradcanvas JSON document, or - for standard input")
+    p.add_argument("--example", metavar="NAME", help="train an example instead (two_layer_net, "
+                                                     "two_layer_net_moons, two_layer_net_mnist)")
+    p.add_argument("--steps", type=int, default=100, help="training steps (default 100)")
+    p.add_argument("--batch", type=int, help="the batch size (default: the document's)")
+    p.add_argument("--lr", type=float, help="the learning rate (default: the document's)")
+    p.add_argument("--dataset", metavar="FOLDER", help="a folder of MNIST idx files (train-images-idx3-ubyte, "
+                                                       "train-labels-idx1-ubyte, maybe t10k-… and .gz)")
+    p.add_argument("--every", type=int, help="print every N steps (default: a tenth of the steps)")
+    p.add_argument("-o", metavar="OUT", help="write the trained document here")
+    add_limit_arguments(p)
+    p.set_defaults(func=cmd_train)
+
     p = sub.add_parser("serve", help="start the editor (the default command)")
     add_serve_arguments(p)
     p.set_defaults(func=cmd_serve)
@@ -261,6 +328,9 @@ def add_serve_arguments(p):
                    help="graphs held in memory beyond this are dropped, least recently used first")
     p.add_argument("--threads", type=int, default=100,
                    help="connections served at once (each websocket holds one)")
+    p.add_argument("--dataset", metavar="FOLDER",
+                   help="a folder of MNIST idx files (train-images-idx3-ubyte, train-labels-idx1-ubyte, maybe "
+                        "t10k-… and .gz) for the example two_layer_net_mnist")
     p.add_argument("--debug", action="store_true",
                    help="Werkzeug's development server with its debugger instead of the production server")
 

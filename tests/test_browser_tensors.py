@@ -11,8 +11,8 @@ from pages import PALETTE
 
 pytestmark = pytest.mark.browser
 
-SHAPES = {"x": "(12, 2)", "W1": "(2, 10)", "b1": "(10,)", "Affine1": "(12, 10)", "Relu1": "(12, 10)",
-          "W2": "(10, 3)", "b2": "(3,)", "Affine2": "(12, 3)", "t": "(12, 3)"}
+SHAPES = {"x": "(30, 2)", "W1": "(2, 10)", "b1": "(10,)", "Affine1": "(30, 10)", "Relu1": "(30, 10)",
+          "W2": "(10, 3)", "b2": "(3,)", "Affine2": "(30, 3)", "t": "(30, 3)"}
 
 
 def server_table(base, graph_id, node, of, via=""):
@@ -39,7 +39,7 @@ def test_the_two_layer_net_steps_a_batch_and_opens_w1s_gradient(editor, live_ser
     # every tensor node and every edge from one shows its shape; the badges clear each other and the nodes
     assert {n["id"]: n["shape"] for n in s["nodes"] if n["shape"]} == SHAPES
     assert {e["source"]: e["shape"] for e in s["edges"]} == {k: v for k, v in SHAPES.items() if k != "Affine2"} | \
-        {"Affine2": "(12, 3)"}
+        {"Affine2": "(30, 3)"}
     badges = [e["tensor"]["badge"] for e in s["edges"]]
     assert all(b["w"] > 20 and b["h"] > 9 for b in badges)  # legible at the view's zoom
     for i, a in enumerate(badges):
@@ -60,9 +60,9 @@ def test_the_two_layer_net_steps_a_batch_and_opens_w1s_gradient(editor, live_ser
     # the explanation: each Affine rule with its shapes, typeset
     rules = editor.page.locator('[data-testid="explain-line"][data-shapes]')
     assert rules.count() == 3
-    assert rules.nth(1).get_attribute("data-shapes") == "(2, 12) · (12, 10) = (2, 10)"
+    assert rules.nth(1).get_attribute("data-shapes") == "(2, 30) · (30, 10) = (2, 10)"
     assert rules.nth(1).locator(".katex").count() == 1
-    assert "∂L/∂W = xᵀ · dout : (2, 12) · (12, 10) = (2, 10)" in rules.nth(1).locator(".plain").inner_text()
+    assert "∂L/∂W = xᵀ · dout : (2, 30) · (30, 10) = (2, 10)" in rules.nth(1).locator(".plain").inner_text()
 
     # a click on W1's gray map: the whole gradient, as the server's route gives it
     editor.page.mouse.click(*centre(edge_from(s, "W1")["labels"]["grad"]))
@@ -99,7 +99,7 @@ def test_a_matrix_not_yet_shown_is_refused_and_enter_opens_a_nodes_matrix(editor
     editor.page.keyboard.press("Enter")
     editor.testid("tensor-table").wait_for()
     assert editor.testid("tensor-view").get_attribute("data-node") == "x"
-    assert editor.testid("tensor-table").get_attribute("data-rows") == "12"
+    assert editor.testid("tensor-table").get_attribute("data-rows") == "30"
     assert not editor.errors
 
 

@@ -68,7 +68,7 @@ def test_values_and_gradients_are_refused_until_their_steps_are_shown(client, ne
     step("forward")
     oracle = book_two_layer_net(example_doc("two_layer_net"))
     body = client.get(f"/api/graphs/{graph_id}/tensor/Affine1?of=value").json
-    assert body["shape"] == [12, 10] and np.allclose(matrix(body["rows"]), oracle["Affine1"], rtol=1e-5, atol=1e-12)
+    assert body["shape"] == list(oracle["Affine1"].shape) and np.allclose(matrix(body["rows"]), oracle["Affine1"], rtol=1e-5, atol=1e-12)
     assert client.get(f"/api/graphs/{graph_id}/tensor/W1?of=grad").json["reason"] == "not_revealed"
     step("backward", 1)  # the loss's own step: W2's and W1's gradients are still to come
     assert client.get(f"/api/graphs/{graph_id}/tensor/W2?of=grad").json["reason"] == "not_revealed"

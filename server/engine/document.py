@@ -97,9 +97,36 @@ class DocumentModel(BaseModel):
     edges: list[Any] = []
     output: Optional[Id] = None
     learning_rate: Optional[Finite] = None
+    dataset: Optional[Any] = None
 
 
 DEFAULT_LEARNING_RATE = 0.1
+
+# The datasets a document may name for mini-batch training (teaching/minibatch.py): two made
+# from a seed, and MNIST from the idx files the server or the command line was given.
+DATASETS = ("spiral", "moons", "mnist")
+Whole = Annotated[int, Field(strict=True, ge=0)]
+
+
+class DatasetModel(BaseModel):
+    """``"dataset": {"name": "spiral", "seed": 0, "batch": 30, "drawn": 1, "x": "x", "t": "t"}``:
+    what the inputs ``x`` and ``t`` are batches of. Only names and numbers: the data stays
+    on the server."""
+    model_config = ConfigDict(extra="forbid")
+    name: Literal[DATASETS]
+    seed: Annotated[int, Field(strict=True, ge=0, le=2**32 - 1)] = 0
+    batch: Annotated[int, Field(strict=True, ge=1, le=10_000)]
+    drawn: Annotated[int, Field(strict=True, ge=0, le=2**53)] = 0  # batches drawn so far: the next is number `drawn`
+    x: Id = "x"
+    t: Id = "t"
+
+
+def dataset_problems(raw, where: str = "dataset") -> tuple[dict | None, list[str]]:
+    """The dataset field as a plain dict (every key filled in), or the problems with it."""
+    try:
+        return DatasetModel.model_validate(raw).model_dump(), []
+    except ValidationError as err:
+        return None, _pydantic_problems(err, (where,))
 
 
 def learning_rate_problem(value) -> str | None:
@@ -305,12 +332,18 @@ def validate(doc, limits: Limits = Limits()) -> dict:
     if rate is not None and not any(p.startswith("learning_rate") for p in problems) \
             and learning_rate_problem(rate):
         problems.append(f"learning_rate: {learning_rate_problem(rate)}")
+    dataset = None
+    if model.dataset is not None:
+        dataset, found = dataset_problems(model.dataset)
+        problems += found
     if problems:
         _raise(problems)
     out = {"format": FORMAT, "version": VERSION, "title": model.title,
            "nodes": out_nodes, "edges": out_edges, "output": model.output}
     if model.learning_rate is not None:
         out["learning_rate"] = float(model.learning_rate)
+    if dataset is not None:
+        out["dataset"] = dataset
     return out
 
 

@@ -288,6 +288,15 @@ class Edits:
         return ([{"type": "set_learning_rate", "value": self.learning_rate}],
                 [{"type": "set_learning_rate", "value": old}])
 
+    def set_dataset(self, dataset) -> tuple[list, list]:
+        """What x and t are batches of (document.DatasetModel), or None: no dataset."""
+        if dataset is not None:
+            dataset, problems = document.dataset_problems(dataset)
+            if problems:
+                raise GraphError(problems[0], problems, reason="invalid_dataset", problem=problems[0])
+        old, self.dataset = self.dataset, dataset
+        return [{"type": "set_dataset", "dataset": dataset}], [{"type": "set_dataset", "dataset": old}]
+
     def set_title(self, title) -> tuple[list, list]:
         if not isinstance(title, str) or len(title) > 500:
             raise GraphError("title: must be text of at most 500 characters")
@@ -303,7 +312,8 @@ class Edits:
     _HANDLERS = {"add_node": add_node, "remove_node": remove_node, "connect": connect,
             "disconnect": disconnect, "set_value": set_value, "set_label": set_label,
             "set_params": set_params, "move_node": move_node, "set_output": set_output,
-            "set_trainable": set_trainable, "set_learning_rate": set_learning_rate, "set_title": set_title}
+            "set_trainable": set_trainable, "set_learning_rate": set_learning_rate, "set_title": set_title,
+            "set_dataset": set_dataset}
 
     def _wire(self, source, target, port):
         self.g.add_edge(source, target, key=port)

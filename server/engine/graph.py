@@ -59,6 +59,7 @@ class ComputationGraph(Edits):
         self.title = title
         self.output: str | None = None
         self.learning_rate: float | None = None  # None: the default (document.DEFAULT_LEARNING_RATE)
+        self.dataset: dict | None = None  # what x and t are batches of (document.DatasetModel), if anything
         self.limits = limits
         self._wired: dict[tuple[str, int], str] = {}  # (target, port) → source, in wiring order
         self._inputs: dict[str, list] = {}            # target → [source or None per port]
@@ -97,6 +98,7 @@ class ComputationGraph(Edits):
         graph._plan = Plan(g, graph._inputs, graph._order.nodes)
         graph.output = doc["output"]
         graph.learning_rate = doc.get("learning_rate")
+        graph.dataset = doc.get("dataset")
         return graph
 
     @classmethod
@@ -112,6 +114,8 @@ class ComputationGraph(Edits):
                "output": self.output}
         if self.learning_rate is not None:
             doc["learning_rate"] = self.learning_rate
+        if self.dataset is not None:
+            doc["dataset"] = dict(self.dataset)
         return doc
 
     def trainable(self) -> list[str]:
@@ -264,6 +268,26 @@ class ComputationGraph(Edits):
         if all(mask):  # every node is on a path to the output: no filtering
             return dict(zip(plan.ids, grads))
         return dict(zip(compress(plan.ids, mask), compress(grads, mask)))
+
+    def value_with(self, node: str, inputs: dict):
+        """``node``'s value with these inputs' values (arrays of their own shapes) in place of
+        theirs, the graph left as it was: a model run on other data (teaching/minibatch.py's
+        accuracy) without an edit."""
+        saved = {}
+        try:
+            for nid, value in inputs.items():
+                attrs = self.node(nid)
+                value = tensor.parse_tensor(value)
+                if attrs["op"] != "input" or tensor.shape_of(value) != tensor.shape_of(attrs["value"]):
+                    raise GraphError(f"{nid!r}: only an input's value of the same shape can stand in for it")
+                saved[nid] = attrs["value"]
+                attrs["value"] = value
+                self._stale_inputs.add(nid)
+            return self.forward()[node]
+        finally:
+            for nid, value in saved.items():
+                self.g.nodes[nid]["value"] = value
+                self._stale_inputs.add(nid)
 
     def faults(self) -> dict[str, str]:
         """Numerical faults: {node_id: message}, for nodes whose forward failed or overflowed."""

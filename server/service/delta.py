@@ -30,7 +30,7 @@ MAPS = frozenset({
     "display.grad_symbols", "display.grad_sums", "display.exact.values", "display.exact.grads",
     "display.shapes",
 })
-LISTS = frozenset({"order", "affected", "learning.losses", "learning.trainable"})
+LISTS = frozenset({"order", "affected", "learning.losses", "learning.trainable", "learning.accuracy"})
 NESTED = frozenset({"display", "display.exact", "learning"})  # objects whose fields are diffed one by one
 EDGES = "edges"
 _MISSING = object()

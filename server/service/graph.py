@@ -24,19 +24,19 @@ STRUCTURAL = {"add_node", "remove_node", "connect", "disconnect", "set_params", 
 # Edits that keep the cursor but change the texts of the step on show: a patch carries it anew.
 RETEXTED = {"set_value", "set_label"}
 # Edits whose delta can be written from the nodes they changed (service/valuedelta.py).
-VALUES_ONLY = {"set_value"}
+VALUES_ONLY = {"set_value", "set_dataset"}  # set_dataset changes no node: only learning.dataset
 MAX_MISSED = 500  # a re-joining client gets the patches it missed, up to this many; else the whole graph
 
 
 class GraphService:
-    def __init__(self, graph, graph_id: str, store=None, version: int = 0):
+    def __init__(self, graph, graph_id: str, store=None, version: int = 0, source=None):
         self.id = graph_id
         self.graph = graph
         self.store = store
         self.lock = threading.RLock()
         self.log = EditLog(graph, graph_id, store, version)
         self.cursor = StepCursor(graph)
-        self.training = Training()
+        self.training = Training(source)  # source: the datasets (teaching/minibatch.py)
         self.outbox = Outbox()
         # The visible state the room has, the base of the next patch's delta; None when unknown
         # (steps have moved the cursor since, or another process changed the graph).
@@ -132,7 +132,15 @@ class GraphService:
             edits, curve = self.training.plan(self.graph, count)
             self._commit(edits, client, "edit", lambda _: curve())
             learning = self.training.state(self.graph)
-            return self._done(client, losses=learning["losses"], loss_text=learning["loss_text"])
+            extra = {k: learning[k] for k in ("accuracy", "accuracy_text") if k in learning}
+            return self._done(client, losses=learning["losses"], loss_text=learning["loss_text"], **extra)
+
+    def next_batch(self, client: str = "") -> Outcome:
+        """The dataset's next batch into x and t, the parameters as they are: one edit, the curves kept."""
+        with self.lock:
+            self.sync()
+            self._commit(self.training.next_batch(self.graph), client, "edit", lambda _: None)
+            return self._done(client)
 
     def undo(self, client: str) -> Outcome:
         """Take back this client's latest edit that is still in effect, by its inverse."""
@@ -170,18 +178,19 @@ class GraphService:
         if structural:
             self.cursor.reset()
             self._shown_step = None
-        losses = curve(changes)
-        if losses is not None:
-            self.training.losses = losses
+        curves = curve(changes)
+        if curves is not None:
+            self.training.set_curves(curves)
         if tx is not None:
             self.store.save_shared(tx, self.id, cursor=self.cursor.at.to_dict() if structural else None,
-                                   losses=losses)
+                                   losses=None if curves is None else self.training.stored())
 
     def _saved(self):
-        return Cursor(**self.cursor.at.to_dict()), self.training.losses
+        return Cursor(**self.cursor.at.to_dict()), self.training.curves()
 
     def _restore(self, saved):
-        self.cursor.at, self.training.losses = saved
+        self.cursor.at, curves = saved
+        self.training.set_curves(curves)
         self.cursor.invalidate()
         self._set_seen(None)
         self._shown_step = None
@@ -327,10 +336,10 @@ class GraphService:
             shared, arrived = self.log.catch_up(tx)
             if arrived:
                 self.cursor.invalidate()
-            was = (self.cursor.at.phase, self.cursor.at.step), self.training.losses
+            was = (self.cursor.at.phase, self.cursor.at.step), self.training.curves()
             if shared.cursor:
                 self.cursor.at = Cursor(**shared.cursor)
-            self.training.losses = shared.losses or []
-            if arrived or was != ((self.cursor.at.phase, self.cursor.at.step), self.training.losses):
+            self.training.set_curves(Training.loaded(shared.losses))
+            if arrived or was != ((self.cursor.at.phase, self.cursor.at.step), self.training.curves()):
                 self._set_seen(None)  # changed by another process: worked out again
                 self._shown_step = None

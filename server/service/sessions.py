@@ -23,8 +23,9 @@ MAX_DRAFTS = 2000  # per process; the oldest is dropped first
 
 
 class Sessions:
-    def __init__(self, limits: Limits = Limits(), store=None, memory_budget: int = 512 * 2**20):
+    def __init__(self, limits: Limits = Limits(), store=None, memory_budget: int = 512 * 2**20, source=None):
         self.limits = limits
+        self.source = source  # the datasets graphs train on (teaching/minibatch.Source; None: the generated ones)
         self.store = store
         self.memory_budget = memory_budget  # idle graphs beyond it are dropped, least recently used first
         self._by_id: OrderedDict[str, GraphService] = OrderedDict()
@@ -36,7 +37,7 @@ class Sessions:
         """A private copy of ``doc`` that is stored only when promoted, so a visit that only
         looks and steps costs the store nothing."""
         graph = ComputationGraph.from_dict(doc, self.limits)
-        service = GraphService(graph, DRAFT_PREFIX + secrets.token_urlsafe(12))
+        service = GraphService(graph, DRAFT_PREFIX + secrets.token_urlsafe(12), source=self.source)
         with self._lock:
             self._drafts[service.id] = service
             while len(self._drafts) > MAX_DRAFTS:
@@ -69,7 +70,7 @@ class Sessions:
             graph_id = secrets.token_urlsafe(8)
         else:
             graph_id = self.store.create(graph.to_dict(), graph.title).id
-        service = GraphService(graph, graph_id, self.store)
+        service = GraphService(graph, graph_id, self.store, source=self.source)
         self._keep(service)
         return service
 
@@ -119,7 +120,7 @@ class Sessions:
     def _load(self, graph_id) -> GraphService:
         row = self.store.get(graph_id)
         graph, problems = load_leniently(row.document, self.limits)
-        service = GraphService(graph, graph_id, self.store, row.doc_version)
+        service = GraphService(graph, graph_id, self.store, row.doc_version, source=self.source)
         for problem in problems:
             log.warning("graph %s: %s", graph_id, problem)
         service.log.problems += problems

@@ -46,14 +46,14 @@ def formats():
 
 @bp.get("/examples")
 def examples():
-    return jsonify(list_examples())
+    return jsonify(list_examples(sessions().source))
 
 
 @bp.post("/examples/<name>")
 def copy_example(name):
     creating()
     try:
-        doc = example_doc(name, request.args.get("lang"))  # titled in the UI's language
+        doc = example_doc(name, request.args.get("lang"), sessions().source)  # titled in the UI's language
     except KeyError as err:
         raise NotFound(str(err.args[0]), reason="no_example", name=name[:40]) from None
     return jsonify(created(sessions().create(doc))), 201

@@ -11,6 +11,7 @@ from ..errors import Error, TooLarge
 from ..service import Sessions
 from ..service.lecture import Lectures
 from ..store import default_data_dir, open_store
+from ..teaching.minibatch import source_for
 from . import wire_json
 from .clients import Clients
 from .guard import HostCheck, allowed_hosts, check_request
@@ -38,6 +39,7 @@ DEFAULTS = dict(
     MEMORY_BUDGET_MB=512,           # graphs held in memory beyond it are dropped, least recently used
     DELETED_RETENTION_DAYS=30,      # a deleted graph can be restored for this long
     MESSAGE_QUEUE=None,             # redis://… to fan broadcasts out across processes
+    DATASET=None,                   # a folder of MNIST idx files to train on (teaching/mnist.py), or None
     SESSION_COOKIE_SAMESITE="Lax",  # the browser cookie never rides along a cross-site POST
 )
 
@@ -71,7 +73,8 @@ def create_app(config: dict | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = store.secret_key()  # kept by the store: every process shares it
     app.extensions["gradcanvas.store"] = store
-    app.extensions["gradcanvas.sessions"] = Sessions(limits, store, app.config["MEMORY_BUDGET_MB"] * 2**20)
+    app.extensions["gradcanvas.sessions"] = Sessions(limits, store, app.config["MEMORY_BUDGET_MB"] * 2**20,
+                                                     source_for(app.config["DATASET"]))
     app.extensions["gradcanvas.clients"] = Clients(app.config["EDITS_PER_SECOND"])
     app.extensions["gradcanvas.quotas"] = Quotas(app.config)
     app.extensions["gradcanvas.lectures"] = Lectures()  # #17 lecture mode (service/lecture.py)

@@ -86,7 +86,7 @@ def on_join(data):
     client = clients().identify(request.sid, identity, data.get("name"))
     if "draft" in data and data.get("graph_id") is None:
         try:
-            service = sessions().draft(example_doc(data["draft"], data.get("lang")))
+            service = sessions().draft(example_doc(data["draft"], data.get("lang"), sessions().source))
         except (KeyError, TypeError):
             raise NotFound(f"no example {data['draft']!r:.40}", reason="no_example",
                            name=str(data["draft"])[:40]) from None
@@ -170,6 +170,16 @@ def on_update(data):
     """Training: ``count`` steps p ← p − lr·grad, applied and broadcast as one edit."""
     service, client, promoted = changing(data)
     return {**publish(service.train(data.get("count", 1), client.id)), **promoted}
+
+
+# -- #16 train --
+@socketio.on("next_batch")
+@acked
+def on_next_batch(data):
+    """The dataset's next batch into x and t, the parameters kept: one edit, broadcast as any other."""
+    service, client, promoted = changing(data)
+    return {**publish(service.next_batch(client.id)), **promoted}
+# -- end #16 train --
 
 
 @socketio.on("presence")

@@ -41,7 +41,7 @@ def index():
 def try_example(name):
     """An example as a private draft: step it at once; the first edit stores it as your graph."""
     try:
-        doc = example_doc(name)
+        doc = example_doc(name, source=current_app.extensions["gradcanvas.sessions"].source)
     except KeyError as err:
         raise NotFound(str(err.args[0])) from None
     if "labels" not in request.args and example_labels(name) != "numbers":

@@ -28,7 +28,8 @@ def config_from(args) -> dict:
               "EDITS_PER_SECOND": args.edits_per_second, "ALLOWED_HOSTS": args.allowed_hosts,
               "BIND_HOST": args.host, "CREATIONS_PER_MINUTE": args.creations_per_minute,
               "CREATIONS_PER_MINUTE_PER_ADDRESS": args.creations_per_minute_per_address,
-              "CHECKS_PER_MINUTE": args.checks_per_minute, "MEMORY_BUDGET_MB": args.memory_budget_mb}
+              "CHECKS_PER_MINUTE": args.checks_per_minute, "MEMORY_BUDGET_MB": args.memory_budget_mb,
+              "DATASET": getattr(args, "dataset", None)}
     if args.cors_allowed_origins:
         origins = args.cors_allowed_origins
         config["CORS_ALLOWED_ORIGINS"] = "*" if origins == ["*"] else origins
@@ -45,7 +46,7 @@ def serve(args) -> int:
     base = f"http://{'localhost' if args.host in ('127.0.0.1', '::1') else args.host}:{args.port}"
     url = base + "/"
     if args.open_example:
-        service = app.extensions["gradcanvas.sessions"].create(example_doc(args.open_example))
+        service = app.extensions["gradcanvas.sessions"].create(example_doc(args.open_example, source=app.extensions["gradcanvas.sessions"].source))
         token = app.extensions["gradcanvas.store"].get(service.id).edit_token
         url = f"{base}/g/{service.id}?edit={token}"  # opening it makes this browser an editor
     app.extensions["gradcanvas.store"].close()

@@ -94,6 +94,11 @@ export class Actions {
 
   /** `count` gradient-descent steps of the trainable inputs, done by the server as one edit (socket event `update`). */
   train(count = 1) { return this.send('update', { count }); }
+
+  // -- #16 train --
+  /** The dataset's next batch into x and t, without an update (socket event `next_batch`). */
+  nextBatch() { return this.send('next_batch', {}); }
+  // -- end #16 train --
 }
 
 /** Read what a person typed as a number; anything else is sent as typed so the server explains. */

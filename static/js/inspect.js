@@ -66,6 +66,10 @@ export function inspector({ scene, ui, camera, canvas, layers, animator, presenc
         learning_rate: L.learningRate, learning_rate_text: L.learningRateText,
         trainable: [...L.trainable], losses: [...L.losses], loss_text: L.lossText,
         chart_points: Number(byTestId('loss-chart')?.dataset.points ?? 0),
+        // -- #16 train --
+        accuracy: [...L.accuracy], accuracy_text: L.accuracyText, dataset: L.dataset ? { ...L.dataset } : null,
+        accuracy_points: Number(byTestId('loss-chart')?.dataset.accuracyPoints ?? 0),
+        // -- end #16 train --
       },
       animating: animator.busy, pending: animator.pending, connected: ui.status === 'connected',
       camera: { scale: camera.scale, offset: { ...camera.offset } }, dpr: window.devicePixelRatio || 1,

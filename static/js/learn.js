@@ -8,6 +8,7 @@ import { language, t } from './i18n.js';
 
 const PAD = { left: 30, right: 12, top: 12, bottom: 30 };
 const INK = '#111', PAPER = '#fff', MUTED = '#777', LINE = '#d0d0d0', ACCENT = '#1f6feb';
+const ACCURACY = '#c2410c';  // #16 train: the accuracy curve, on its own axis (0–100 %) at the right
 const FONT = '11px "Noto Sans CJK KR", "Noto Sans", system-ui, sans-serif';
 
 export class LearnPanel {
@@ -36,11 +37,19 @@ export class LearnPanel {
     this.lossLabel = el('span');
     this.loss = el('output', { class: 'learn-loss', testid: 'loss' });
     this.chart = el('canvas', { class: 'loss-chart', testid: 'loss-chart', 'data-points': '0', role: 'img' });
+    // -- #16 train: the dataset, its next batch and the accuracy --
+    this.dataset = el('p', { class: 'learn-dataset note', testid: 'dataset' });
+    this.nextBatchButton = el('button', { type: 'button', testid: 'next-batch' });
+    this.accuracyLabel = el('span');
+    this.accuracy = el('output', { class: 'learn-loss learn-accuracy', testid: 'accuracy' });
+    this.accuracyOf = el('span', { class: 'note' });
+    this.accuracyRow = el('p', { class: 'learn-row' }, this.accuracyLabel, ' ', this.accuracy, ' ', this.accuracyOf);
+    // -- end #16 train --
     this.details = el('details', { class: 'learn-details', testid: 'learn-details' },
-      this.summary, this.rule, this.params,
+      this.summary, this.rule, this.dataset, this.params,
       el('div', { class: 'learn-row' }, el('label', {}, this.rateLabel, ' ', this.rate)),
-      el('div', { class: 'learn-row learn-buttons' }, this.trainOne, this.trainMany),
-      el('p', { class: 'learn-row' }, this.lossLabel, ' ', this.loss),
+      el('div', { class: 'learn-row learn-buttons' }, this.trainOne, this.trainMany, this.nextBatchButton),
+      el('p', { class: 'learn-row' }, this.lossLabel, ' ', this.loss), this.accuracyRow,
       this.chart);
     root.replaceChildren(this.heading, this.toggle, this.hint, this.details);
 
@@ -52,6 +61,7 @@ export class LearnPanel {
     });
     this.trainOne.addEventListener('click', () => this.train(1));
     this.trainMany.addEventListener('click', () => this.train(20));
+    this.nextBatchButton.addEventListener('click', () => this.nextBatch());  // #16 train
     this.details.addEventListener('toggle', () => this.drawChart());
     new ResizeObserver(() => { this.chartKey = ''; this.drawChart(); }).observe(this.chart);
   }
@@ -93,6 +103,19 @@ export class LearnPanel {
     }
   }
 
+  /** #16 train: the next mini-batch into x and t, loaded by the server (no update). */
+  async nextBatch() {
+    if (this.busy) return;
+    this.busy = true;
+    this.refresh();
+    try {
+      await this.actions.nextBatch();
+    } finally {
+      this.busy = false;
+      this.refresh();
+    }
+  }
+
   refresh() {
     const m = this.model;
     const L = m.learning;
@@ -114,7 +137,26 @@ export class LearnPanel {
     this.hint.textContent = t(input ? 'learn.hint_selected' : 'learn.hint');
 
     this.summary.textContent = t('learn.summary');
-    this.rule.textContent = t('learn.rule');
+    // -- #16 train --
+    const ds = L.dataset;
+    this.root.dataset.dataset = ds ? ds.name : '';
+    this.rule.textContent = t(ds ? 'learn.batch.rule' : 'learn.rule');
+    this.dataset.hidden = !ds;
+    this.nextBatchButton.hidden = !ds;
+    this.accuracyRow.hidden = !ds;
+    if (ds) {
+      const name = t(`learn.dataset.${ds.name}`);
+      this.dataset.textContent = ds.available
+        ? t('learn.dataset', { name, size: ds.size, batch: ds.batch, seed: ds.seed, drawn: ds.drawn })
+        : t('learn.dataset.missing', { name });
+      this.nextBatchButton.textContent = t('learn.batch.next');
+      this.nextBatchButton.title = t('learn.batch.next.title');
+      this.nextBatchButton.disabled = this.busy || !ds.available;
+      this.accuracyLabel.textContent = t('learn.accuracy');
+      this.accuracy.textContent = L.accuracyText ?? '—';
+      this.accuracyOf.textContent = ds.available ? t(`learn.accuracy.${ds.eval_of}`, { n: ds.eval_size }) : '';
+    }
+    // -- end #16 train --
     this.params.replaceChildren(...params.map((n) => {
       const grad = m.shown.gradText[n.id];
       const li = el('li', {}, el('b', {}, m.name(n)), ` = ${m.shown.inputText[n.id] ?? ''}`);
@@ -131,7 +173,7 @@ export class LearnPanel {
     this.trainOne.disabled = this.trainMany.disabled = this.busy;
     this.lossLabel.textContent = t('learn.loss');
     this.loss.textContent = L.lossText ?? '—';
-    this.chart.setAttribute('aria-label', t('learn.chart.label'));
+    this.chart.setAttribute('aria-label', t(L.dataset ? 'learn.chart.label_both' : 'learn.chart.label'));
     this.drawChart();
   }
 
@@ -142,7 +184,8 @@ export class LearnPanel {
     if (!w || !h || !this.details.open) return;
     const dpr = window.devicePixelRatio || 1;
     const losses = this.model.learning.losses;
-    const key = `${language()}|${w}|${dpr}|${this.model.learning.lossText}|${losses.length}|${losses[losses.length - 1]}|${losses[0]}`;
+    const acc = this.model.learning.accuracy;  // #16 train
+    const key = `${language()}|${w}|${dpr}|${this.model.learning.lossText}|${losses.length}|${losses[losses.length - 1]}|${losses[0]}|${acc.length}|${acc[acc.length - 1]}`;
     if (key === this.chartKey) return;
     this.chartKey = key;
     c.width = Math.round(w * dpr);
@@ -150,7 +193,9 @@ export class LearnPanel {
     const ctx = c.getContext('2d');
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     ctx.clearRect(0, 0, w, h);
-    const x0 = PAD.left, x1 = w - PAD.right, y0 = PAD.top, y1 = h - PAD.bottom;
+    // #16 train: room for the accuracy axis's 100% at the right and the legend above the plot
+    const right = acc.length ? 32 : PAD.right, top = acc.length ? 26 : PAD.top;
+    const x0 = PAD.left, x1 = w - right, y0 = top, y1 = h - PAD.bottom;
 
     const finite = losses.filter((v) => Number.isFinite(v));
     const log = finite.length > 1 && finite.every((v) => v > 0) && Math.max(...finite) / Math.min(...finite) >= 20;
@@ -231,5 +276,63 @@ export class LearnPanel {
     }
     c.dataset.points = String(drawn);
     c.dataset.scale = log ? 'log' : 'linear';
+    c.dataset.accuracyPoints = String(this.drawAccuracy(ctx, acc, { x0, x1, y0, y1, px }));  // #16 train
+  }
+
+  /** #16 train: the accuracy after each update (state.learning.accuracy, 0–1), on an axis of its
+   * own at the right (0 to 100 %), with a legend naming both curves; the number of points drawn. */
+  drawAccuracy(ctx, acc, { x0, x1, y0, y1, px }) {
+    if (!acc.length) return 0;
+    const py = (v) => y1 - (y1 - y0) * v;
+    ctx.font = FONT;
+    ctx.fillStyle = ACCURACY;
+    ctx.textBaseline = 'middle';
+    ctx.textAlign = 'left';
+    ctx.fillText('100%', x1 + 2, y0);
+    ctx.fillText('0%', x1 + 2, y1);
+    ctx.strokeStyle = ACCURACY;
+    ctx.lineWidth = 1.6;
+    ctx.setLineDash([5, 3]);  // told apart from the loss by its dashes too, not by colour alone
+    ctx.beginPath();
+    let pen = false, drawn = 0;
+    acc.forEach((v, i) => {
+      if (v == null || !Number.isFinite(v)) { pen = false; return; }
+      if (pen) ctx.lineTo(px(i), py(v)); else ctx.moveTo(px(i), py(v));
+      pen = true;
+      drawn++;
+    });
+    ctx.stroke();
+    ctx.setLineDash([]);
+    // the legend, above the plot
+    const items = [[ACCENT, [], t('learn.chart.y')], [ACCURACY, [5, 3], t('learn.chart.accuracy')]];
+    let x = x0;
+    const y = y0 - 15;
+    ctx.textBaseline = 'middle';
+    for (const [colour, dash, label] of items) {
+      ctx.strokeStyle = colour;
+      ctx.setLineDash(dash);
+      ctx.beginPath();
+      ctx.moveTo(x, y); ctx.lineTo(x + 16, y);
+      ctx.stroke();
+      ctx.setLineDash([]);
+      ctx.fillStyle = INK;
+      ctx.fillText(label, x + 20, y);
+      x += 28 + ctx.measureText(label).width;
+    }
+    const text = this.model.learning.accuracyText;
+    if (text != null) {   // the server's text for the last accuracy, at the right end of its curve
+      const last = acc[acc.length - 1];
+      if (last != null && Number.isFinite(last)) {
+        ctx.textAlign = 'right';
+        ctx.textBaseline = last > 0.5 ? 'top' : 'bottom';
+        const ty = py(last) + (last > 0.5 ? 4 : -4);
+        ctx.lineWidth = 3;
+        ctx.strokeStyle = PAPER;
+        ctx.strokeText(text, x1 - 4, ty);
+        ctx.fillStyle = ACCURACY;
+        ctx.fillText(text, x1 - 4, ty);
+      }
+    }
+    return drawn;
   }
 }

@@ -7,7 +7,9 @@ import { Store } from './store.js';
 
 const IDLE = Object.freeze({ phase: 'idle', step: 0, total: 0 });
 
-const emptyLearning = () => ({ learningRate: null, learningRateText: null, trainable: [], losses: [], lossText: null });
+const numberOrNull = (v) => (v == null ? null : Number(v));  // #16 train: an accuracy the graph could not give is null
+const emptyLearning = () => ({ learningRate: null, learningRateText: null, trainable: [], losses: [], lossText: null,
+  accuracy: [], accuracyText: null, dataset: null });  // #16 train: the accuracy curve and the dataset
 
 export const edgeKey = (target, port) => `${target}\u0000${port}`;
 
@@ -193,6 +195,7 @@ export class GraphModel extends Store {
         break;
       case 'set_learning_rate': break;  // the rate shown is the state's learning.learning_rate_text
       case 'set_title': this.title = edit.title || ''; break;  // the page's title follows (a 'title' change)
+      case 'set_dataset': break;  // #16 train: shown from the state's learning.dataset
       default: console.warn('gradcanvas: unknown edit in a patch', edit);
     }
   }
@@ -263,6 +266,11 @@ export class GraphModel extends Store {
     else if (field === 'trainable') l.trainable = splice(l.trainable, change);
     else if (field === 'losses') l.losses = splice(l.losses, { ...change, put: change.put.map(Number) });
     else if (field === 'loss_text') l.lossText = change ?? null;
+    // -- #16 train --
+    else if (field === 'accuracy') l.accuracy = splice(l.accuracy, { ...change, put: change.put.map(numberOrNull) });
+    else if (field === 'accuracy_text') l.accuracyText = change ?? null;
+    else if (field === 'dataset') l.dataset = change ?? null;
+    // -- end #16 train --
     this.learning = l;
   }
 
@@ -298,6 +306,8 @@ export class GraphModel extends Store {
     this.learning = l ? {
       learningRate: l.learning_rate ?? null, learningRateText: l.learning_rate_text ?? null,
       trainable: [...(l.trainable || [])], losses: (l.losses || []).map(Number), lossText: l.loss_text ?? null,
+      accuracy: (l.accuracy || []).map(numberOrNull), accuracyText: l.accuracy_text ?? null,  // #16 train
+      dataset: l.dataset ?? null,
     } : emptyLearning();
   }
 

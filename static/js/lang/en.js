@@ -160,6 +160,22 @@ export default {
   'learn.chart.y': 'loss',
   'learn.chart.y_log': 'loss (log)',
   'learn.chart.empty': 'Press Update to plot the loss',
+  // -- #16 train --
+  'learn.batch.next': 'Next batch',
+  'learn.batch.next.title': 'Load the next mini-batch into x and t, without an update: step it forward and backward first',
+  'learn.batch.rule': 'Each update is one step of mini-batch SGD: the gradients of the batch in x and t, p ← p − learning rate × ∂L/∂p, then the next batch is loaded.',
+  'learn.dataset': '{name}: {size} points, batches of {batch} (seed {seed}); batch {drawn} is in x and t',
+  'learn.dataset.missing': '{name}: this server has no such data (start it with --dataset FOLDER)',
+  'learn.dataset.spiral': 'Spiral',
+  'learn.dataset.moons': 'Moons',
+  'learn.dataset.mnist': 'MNIST digits',
+  'learn.accuracy': 'Accuracy',
+  'learn.accuracy.all': 'on all {n} points',
+  'learn.accuracy.test': 'on {n} test images',
+  'learn.accuracy.train': 'on {n} training images',
+  'learn.chart.accuracy': 'accuracy',
+  'learn.chart.label_both': 'The loss and the accuracy after each update',
+  // -- end #16 train --
   'canvas.label': 'Computational graph: drag to pan, wheel to zoom, double-click to add a node',
   // -- the library page (library) --
   'library.title': 'Your graphs',
@@ -279,7 +295,7 @@ export default {
   // -- #14: narration and table --
   'narration.label': 'Step narration',
   'narration.idle': 'Nothing stepped yet: “Forward step” computes the graph one node at a time.',
-  'narration.tensor': 'a {shape} array',  // #16: a tensor in a spoken sentence: its shape, not its entries
+  'narration.tensor': 'a {shape} array',
   'narration.reset': 'Reset: no values or gradients are shown, and stepping starts again from the beginning.',
   'narration.cursor.forward': 'Forward {index} of {total}.',
   'narration.cursor.backward': 'Backward {index} of {total}.',

@@ -204,6 +204,22 @@ export default {
   'learn.chart.y': '損失',
   'learn.chart.y_log': '損失（対数）',
   'learn.chart.empty': '「更新」を押すと損失がグラフになります',
+  // -- #16 train --
+  'learn.batch.next': '次のバッチ',
+  'learn.batch.next.title': '更新せずに次のミニバッチを x と t に読み込みます：先に順伝播と逆伝播をステップで見られます',
+  'learn.batch.rule': '1回の更新はミニバッチ SGD の1ステップです：x と t にあるバッチの勾配で p ← p − 学習率 × ∂L/∂p、そして次のバッチを読み込みます。',
+  'learn.dataset': '{name}：{size} 点、バッチサイズ {batch}（シード {seed}）；x と t には {drawn} 番目のバッチ',
+  'learn.dataset.missing': '{name}：このサーバーにはこのデータがありません（--dataset フォルダで起動してください）',
+  'learn.dataset.spiral': 'らせん',
+  'learn.dataset.moons': '半月',
+  'learn.dataset.mnist': 'MNIST 手書き数字',
+  'learn.accuracy': '認識精度',
+  'learn.accuracy.all': '全 {n} 点で',
+  'learn.accuracy.test': 'テスト画像 {n} 枚で',
+  'learn.accuracy.train': '訓練画像 {n} 枚で',
+  'learn.chart.accuracy': '認識精度',
+  'learn.chart.label_both': '更新ごとの損失と認識精度',
+  // -- end #16 train --
   'canvas.label': '計算グラフ: ドラッグで移動、ホイールで拡大・縮小、ダブルクリックでノードを追加',
   // -- the library page (library) --
   'library.title': '自分のグラフ',
@@ -323,7 +339,7 @@ export default {
   // -- #14: narration and table --
   'narration.label': 'ステップの説明',
   'narration.idle': 'まだステップを進めていません。「順伝播を1ステップ」を押すと、グラフをノード1つずつ計算します。',
-  'narration.tensor': '{shape} の配列',  // #16: a tensor in a spoken sentence: its shape, not its entries
+  'narration.tensor': '{shape} の配列',
   'narration.reset': 'リセットしました: 値と勾配はすべて隠れ、ステップは最初からになります。',
   'narration.cursor.forward': '順伝播 {index} / {total}。',
   'narration.cursor.backward': '逆伝播 {index} / {total}。',

@@ -202,6 +202,22 @@ export default {
   'learn.chart.y': '손실',
   'learn.chart.y_log': '손실 (로그)',
   'learn.chart.empty': '업데이트를 누르면 손실이 그려집니다',
+  // -- #16 train --
+  'learn.batch.next': '다음 배치',
+  'learn.batch.next.title': '업데이트 없이 다음 미니배치를 x와 t에 불러옵니다: 먼저 순전파와 역전파를 단계별로 볼 수 있습니다',
+  'learn.batch.rule': '업데이트 한 번은 미니배치 SGD 한 단계입니다: x와 t에 있는 배치의 기울기로 p ← p − 학습률 × ∂L/∂p, 그다음 배치를 불러옵니다.',
+  'learn.dataset': '{name}: {size}개, 배치 크기 {batch} (시드 {seed}); x와 t에는 {drawn}번째 배치',
+  'learn.dataset.missing': '{name}: 이 서버에는 이 데이터가 없습니다 (--dataset 폴더로 시작하세요)',
+  'learn.dataset.spiral': '나선',
+  'learn.dataset.moons': '반달',
+  'learn.dataset.mnist': 'MNIST 손글씨 숫자',
+  'learn.accuracy': '정확도',
+  'learn.accuracy.all': '전체 {n}개 기준',
+  'learn.accuracy.test': '시험 이미지 {n}개 기준',
+  'learn.accuracy.train': '훈련 이미지 {n}개 기준',
+  'learn.chart.accuracy': '정확도',
+  'learn.chart.label_both': '업데이트마다의 손실과 정확도',
+  // -- end #16 train --
   'canvas.label': '계산 그래프: 드래그로 이동, 휠로 확대·축소, 더블클릭으로 노드 추가',
   // -- the library page (library) --
   'library.title': '내 그래프',
@@ -321,7 +337,7 @@ export default {
   // -- #14: narration and table --
   'narration.label': '단계 설명',
   'narration.idle': '아직 진행한 단계가 없습니다. “순전파 한 단계”를 누르면 노드를 하나씩 계산합니다.',
-  'narration.tensor': '{shape} 배열',  // #16: a tensor in a spoken sentence: its shape, not its entries
+  'narration.tensor': '{shape} 배열',
   'narration.reset': '초기화했습니다. 값과 기울기를 모두 숨기고 처음부터 다시 진행합니다.',
   'narration.cursor.forward': '순전파 {total}단계 중 {index}단계입니다.',
   'narration.cursor.backward': '역전파 {total}단계 중 {index}단계입니다.',
