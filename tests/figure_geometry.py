@@ -67,10 +67,10 @@ def measure(doc: dict, options: ExportOptions = ExportOptions(state="all")) -> R
     curves = edge_curves(fig, exts, arity)
     out_id = next((n["id"] for n in fig.nodes if n["output"]), None)
     drawn = [((e["source"], e["target"], e["port"]), c, e["value_text"], e["grad_text"],
-              e.get("value_blank", False), e.get("grad_blank", False)) for e, c in curves]
+              e.get("value_blank", False), e.get("grad_blank", False), e.get("shape")) for e, c in curves]
     if out_id is not None:
         drawn.append(((out_id, None, None), output_stub(exts[out_id]), fig.output_value_text, fig.output_grad_text,
-                      fig.output_value_blank, fig.output_grad_blank))
+                      fig.output_value_blank, fig.output_grad_blank, fig.output_shape))
     report = Report()
     lines = {name: _polyline(c, 0.06, 0.94) for name, c, *_ in drawn}
     names = [d[0] for d in drawn]
@@ -90,8 +90,8 @@ def measure(doc: dict, options: ExportOptions = ExportOptions(state="all")) -> R
             if any(_inside(pt, ext) for pt in _polyline(c)):
                 report.through_nodes.append((name, nid))
     boxes = []
-    for name, c, vt, gt, vb, gb in drawn:
-        placed = labels(c, vt, gt, vb, gb)
+    for name, c, vt, gt, vb, gb, shape in drawn:
+        placed = labels(c, vt, gt, vb, gb, shape)
         for kind in ("value", "grad"):
             if placed[kind] is not None:
                 boxes.append((f"{kind} {placed[kind].text} on {name}", placed[kind].box()))
@@ -104,3 +104,32 @@ def measure(doc: dict, options: ExportOptions = ExportOptions(state="all")) -> R
             if _boxes_overlap(ba, bb):
                 report.labels_on_labels.append((ta, tb))
     return report
+
+
+def labels_on_edges(doc: dict, options: ExportOptions = ExportOptions(state="all")) -> list:
+    """(label text, edge) where a value, gradient or shape badge lies on another edge's curve: a
+    finer measure than ``measure``'s, for figures whose labels are long (tensors' texts and badges)."""
+    graph = ComputationGraph.from_dict(doc)
+    fig = build_figure(graph, options)
+    exts = {n["id"]: node_extent(n) for n in fig.nodes}
+    from server.engine.registry import OPS
+    arity = {n["id"]: OPS[n["op"]].arity for n in fig.nodes}
+    drawn = [((e["source"], e["target"], e["port"]), c, e["value_text"], e["grad_text"],
+              e.get("value_blank", False), e.get("grad_blank", False), e.get("shape"))
+             for e, c in edge_curves(fig, exts, arity)]
+    out_id = next((n["id"] for n in fig.nodes if n["output"]), None)
+    if out_id is not None:
+        drawn.append(((out_id, None, None), output_stub(exts[out_id]), fig.output_value_text, fig.output_grad_text,
+                      fig.output_value_blank, fig.output_grad_blank, fig.output_shape))
+    lines = {name: _polyline(c, 0.0, 1.0) for name, c, *_ in drawn}
+    found = []
+    for name, c, vt, gt, vb, gb, shape in drawn:
+        placed = labels(c, vt, gt, vb, gb, shape)
+        for kind in ("value", "grad"):
+            if placed[kind] is None:
+                continue
+            x0, y0, x1, y1 = placed[kind].box()
+            for other, pts in lines.items():
+                if other != name and any(x0 < x < x1 and y0 < y < y1 for x, y in pts):
+                    found.append((f"{kind} {placed[kind].text} on {name}", other))
+    return found

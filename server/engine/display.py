@@ -62,15 +62,28 @@ def fmt(x, floor: float = 0.0) -> str:
 SHOWN = 3  # a tensor's text shows at most 3 rows and 3 columns, with … for the rest
 
 
-def fmt_tensor(x) -> str:
+def fmt_tensor(x, rows: int = SHOWN, cols: int = SHOWN) -> str:
     """A tensor, compactly: ``[[0.1, −0.2, …], …]``: at most 3 × 3 entries, each by ``fmt``."""
     if x.ndim == 0:
         return fmt(float(x))
     if x.ndim == 1:
-        items = [fmt(float(v)) for v in x[:SHOWN]]
-        return "[" + ", ".join(items + (["…"] if len(x) > SHOWN else [])) + "]"
-    rows = [fmt_tensor(row) for row in x[:SHOWN]]
-    return "[" + ", ".join(rows + (["…"] if len(x) > SHOWN else [])) + "]"
+        items = [fmt(float(v)) for v in x[:cols]]
+        return "[" + ", ".join(items + (["…"] if len(x) > cols else [])) + "]"
+    shown = [fmt_tensor(row, rows, cols) for row in x[:rows]]
+    return "[" + ", ".join(shown + (["…"] if len(x) > rows else [])) + "]"
+
+
+BRIEF = 6  # an exported figure writes a tensor of at most this many numbers whole
+
+
+def fmt_brief(x) -> str:
+    """A tensor as an exported figure writes it, beside its shape badge: whole up to six numbers
+    (``[[1, 2], [3, 4]]``), else its first two (``[[0.9, 1.2, …], …]``); a number by ``fmt``."""
+    if not hasattr(x, "shape"):
+        return fmt(x)
+    if x.size <= BRIEF:
+        return fmt_tensor(x, BRIEF, BRIEF)
+    return fmt_tensor(x, 1, 2)
 
 
 def tensor_table(x) -> dict:

@@ -44,6 +44,9 @@ optional keywords say how an op is written and checked:
   Default: ``rule``.
 - ``no_grad``: ports whose input is data, not a variable (softmax_with_loss's
   labels ``t``): backward sends them 0 and the gradient check leaves them out.
+- ``book``: the class's name in the book's ``common/layers.py`` (``Affine``, ``Relu``),
+  under which the Python export of a tensor graph defines the layer (default: the
+  class's own name, as ``layer_naive.py``'s ``MulLayer``).
 """
 from __future__ import annotations
 
@@ -82,6 +85,7 @@ class OpSpec:
     shape: Callable = scalars_only  # input shapes → output shape, or ShapeError
     shapes: tuple[str, ...] = ()    # the rule per port as the shapes line writes it (default: rule)
     no_grad: tuple[str, ...] = ()   # ports fed data, not variables: no gradient is sent there
+    book: str = ""                  # the class's name in common/layers.py: "Affine" (default: the class's)
 
     @cached_property
     def takes_scalars(self) -> bool:
@@ -126,7 +130,7 @@ OPS: dict[str, OpSpec] = {}
 def register(name, *, symbol, title, ports=(), rule=(), numbers=(), note="", params=None,
              notation=None, call=..., operator=None, display="", latex=None, tikz=None,
              kink=None, kink_note="", order=LAST, cancels=False, symbolic=None, shape=None, shapes=None,
-             no_grad=()):
+             no_grad=(), book=""):
     """Class decorator: add a layer class to the registry under ``name``."""
     if len(rule) != len(ports) or len(numbers) != len(ports):
         raise ValueError(f"op {name!r}: one rule and one numbers template per port")
@@ -160,7 +164,7 @@ def register(name, *, symbol, title, ports=(), rule=(), numbers=(), note="", par
                            symbolic=tuple(symbolic) if symbolic is not None else tuple(rule),
                            shape=shape or scalars_only,
                            shapes=tuple(shapes) if shapes is not None else tuple(rule),
-                           no_grad=tuple(no_grad))
+                           no_grad=tuple(no_grad), book=book)
         # The palette order, whatever order the modules were imported in.
         ordered = sorted(OPS.values(), key=lambda s: (s.order, s.name))
         OPS.clear()

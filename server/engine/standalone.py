@@ -75,9 +75,54 @@ def backward(layer, dout):
         return (math.nan,) * n if n > 1 else math.nan
 '''
 
+# The runner of a script with tensors: the same, with numpy's test of finiteness, which takes a
+# number or an array (every element finite), as Plan's tensor.finite does.
+TENSOR_RUNNER = '''\
+ran = {}  # each layer -> (how many inputs it has, whether it failed)
+
+
+def finite(x):
+    """Whether a number, or every number of an array, is finite."""
+    return bool(np.isfinite(x).all())
+
+
+def forward(layer, *inputs):
+    """layer.forward(*inputs), as gradcanvas runs it. Where it raises (labels that are no
+    class), the result is the layer's fault(*inputs) if it has one, else nan. A layer that
+    raises, or gives inf or nan, from finite inputs has failed."""
+    given = all(finite(x) for x in inputs)
+    try:
+        out = layer.forward(*inputs)
+        failed = given and not finite(out)
+    except (ArithmeticError, ValueError):
+        fault = getattr(layer, "fault", None)
+        out = fault(*inputs) if fault else math.nan
+        failed = given
+    ran[layer] = (len(inputs), failed)
+    return out
+
+
+def backward(layer, dout):
+    """layer.backward(dout), as gradcanvas runs it. No gradient passes a failed layer,
+    nor one whose backward raises: each of its inputs gets nan."""
+    n, failed = ran[layer]
+    try:
+        if failed:
+            raise ValueError("its forward failed")
+        return layer.backward(dout)
+    except (ArithmeticError, ValueError):
+        return (math.nan,) * n if n > 1 else math.nan
+
+
+def listed(x):
+    """A value as `gradcanvas eval` prints it: a number, or an array as nested lists."""
+    return x.tolist() if hasattr(x, "tolist") else x
+'''
+TENSOR_RUNNER_NAMES = RUNNER_NAMES + ("finite", "listed")
+
 ASCII_FOR = {"±": "+/-", "∞": "inf", "−": "-", "×": "*", "÷": "/", "·": "*", "²": "^2", "³": "^3",
              "σ": "sigma", "→": "->", "←": "<-", "≥": ">=", "≤": "<=", "≠": "!=", "…": "...",
-             "‘": "'", "’": "'", "“": '"', "”": '"', "—": "--", "–": "-", "∂": "d", "√": "sqrt",
+             "ᵀ": "^T", "‘": "'", "’": "'", "“": '"', "”": '"', "—": "--", "–": "-", "∂": "d", "√": "sqrt",
              "\u00a0": " "}
 
 
@@ -184,8 +229,18 @@ def _stdlib(name: str) -> bool:
     return name in getattr(sys, "stdlib_module_names", ()) or name in sys.builtin_module_names
 
 
-def support(classes) -> Support:
-    """The standalone source for ``classes`` (layer classes), with what they need from their modules."""
+def _renamed(src: str, old: str, new: str) -> str:
+    """A class's source defining it as ``new``: its header's name changed (the body names it not)."""
+    head, sep, rest = src.partition("\n")
+    if not head.startswith(f"class {old}") or old in rest:
+        raise NotStandalone(f"class {old} cannot be defined as {new}")
+    return f"class {new}" + head[len(f"class {old}"):] + sep + rest
+
+
+def support(classes, names: dict | None = None) -> Support:
+    """The standalone source for ``classes`` (layer classes), with what they need from their modules;
+    ``names``: a class → the name to define it under (the book's ``Affine`` for ``AffineLayer``)."""
+    names = names or {}
     out = Support()
     done: set[int] = set()
     defined: dict[str, object] = {}  # module-level name → what it is, across the layers' modules
@@ -232,18 +287,28 @@ def support(classes) -> Support:
             else:
                 raise NotStandalone(f"{who} uses {name!r} ({type(value).__name__}), which a standalone "
                                     "script cannot define")
-        define(obj.__name__, obj, who)
-        out.blocks.append(_asciified(src))
-        out.names.add(obj.__name__)
+        name = names.get(obj, obj.__name__)
+        define(name, obj, who)
+        out.blocks.append(_asciified(src if name == obj.__name__ else _renamed(src, obj.__name__, name)))
+        out.names.add(name)
 
     for cls in classes:
         need(cls, cls.__name__)
     return out
 
 
-def support_for_ops(ops) -> Support:
-    """The support for the layer classes of these op names (inputs have none)."""
-    return support([OPS[op].layer for op in ops if OPS[op].arity])
+def class_name(op: str, book: bool = False) -> str:
+    """The name a script defines an op's layer under: in a script of tensors (``book``), the
+    book's ``common/layers.py`` name where it has one (``Affine``), else the class's own."""
+    spec = OPS[op]
+    return spec.book if book and spec.book else spec.layer.__name__
+
+
+def support_for_ops(ops, book: bool = False) -> Support:
+    """The support for the layer classes of these op names (inputs have none); ``book``: under
+    the names of the book's ``common/layers.py`` (see ``class_name``)."""
+    specs = [OPS[op] for op in ops if OPS[op].arity]
+    return support([s.layer for s in specs], {s.layer: class_name(s.name, book) for s in specs})
 
 
 def helper_names() -> set[str]:

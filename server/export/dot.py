@@ -27,6 +27,8 @@ def render(fig) -> str:
             lines.append(f"  {q(n['id'])} [shape=circle, width=0.5, fixedsize=true, label={q(n['symbol'])}{peri}];")
     for e in fig.edges:
         parts = []
+        if e.get("shape"):  # a tensor's shape, "(4, 3)", first
+            parts.append(f"<font color=\"gray30\" point-size=\"9\">{html(e['shape'])}</font>")
         if e["value_text"] is not None:
             parts.append(f"<font color=\"black\">{html(e['value_text'])}</font>")
         if e["grad_text"] is not None:

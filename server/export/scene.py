@@ -69,9 +69,26 @@ class Label:
     w: float
     h: float
     kind: str         # "value" | "grad"
+    badge: str | None = None  # a tensor's shape, "(4, 3)", boxed at the right end of the label
+    badge_w: float = 0.0      # the badge's box width, within w
 
     def box(self) -> tuple[float, float, float, float]:
         return (self.x - self.w / 2, self.y - self.h / 2, self.x + self.w / 2, self.y + self.h / 2)
+
+    def text_x(self) -> float:
+        """The centre of the text (or a worksheet's box) without the badge."""
+        return self.x - (self.badge_w + S.BADGE_GAP) / 2 if self.badge else self.x
+
+    def text_w(self) -> float:
+        return self.w - self.badge_w - S.BADGE_GAP if self.badge else self.w
+
+    def badge_box(self) -> tuple[float, float, float, float]:
+        x1 = self.x + self.w / 2
+        return (x1 - self.badge_w, self.y - S.BADGE_H / 2, x1, self.y + S.BADGE_H / 2)
+
+
+def badge_width(shape: str) -> float:
+    return S.text_width(shape, *S.BADGE) + 2 * S.BADGE_PAD
 
 
 BLANK_SAMPLE = "0000"  # a worksheet's empty box is at least as wide as a typical number
@@ -83,10 +100,16 @@ def blank_width(text: str, font) -> float:
     return max(S.text_width(BLANK_SAMPLE, *font), S.text_width(text, *font)) + 2 * BLANK_PAD
 
 
-def labels(curve, value_text, grad_text, value_blank=False, grad_blank=False) -> dict:
+def labels(curve, value_text, grad_text, value_blank=False, grad_blank=False, shape=None) -> dict:
     """renderer.js labelLayout/edgeLabels: the value above the curve's midpoint, the gradient
     below it with its small backward arrow; returns {value, grad, arrow} (each may be None).
-    A blank (a worksheet's box) is placed as a text of the box's width and a little taller."""
+    A blank (a worksheet's box) is placed as a text of the box's width and a little taller.
+    ``shape``: a tensor's shape badge, at the right of the value (of the gradient when no value
+    is shown; alone, where the value goes, when neither is)."""
+    badge_w = badge_width(shape) if shape else 0.0
+    extra = badge_w + S.BADGE_GAP
+    if shape and value_text is None and grad_text is None:
+        value_text, extra = "", badge_w
     mx, my = bezier(curve, 0.5)
     dx, dy = tangent(curve, 0.5)
     nx, ny = dy, -dx
@@ -99,16 +122,22 @@ def labels(curve, value_text, grad_text, value_blank=False, grad_blank=False) ->
     if value_text is not None:
         w = blank_width(value_text, S.VALUE) if value_blank else S.text_width(value_text, *S.VALUE)
         h = S.VALUE_H + (2 * BLANK_PAD if value_blank else 0)
+        badge = shape or None
+        if badge:
+            w = (w + extra) if value_text else badge_w
         d = reach(w, h) + 3
-        out["value"] = Label(value_text, mx + nx * d, my + ny * d + 1, w, h, "value")
+        out["value"] = Label(value_text, mx + nx * d, my + ny * d + 1, w, h, "value", badge, badge_w)
     if grad_text is not None:
         w = blank_width(grad_text, S.GRAD) if grad_blank else S.text_width(grad_text, *S.GRAD)
         h = S.GRAD_H + (2 * BLANK_PAD if grad_blank else 0)
+        badge = shape if shape and out["value"] is None else None
+        if badge:
+            w += extra
         d = S.ARROW_GAP + 4 + reach(w, h)
         ax, ay = mx - nx * S.ARROW_GAP, my - ny * S.ARROW_GAP
         out["arrow"] = ((ax + dx * S.ARROW_HALF, ay + dy * S.ARROW_HALF), (ax - dx * S.ARROW_HALF, ay - dy * S.ARROW_HALF),
                         (-dx, -dy))
-        out["grad"] = Label(grad_text, mx - nx * d, my - ny * d + 1, w, h, "grad")
+        out["grad"] = Label(grad_text, mx - nx * d, my - ny * d + 1, w, h, "grad", badge, badge_w)
     return out
 
 

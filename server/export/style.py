@@ -40,6 +40,12 @@ VALUE = tuple(G["FONTS"]["VALUE"])
 GRAD = tuple(G["FONTS"]["GRAD"])
 LABEL = tuple(G["FONTS"]["LABEL"])
 SYMBOL = [tuple(f) for f in G["FONTS"]["SYMBOL"]]  # one, two or three, more characters
+# A tensor edge's shape badge, "(4, 3)" in a rounded box beside its value (issue 16): the canvas's
+# numbers when geometry.json has them, else these.
+BADGE = tuple(G["FONTS"].get("BADGE", (500, 11)))
+BADGE_H = G.get("BADGE_H", 15)    # the box's height
+BADGE_PAD = G.get("BADGE_PAD", 4)  # text to box, each side
+BADGE_GAP = G.get("BADGE_GAP", 6)  # between the value's text and the box
 
 FONT_FILES = {"regular": "NotoSansCJK-Regular.ttc", "bold": "NotoSansCJK-Bold.ttc"}
 FONT_DIRS = ("/usr/share/fonts/opentype/noto", "/usr/share/fonts/truetype/noto")

@@ -57,23 +57,39 @@ def _grad_colour(fig) -> str:
 
 def _blank(out, label, answers: bool, font):
     """A worksheet's empty box where ``label`` would be; in the answer key, the answer in it."""
-    x0, y0, x1, y1 = label.box()
+    _, y0, _, y1 = label.box()
+    x0, x1 = label.text_x() - label.text_w() / 2, label.text_x() + label.text_w() / 2
     out.append(f'<rect x="{_num(x0)}" y="{_num(y0)}" width="{_num(x1 - x0)}" height="{_num(y1 - y0)}" rx="2" '
                f'fill="#fff" stroke="{BLANK_STROKE}" stroke-width="0.8" data-blank="{label.kind}"/>')
     if answers:
-        out.append(_text(label.x, label.y, label.text, font, S.COLORS["accent"]))
+        out.append(_text(label.text_x(), label.y, label.text, font, S.COLORS["accent"]))
 
 
-def _labels(out, curve, value_text, grad_text, fig, value_blank=False, grad_blank=False):
-    """The value above the midpoint, the gradient below with its backward arrow (scene.labels)."""
-    placed = labels(curve, value_text, grad_text, value_blank, grad_blank)
+BADGE_STROKE = "#8a8a8a"
+BADGE_INK = "#444"
+
+
+def _badge(out, label):
+    """A tensor's shape, "(4, 3)", in a small rounded box at the right end of its label."""
+    x0, y0, x1, y1 = label.badge_box()
+    out.append(f'<rect x="{_num(x0)}" y="{_num(y0)}" width="{_num(x1 - x0)}" height="{_num(y1 - y0)}" rx="4" '
+               f'fill="#fff" stroke="{BADGE_STROKE}" stroke-width="0.8" data-shape="{xml_text(label.badge)}"/>')
+    out.append(_text((x0 + x1) / 2, label.y, label.badge, S.BADGE, BADGE_INK))
+
+
+def _labels(out, curve, value_text, grad_text, fig, value_blank=False, grad_blank=False, shape=None):
+    """The value above the midpoint, the gradient below with its backward arrow (scene.labels);
+    a tensor's shape badge beside the value."""
+    placed = labels(curve, value_text, grad_text, value_blank, grad_blank, shape)
     answers = fig.options.answers
     if placed["value"] is not None:
         v = placed["value"]
         if value_blank:
             _blank(out, v, answers, S.VALUE)
-        else:
-            out.append(_text(v.x, v.y, v.text, S.VALUE, S.COLORS["value"]))
+        elif v.text:
+            out.append(_text(v.text_x(), v.y, v.text, S.VALUE, S.COLORS["value"]))
+        if v.badge:
+            _badge(out, v)
     if placed["grad"] is not None:
         g, (frm, to, back) = placed["grad"], placed["arrow"]
         colour = _grad_colour(fig)
@@ -83,7 +99,30 @@ def _labels(out, curve, value_text, grad_text, fig, value_blank=False, grad_blan
         if grad_blank:
             _blank(out, g, answers, S.GRAD)
         else:
-            out.append(_text(g.x, g.y, g.text, S.GRAD, colour))
+            out.append(_text(g.text_x(), g.y, g.text, S.GRAD, colour))
+        if g.badge:
+            _badge(out, g)
+    return [placed[k] for k in ("value", "grad") if placed[k] is not None]
+
+
+SYMBOL_SMALL = (600, 10)  # a symbol too wide for its circle (Softmax-with-Loss), a line per part
+
+
+def _symbol_lines(sym: str) -> list[tuple[float, str, tuple]]:
+    """(dy, text, font) per line of an op's symbol: one line, as the canvas draws it, when it
+    fits its circle; else broken after its hyphens, smaller, so that it stays inside."""
+    font = S.symbol_font(sym)
+    if S.text_width(sym, *font) <= 2 * S.OP_RADIUS - 6 or "-" not in sym:
+        return [(0.0, sym, font)]
+    parts = [p + "-" for p in sym.split("-")[:-1]] + [sym.split("-")[-1]]
+    lines = [parts[0]]
+    for part in parts[1:]:
+        if S.text_width(lines[-1] + part, *SYMBOL_SMALL) <= 2 * S.OP_RADIUS - 8:
+            lines[-1] += part
+        else:
+            lines.append(part)
+    step = SYMBOL_SMALL[1] + 1
+    return [((k - (len(lines) - 1) / 2) * step, line, SYMBOL_SMALL) for k, line in enumerate(lines)]
 
 
 def wrt_name(n) -> str:
@@ -125,7 +164,9 @@ def render(fig, current: str | None = None) -> str:
         bend = c[1][1] - p0[1]
         stroke_curve(c)
         body.append(f'<polygon points="{_arrow(p3, tangent(c, 1), 9)}" fill="{S.COLORS["edge"]}"/>')
-        _labels(body, c, e["value_text"], e["grad_text"], fig, e.get("value_blank"), e.get("grad_blank"))
+        for label in _labels(body, c, e["value_text"], e["grad_text"], fig, e.get("value_blank"),
+                             e.get("grad_blank"), e.get("shape")):
+            grow(*label.box())  # a long text reaches beyond its edge's ends
         grow(min(p0[0], p3[0]), min(p0[1], p3[1], p0[1] + bend) - 30, max(p0[0], p3[0]), max(p0[1], p3[1], p0[1] + bend) + 30)
 
     out_id = next((n["id"] for n in fig.nodes if n["output"]), None)
@@ -135,8 +176,9 @@ def render(fig, current: str | None = None) -> str:
         p0 = stub[0]
         stroke_curve(stub)
         body.append(f'<polygon points="{_arrow(stub[3], (1, 0), 9)}" fill="{S.COLORS["edge"]}"/>')
-        _labels(body, stub, fig.output_value_text, fig.output_grad_text, fig, fig.output_value_blank,
-                fig.output_grad_blank)
+        for label in _labels(body, stub, fig.output_value_text, fig.output_grad_text, fig, fig.output_value_blank,
+                             fig.output_grad_blank, fig.output_shape):
+            grow(*label.box())
         grow(p0[0], p0[1] - 30, p0[0] + S.STUB + 20, p0[1] + 34)
 
     wired = {(e["target"], e["port"]) for e in fig.edges}
@@ -149,7 +191,8 @@ def render(fig, current: str | None = None) -> str:
             body.append(f'<circle cx="{_num(cx)}" cy="{_num(cy)}" r="{hw}" fill="{paper}" stroke="{ink}" stroke-width="1.6"/>')
             if n["output"] and editor:
                 body.append(f'<circle cx="{_num(cx)}" cy="{_num(cy)}" r="{hw + 4}" fill="none" stroke="{S.COLORS["muted"]}" stroke-width="0.8"/>')
-            body.append(_text(cx, cy + 1, n["symbol"], S.symbol_font(n["symbol"]), ink))
+            for dy, line, font in _symbol_lines(n["symbol"]):
+                body.append(_text(cx, cy + 1 + dy, line, font, ink))
             if n["label"]:
                 body.append(_text(cx, cy + S.OP_RADIUS + 6, n["label"], S.LABEL, S.COLORS["muted"], baseline="top"))
         elif e.get("text"):  # book style: the name at the tail of its arrow

@@ -13,7 +13,8 @@ SPECIAL = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r
            "_": r"\_", "%": r"\%", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
            "<": r"\textless{}", ">": r"\textgreater{}", "\n": " ", "\r": " ",
            "−": "$-$", "×": r"$\times$", "÷": r"$\div$", "σ": r"$\sigma$", "∞": r"$\infty$",
-           "∂": r"$\partial$", "·": r"$\cdot$", "²": r"$^2$"}
+           "∂": r"$\partial$", "·": r"$\cdot$", "²": r"$^2$", "ᵀ": r"$^{T}$",
+           "…": r"\ldots{}"}
 
 
 def tex(text: str) -> str:
@@ -37,6 +38,14 @@ def _label(text: str, blank: bool, answers: bool) -> str:
     return BLANK
 
 
+def _value(text, blank, answers, shape) -> str:
+    """An edge's value (or gradient) text, with a tensor's shape badge after it."""
+    badge = rf"\shapebadge{{{tex(shape)}}}" if shape else ""
+    if text is None or text == "":
+        return badge
+    return _label(text, blank, answers) + (rf"~{badge}" if badge else "")
+
+
 def render(fig) -> str:
     index = {n["id"]: i for i, n in enumerate(fig.nodes)}
     book = fig.options.style == "book"
@@ -44,6 +53,8 @@ def render(fig) -> str:
            "% gradients in gray below it. Compile with pdflatex (or xelatex/lualatex for Hangul labels).",
            r"\documentclass[tikz,border=6pt]{standalone}",
            r"\usetikzlibrary{arrows.meta}",
+           # a tensor's shape, (4, 3), boxed beside its value
+           r"\newcommand{\shapebadge}[1]{\fcolorbox{black!45}{white}{\scriptsize\color{black!75}#1}}",
            r"\begin{document}",
            r"\begin{tikzpicture}[>=Stealth,",
            r"  op/.style={circle, draw, thick, minimum size=9mm, inner sep=0pt},",
@@ -71,10 +82,12 @@ def render(fig) -> str:
         bend = " [bend left=18]" if e["port"] == 0 and _shared(fig, e) else (
             " [bend right=18]" if _shared(fig, e) else "")
         labels = ""
-        if e["value_text"] is not None:
-            labels += rf" node[value] {{{_label(e['value_text'], e.get('value_blank'), fig.options.answers)}}}"
+        shape = e.get("shape")
+        if e["value_text"] is not None or (shape and e["grad_text"] is None):
+            labels += rf" node[value] {{{_value(e['value_text'], e.get('value_blank'), fig.options.answers, shape)}}}"
+            shape = None
         if e["grad_text"] is not None:
-            labels += rf" node[grad] {{{_label(e['grad_text'], e.get('grad_blank'), fig.options.answers)}}}"
+            labels += rf" node[grad] {{{_value(e['grad_text'], e.get('grad_blank'), fig.options.answers, shape)}}}"
         out.append(rf"\draw[->, thick] ({s}) to{bend}{labels} ({t});")
         if e["grad_text"] is not None:
             out.append(rf"\draw[<-, {'black!60' if book else 'gray'}, shorten >=4mm, shorten <=4mm, transform canvas={{yshift=-3.2mm}}] ({s}) to{bend} ({t});")
@@ -94,9 +107,11 @@ def _output_arrow(fig, index) -> list[str]:
     if out_id is None or (fig.output_value_text is None and fig.output_grad_text is None):
         return []
     labels = ""
+    shape = fig.output_shape
     if fig.output_value_text is not None:
-        labels += rf" node[value] {{{_label(fig.output_value_text, fig.output_value_blank, fig.options.answers)}}}"
+        labels += rf" node[value] {{{_value(fig.output_value_text, fig.output_value_blank, fig.options.answers, shape)}}}"
+        shape = None
     if fig.output_grad_text is not None:
-        labels += rf" node[grad] {{{_label(fig.output_grad_text, fig.output_grad_blank, fig.options.answers)}}}"
+        labels += rf" node[grad] {{{_value(fig.output_grad_text, fig.output_grad_blank, fig.options.answers, shape)}}}"
     n = node_name(index[out_id])
     return [rf"\draw[->, thick] ({n}.east) --{labels} ++(1.8,0);"]

@@ -7,7 +7,8 @@ from ..shapes import elementwise
 
 @register("sigmoid", symbol="σ", title="Sigmoid", ports=("x",),
           rule=("dout · (1 − out) · out",), numbers=("{dout} × (1 − {out}) × {out}",),
-          note="backward needs only the forward output", latex=r"\sigma", order=90, shape=elementwise)
+          note="backward needs only the forward output", latex=r"\sigma", order=90, shape=elementwise,
+          book="Sigmoid")
 class SigmoidLayer:
     __slots__ = ("out",)
 
@@ -36,7 +37,7 @@ class SigmoidLayer:
           rule=("dout · [x > 0]",), numbers=("{dout} × [{x} > 0]",),
           note="dout passes where x > 0 and stops elsewhere; at x = 0 we send 0",
           kink=lambda x: (x > 0) - (x < 0), kink_note="relu's input is at 0 here, where its slope jumps",
-          order=100, shape=elementwise)
+          order=100, shape=elementwise, book="Relu")
 class ReluLayer:
     """The book's mask: the gradient stops where x ≤ 0.
 

@@ -17,7 +17,7 @@ def affine_shape(x, W, b):
           numbers=("{dout} · {W}ᵀ", "{x}ᵀ · {dout}", "sum({dout}, axis 0)"),
           note="X · W + B: dX = dY · Wᵀ and dW = Xᵀ · dY fit the shapes; "
                "dB is dY summed over the batch, since B was added to every row",
-          order=210, shape=affine_shape)
+          order=210, shape=affine_shape, book="Affine")
 class AffineLayer:
     __slots__ = ("x", "W")
 

@@ -44,7 +44,7 @@ def loss_shape(x, t):
           note="the gradient of softmax and cross entropy together is (y − t) / N: the softmax's "
                "output minus the one-hot labels, over the batch size N; the labels t get none",
           order=230, shape=loss_shape, no_grad=("t",),
-          shapes=("(y − t) · dout / N", "dout · 0"))
+          shapes=("(y − t) · dout / N", "dout · 0"), book="SoftmaxWithLoss")
 class SoftmaxWithLossLayer:
     __slots__ = ("y", "t", "loss", "t_shape")
 
