@@ -212,6 +212,18 @@ function opSymbol(model, node) {
 
 const SYMBOL_FONTS = G.FONTS.SYMBOL.map(cssFont);
 const symbolFont = (sym) => (sym.length <= 1 ? 0 : sym.length <= 3 ? 1 : 2);  // into SYMBOL_FONTS
+// A long hyphenated symbol (Softmax-with-Loss) is written on lines broken after its hyphens,
+// smaller, so it fits its disc as the exported figures write it.
+const LINES_FONT = cssFont([600, 10]);
+const symbolLines = (sym) => (sym.length > 8 && sym.includes('-') ? sym.split(/(?<=-)/) : null);
+function fillSymbol(ctx, sym, x, y) {
+  const lines = symbolLines(sym);
+  if (!lines) { ctx.fillText(sym, x, y); return; }
+  const font = ctx.font;
+  ctx.font = LINES_FONT;
+  lines.forEach((line, i) => ctx.fillText(line, x, y + (i - (lines.length - 1) / 2) * 11));
+  ctx.font = font;
+}
 
 /** Nodes drawn one by one, over the batch: selected, failed, affected, or the output. */
 function marked(model, n) {
@@ -293,7 +305,7 @@ function opSprite(model, n, x, k, thin) {
     ctx.textAlign = 'center';
     ctx.textBaseline = 'middle';
     ctx.font = SYMBOL_FONTS[symbolFont(sym)];
-    ctx.fillText(sym, 0, 1);
+    fillSymbol(ctx, sym, 0, 1);
   });
 }
 
@@ -601,7 +613,7 @@ function drawNodeTexts(ctx, model, nodes, exts, stamped) {
   symbols.forEach((list, f) => {
     if (!list.length) return;
     ctx.font = SYMBOL_FONTS[f];
-    for (let k = 0; k < list.length; k += 3) ctx.fillText(list[k], list[k + 1], list[k + 2]);
+    for (let k = 0; k < list.length; k += 3) fillSymbol(ctx, list[k], list[k + 1], list[k + 2]);
   });
   ctx.font = inputNameFont;
   nodes.forEach((n, k) => { const x = exts[k]; if (!x.circle) ctx.fillText(model.name(n), x.cx, x.cy - 10); });
