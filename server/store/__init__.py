@@ -1,10 +1,10 @@
 """Where graphs are kept: the Store protocol (base.py), SQLite (sqlite.py) and PostgreSQL (postgres.py)."""
 from ..errors import Refused
-from .base import (EditRow, GraphNotFound, GraphRow, LectureAnswer, Shared, Store, StoreFull, VersionConflict,
+from .base import (EditRow, GraphNotFound, GraphRow, LectureAnswer, LectureRow, Shared, Store, StoreFull, VersionConflict,
                    default_data_dir)
 from .sqlite import SQLiteStore
 
-__all__ = ["EditRow", "GraphNotFound", "GraphRow", "LectureAnswer", "Shared", "Store", "StoreFull", "VersionConflict",
+__all__ = ["EditRow", "GraphNotFound", "GraphRow", "LectureAnswer", "LectureRow", "Shared", "Store", "StoreFull", "VersionConflict",
            "SQLiteStore", "default_data_dir", "open_store"]
 
 
