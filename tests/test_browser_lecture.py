@@ -136,3 +136,19 @@ def test_a_prediction_round_with_three_participants_shows_the_histogram_and_mark
     assert "220" in students[1].text("lecture-mine")
     for ed in (ann, *students):
         assert ed.errors == []
+
+
+def test_an_editor_takes_over_a_lecture_and_the_former_presenter_follows(editors, live_server):
+    """The way out when a presenter's server process died (docs/lecture.md, "When a presenter is gone")."""
+    made = post_json(live_server + "/api/graphs", DOUGHNUT)
+    ann = editors().open(made["id"])
+    bob = editors().open(made["id"])
+    ann.click("lecture-start")
+    ann.wait("s.lecture.presenting")
+    bob.wait("s.lecture.active && !s.lecture.presenting")
+    bob.click("lecture-take-over")
+    bob.wait("s.lecture.presenting && s.lecture.controlling")
+    ann.wait("s.lecture.active && !s.lecture.presenting && s.lecture.following")
+    assert ann.testid("lecture-take-over").is_visible()
+    bob.step("forward")
+    ann.settled("s.phase === 'forward' && s.step === 1")

@@ -1,15 +1,17 @@
 """Lecture mode over the socket (socketio.test_client): who may step while a lecture runs, handing
 control over and back, the camera relayed to followers, and predict-then-reveal rounds marked by
-the server and kept in the store, exported as CSV (docs/lecture.md)."""
+the server and kept in the store, exported as CSV; and the live lecture kept in the store, so two
+processes on one store decide alike (docs/lecture.md)."""
 import csv
 import io
+import time
 
 import pytest
 
 from server.service.lecture import is_right, read_number
-from server.errors import Refused
+from server.errors import Forbidden, Refused
 
-from conftest import editor_join
+from conftest import editor_join, sent
 
 
 class Person:
@@ -92,6 +94,19 @@ def test_only_an_editor_starts_a_lecture_and_only_one_runs(room):
     assert refused(bob.emit("lecture_start"), "refused", "lecture_running")["params"] == {"name": "Ann"}
     refused(bob.emit("lecture_stop"), "forbidden", "presenter_only")
     refused(ann.emit("lecture_control", sid="nobody"), "refused", "not_in_room")
+
+
+def test_an_editor_takes_over_a_running_lecture_on_purpose_and_a_viewer_cannot(room):
+    ann, bob, cat = room("Ann"), room("Bob"), room("Cat", view=True)
+    ann.emit("lecture_start")
+    refused(cat.emit("lecture_start", take_over=True), "forbidden", "read_only")
+    refused(bob.emit("lecture_start", take_over="yes"), "refused", "lecture_running")  # only a real true
+    lecture = bob.emit("lecture_start", take_over=True)["lecture"]
+    assert lecture["presenter"]["sid"] == lecture["controller"]["sid"] == bob.me["sid"]
+    assert cat.heard("lecture")[-1]["lecture"]["presenter"]["name"] == "Bob"
+    refused(ann.emit("step", direction="forward"), "forbidden", "not_presenter")
+    refused(ann.emit("lecture_stop"), "forbidden", "presenter_only")
+    assert bob.emit("step", direction="forward")["ok"]
 
 
 def test_the_controllers_camera_is_relayed_to_the_others_and_late_joiners_get_it(room):
@@ -217,3 +232,145 @@ def test_the_store_keeps_rounds_and_answers(backend, tmp_path, request):
         assert got == [(1, "tax", "grad", "Cat", "200.0", True, 11.0), (1, "tax", "grad", "Bob", "210.0", False, 12.0)]
     finally:
         store.close()
+
+
+# -- the live lecture is the store's: two processes (two Sessions and Lectures on one store) ---------
+@pytest.fixture(params=["sqlite", "postgres"])
+def two_processes(request, tmp_path):
+    """(one, two): two "processes" serving one stored doughnut graph, each with its own store
+    handle, Sessions (GraphService) and Lectures, as two servers on one store have."""
+    from server.service import Sessions
+    from server.service.lecture import Lectures
+    from server.store import SQLiteStore
+    from server.teaching.examples import example_doc
+    if request.param == "postgres":
+        from server.store.postgres import PostgresStore
+        url = request.getfixturevalue("postgres_url")
+        stores = [PostgresStore(url), PostgresStore(url)]
+    else:
+        stores = [SQLiteStore.in_dir(tmp_path), SQLiteStore.in_dir(tmp_path)]
+    gid = Sessions(store=stores[0]).create(example_doc("doughnut")).id
+
+    class Process:
+        def __init__(self, store):
+            self.store, self.lectures = store, Lectures()
+            self.service = Sessions(store=store).get(gid)
+
+        def __getattr__(self, name):  # one.start(who) → one.lectures.start(one.service, who)
+            method = getattr(self.lectures, name)
+            return lambda *a, **k: method(self.service, *a, **k)
+    yield Process(stores[0]), Process(stores[1])
+    for s in stores:
+        s.close()
+
+
+def person(n, ident=None):
+    return {"sid": f"sid-{n}", "id": ident or f"id-{n}", "name": n, "colour": "#000"}
+
+
+def test_a_lecture_started_on_one_process_holds_the_participants_of_another(two_processes):
+    one, two = two_processes
+    ann, bob = person("Ann"), person("Bob")
+    one.enter(ann), two.enter(bob)
+    assert two.may_step(bob, "step") is False  # no lecture: the graph's own roles decide
+    assert one.start(ann).reply["lecture"]["presenter"] == {"sid": "sid-Ann", "name": "Ann", "colour": "#000"}
+    assert two.public()["controller"]["name"] == "Ann"  # a page joining the other process sees it
+    with pytest.raises(Forbidden) as refusal:
+        two.may_step(bob, "step")
+    assert refusal.value.reason == "not_presenter" and refusal.value.params["name"] == "Ann"
+    with pytest.raises(Refused) as refusal:
+        two.start(bob)
+    assert refusal.value.reason == "lecture_running"
+
+    # control handed to a connection the presenter's process does not hold: the store's room knows it
+    with pytest.raises(Refused) as refusal:
+        one.hand(ann, "sid-nobody", None)
+    assert refusal.value.reason == "not_in_room"
+    told = sent(one.hand(ann, "sid-Bob", None), "lecture")
+    assert told[0]["lecture"]["controller"] == {"sid": "sid-Bob", "name": "Bob", "colour": "#000"}
+    assert two.may_step(bob, "step") is True
+    with pytest.raises(Forbidden):
+        one.may_step(ann, "step")
+
+    # the controller's connection leaving, on its own process, gives control back
+    told = sent(two.lectures.left(two.store, two.service.id, "sid-Bob"), "lecture")
+    assert told[0]["lecture"]["controller"]["name"] == "Ann"
+    assert one.may_step(ann, "step") is True
+    # and the presenter's ends the lecture for every process
+    assert sent(one.lectures.left(one.store, one.service.id, "sid-Ann"), "lecture") == [
+        {"graph_id": one.service.id, "lecture": None}]
+    assert two.public() is None and two.may_step(bob, "step") is False
+
+
+def test_a_question_asked_on_one_process_is_answered_on_the_other_and_marked_at_the_reveal(two_processes):
+    one, two = two_processes
+    ann, bob, cat = person("Ann"), person("Bob"), person("Cat")
+    one.start(ann)
+    asked = one.ask(ann, "tax", "grad")
+    assert asked.reply == {"ok": True, "round": 1, "node": "tax", "kind": "grad"}
+    assert two.public()["question"] == {"round": 1, "node": "tax", "kind": "grad"}
+    assert sent(two.answer(bob, 1, "220"), "lecture_tally")[0]["total"] == 1
+    tally = sent(one.answer(cat, 1, 200), "lecture_tally")[0]  # both processes' answers are counted
+    assert [(c["answer"], c["count"]) for c in tally["counts"]] == [("200", 1), ("220", 1)]
+    with pytest.raises(Refused) as refusal:
+        two.answer(ann, 1, 200)
+    assert refusal.value.reason == "presenter_answers"
+    with pytest.raises(Forbidden) as refusal:
+        two.reveal(bob, 1)
+    assert refusal.value.reason == "presenter_only"
+
+    stepped, result = one.reveal(ann, 1)
+    assert (result.reply["truth"], result.reply["right"], result.reply["total"]) == ("200", 1, 2)
+    mine = {m.room: m.payload for m in _messages(result) if m.event == "lecture_mine"}
+    assert mine["sid-Bob"]["correct"] is False and mine["sid-Cat"]["correct"] is True  # to each connection
+    two.service.sync()
+    assert two.service.state()["cursor"] == one.service.state()["cursor"]  # the reveal's steps, everywhere
+    with pytest.raises(Refused) as refusal:  # closed once, for every process
+        two.answer(bob, 1, 1)
+    assert refusal.value.reason == "question_closed"
+    assert [(a.name, a.correct) for a in two.store.lecture_answers(two.service.id)] == [("Bob", False), ("Cat", True)]
+
+
+def test_a_presenter_whose_process_died_presents_again_on_rejoining_or_an_editor_takes_over(two_processes):
+    one, two = two_processes
+    ann, bob = person("Ann", "browser-ann"), person("Bob")
+    one.start(ann)
+    one.hand(ann, "sid-Ann", ann)
+    # Ann's process is killed: nothing tells the store. Her page reconnects through the other one.
+    ann_again = {**ann, "sid": "sid-Ann-2"}
+    told = sent(two.entered(ann_again), "lecture")
+    assert told[0]["lecture"]["presenter"]["sid"] == "sid-Ann-2"
+    assert told[0]["lecture"]["controller"]["sid"] == "sid-Ann-2"
+    assert two.may_step(ann_again, "step") is True and sent(two.ask(ann_again, "m1", "value"), "lecture_question")
+    assert two.entered(ann_again) is None  # joining again on the same connection changes nothing
+
+    # if she never comes back, another editor takes the lecture over (its open round stays open)
+    with pytest.raises(Refused):
+        two.start(bob)
+    lecture = two.start(bob, take_over=True).reply["lecture"]
+    assert lecture["presenter"]["name"] == lecture["controller"]["name"] == "Bob"
+    assert lecture["question"]["node"] == "m1"
+    with pytest.raises(Forbidden):
+        one.stop(ann)
+    assert one.stop(bob).reply == {"ok": True, "lecture": None}
+
+
+def test_the_controllers_last_view_is_saved_for_pages_joining_another_process(two_processes, monkeypatch):
+    from server.service import lecture as lecture_module
+    monkeypatch.setattr(lecture_module, "VIEW_SAVE_S", 0.2)
+    one, two = two_processes
+    ann = person("Ann")
+    one.start(ann)
+    assert one.view(ann, {"cx": 1, "cy": 2, "w": 30, "h": 20}, "m1").reply == {"ok": True}
+    assert two.public()["view"] == {"camera": {"cx": 1.0, "cy": 2.0, "w": 30.0, "h": 20.0}, "node": "m1"}
+    one.view(ann, {"cx": 5, "cy": 5, "w": 30, "h": 20}, "tax")  # within VIEW_SAVE_S: saved a little later
+    deadline = time.monotonic() + 5
+    while two.public()["view"]["node"] != "tax":
+        assert time.monotonic() < deadline, "the last view was never saved"
+        time.sleep(0.05)
+
+
+def _messages(outcome):
+    got = []
+    outcome.outbox.drain(got.append)
+    return got

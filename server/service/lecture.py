@@ -5,75 +5,82 @@ becomes its **presenter** and, at first, its **controller**. The controller alon
 reset the graph (web/lecture.py asks ``may_step`` before the graph's own role check) and its
 camera and highlighted node are relayed to everyone else, who follow unless they chose to explore.
 The presenter may hand control to anyone in the room (a view link's holder included) and take it
-back, ask a prediction round, reveal it, and end the lecture. When the presenter leaves, the
-lecture ends; when the controller leaves, control goes back to the presenter.
+back, ask a prediction round, reveal it, and end the lecture. When the presenter's connection
+leaves, the lecture ends; when the controller's leaves, control goes back to the presenter.
 
-The live lecture (who presents, who controls, the open round's answers) is held here, per process,
-under this object's lock. The history of rounds and answers is written to the store as it happens,
-so the CSV export (``history``) reads the store. Participants are connections: ``who`` is
-``{sid, id, name, colour}`` (web/clients.py), ``id`` being the identity answers are kept under.
-Every method returns an Outcome: the caller's reply and what the room (or one person) is sent.
+The live lecture is the **store's** (``lectures``: presenter, controller, the open round; the
+answers in ``lecture_answers``), so every process serving the graph decides alike: each decision
+reads it, and each change is one store transaction that holds every other process's writer of the
+graph. Authority goes by **editor identity** (web/access.py), which is the same on every process
+and across reconnects; a connection (``sid``) is what the room is shown. Who is in a room, on any
+process, is the store's ``room_members``, so control can be handed to a connection of another
+process. Only the camera relay is the process's own: its rate and the occasional save of the
+last view (relays go out through the message queue, never through the store).
+
+Participants are ``who`` = ``{sid, id, name, colour}`` (web/clients.py). Every method returns an
+Outcome: the caller's reply and what the room (or one person) is sent.
 """
 from __future__ import annotations
 
+import logging
 import math
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from ..engine.display import fmt
-from ..errors import Forbidden, Refused
+from ..errors import Forbidden, Refused, Unavailable
+from ..store.base import LectureRow
 from .outbox import Outbox, Outcome
+
+log = logging.getLogger("gradcanvas.lecture")
 
 VIEW_RATE = 20.0         # the controller's camera is relayed at most 20 times a second on average,
 VIEW_BURST = 5.0         # with bursts of 5: a page's last view after jitter on the way is never dropped
+VIEW_SAVE_S = 1.0        # the last view is saved for pages joining later at most once a second (and the last one)
 KINDS = ("value", "grad")
 REL_TOL = 1e-6           # an answer within this relative distance of the truth is right
 
 
 @dataclass
-class Round:
-    number: int
-    node: str
-    kind: str
-    answers: dict = field(default_factory=dict)   # participant id → {sid, name, value, at}
+class Relay:
+    """This process's relay of one lecture's views: a token bucket (VIEW_RATE a second, bursts of
+    VIEW_BURST) and the save of the last view, at most every VIEW_SAVE_S, the last one included."""
+    started_at: float
+    tokens: float = VIEW_BURST
+    at: float = 0.0
+    saved_at: float = 0.0
+    pending: dict | None = None
+    timer: threading.Timer | None = None
 
-    def public(self) -> dict:
-        return {"round": self.number, "node": self.node, "kind": self.kind}
-
-    def counts(self) -> list[dict]:
-        """How many gave each distinct answer, by its display string, smallest first; no names."""
-        tally: dict[str, list] = {}
-        for a in self.answers.values():
-            key = fmt(a["value"])
-            tally.setdefault(key, [a["value"], 0])[1] += 1
-        return [{"answer": k, "value": v, "count": n} for k, (v, n) in sorted(tally.items(), key=lambda i: i[1][0])]
-
-
-@dataclass
-class Lecture:
-    graph_id: str
-    presenter: dict
-    controller: dict
-    view: dict | None = None          # the controller's last camera and highlighted node
-    round: Round | None = None        # the open prediction round
-    view_tokens: float = VIEW_BURST
-    view_at: float = 0.0
-
-    def view_due(self) -> bool:
-        """A token bucket: VIEW_RATE views a second, bursts of VIEW_BURST."""
+    def due(self) -> bool:
         now = time.monotonic()
-        self.view_tokens = min(VIEW_BURST, self.view_tokens + (now - self.view_at) * VIEW_RATE)
-        self.view_at = now
-        if self.view_tokens >= 1:
-            self.view_tokens -= 1
+        self.tokens = min(VIEW_BURST, self.tokens + (now - self.at) * VIEW_RATE)
+        self.at = now
+        if self.tokens >= 1:
+            self.tokens -= 1
             return True
         return False
 
-    def public(self) -> dict:
-        pub = lambda who: {k: who[k] for k in ("sid", "name", "colour")}  # noqa: E731
-        return {"active": True, "presenter": pub(self.presenter), "controller": pub(self.controller),
-                "question": self.round.public() if self.round else None}
+
+def counts(answers) -> list[dict]:
+    """How many gave each distinct answer, by its display string, smallest first; no names."""
+    tally: dict[str, list] = {}
+    for a in answers:
+        value = float(a.answer)
+        tally.setdefault(fmt(value), [value, 0])[1] += 1
+    return [{"answer": k, "value": v, "count": n} for k, (v, n) in sorted(tally.items(), key=lambda i: i[1][0])]
+
+
+def person(who: dict) -> dict:
+    return {k: who[k] for k in ("id", "sid", "name", "colour")}
+
+
+def public(row: LectureRow) -> dict:
+    """The lecture as the room is told it: connections and names, never identities."""
+    pub = lambda p: {k: p[k] for k in ("sid", "name", "colour")}  # noqa: E731
+    question = {"round": row.round, "node": row.node, "kind": row.kind} if row.round is not None else None
+    return {"active": True, "presenter": pub(row.presenter), "controller": pub(row.controller), "question": question}
 
 
 def is_right(answer: float, truth: float, truth_text: str) -> bool:
@@ -106,189 +113,300 @@ def read_number(answer) -> float:
 
 
 class Lectures:
-    """The lectures running on this process's graphs, by graph id."""
+    """The lectures of the graphs this process serves. Their state is the store's; this object
+    keeps only which connections of this process it entered in rooms, and the camera relays."""
 
     def __init__(self):
-        self._by_graph: dict[str, Lecture] = {}
-        self._lock = threading.RLock()
+        self._relays: dict[str, Relay] = {}
+        self._entered: set[tuple[str, str]] = set()   # (graph id, sid) entered in the store's room_members
+        self._lock = threading.Lock()
 
     # -- reading ---------------------------------------------------------------------------
-    def public(self, graph_id: str) -> dict | None:
+    def public(self, service) -> dict | None:
         """The lecture as a joining page needs it (with the controller's last view), or None."""
-        with self._lock:
-            lec = self._by_graph.get(graph_id)
-            return None if lec is None else {**lec.public(), "view": lec.view}
+        row = service.store.lecture(service.id) if service.store is not None else None
+        return None if row is None else {**public(row), "view": row.view}
 
-    def may_step(self, graph_id: str, sid: str, action: str) -> bool:
-        """Whether ``sid`` steps as the lecture's controller (True), or no lecture runs (False: the
+    def may_step(self, service, who: dict, action: str) -> bool:
+        """Whether ``who`` steps as the lecture's controller (True), or no lecture runs (False: the
         graph's own roles decide). Anyone else is refused while a lecture runs."""
+        row = service.store.lecture(service.id) if service.store is not None else None
+        if row is None:
+            return False
+        if row.controller["id"] != who["id"]:
+            name = row.controller["name"]
+            raise Forbidden(f"a lecture is on: only {name}, who has control, can {action} the graph",
+                            reason="not_presenter", name=name[:40], action=action)
+        return True
+
+    # -- the room ------------------------------------------------------------------------------
+    def entered(self, service, who: dict) -> Outcome | None:
+        """A connection joined the graph's room: entered in the store's room (so a presenter on any
+        process can hand it control). The presenter's or controller's identity joining again (a
+        reconnect, through any process) is theirs again: its new connection is the one shown."""
+        store = service.store
+        if store is None:
+            return None
+        self.enter(service, who)
+        row = store.lecture(service.id)
+        if row is None or all(row.__dict__[p]["id"] != who["id"] or row.__dict__[p]["sid"] == who["sid"]
+                              for p in ("presenter", "controller")):
+            return None
+        with store.write() as tx:  # Unavailable: the join is refused, as an edit would be
+            row = store.lecture(service.id, tx)
+            if row is None:
+                return None
+            for p in ("presenter", "controller"):
+                if row.__dict__[p]["id"] == who["id"]:
+                    setattr(row, p, person(who))
+            store.save_lecture(tx, row)
+        return self._told(row)
+
+    def enter(self, service, who: dict):
+        """Enter the connection in the store's room of the graph, once (a stored graph's only)."""
+        key = (service.id, who["sid"])
         with self._lock:
-            lec = self._by_graph.get(graph_id)
-            if lec is None:
-                return False
-            if lec.controller["sid"] != sid:
-                raise Forbidden(f"a lecture is on: only {lec.controller['name']}, who has control, can {action} "
-                                "the graph", reason="not_presenter", name=lec.controller["name"][:40], action=action)
-            return True
+            if service.store is None or key in self._entered:
+                return
+            self._entered.add(key)
+        try:
+            service.store.enter_room(service.id, who["sid"], who["id"], who["name"], who["colour"])
+        except Unavailable:  # a store that takes no write now: still a page in the room, entered next time
+            with self._lock:
+                self._entered.discard(key)
+            log.warning("a connection could not be entered in the store's room", exc_info=True)
+
+    def left(self, store, graph_id: str, sid: str) -> Outcome | None:
+        """A connection left the room of a stored graph: the presenter's going ends the lecture,
+        the controller's gives control back to the presenter."""
+        with self._lock:
+            self._entered.discard((graph_id, sid))
+        with store.write() as tx:
+            store.leave_room(tx, graph_id, sid)
+            row = store.lecture(graph_id, tx)
+            if row is None:
+                return None
+            if row.presenter["sid"] == sid:
+                store.save_lecture(tx, None, graph_id)
+                ended = True
+            elif row.controller["sid"] == sid:
+                row.controller = dict(row.presenter)
+                store.save_lecture(tx, row)
+                ended = False
+            else:
+                return None
+        return self._ended(graph_id) if ended else self._told(row)
 
     # -- the lecture ------------------------------------------------------------------------
-    def start(self, graph_id: str, who: dict, stored: bool) -> Outcome:
-        """Start a lecture with ``who`` (an editor) presenting; starting one's own again is a no-op."""
-        if not stored:
+    def start(self, service, who: dict, take_over: bool = False) -> Outcome:
+        """Start a lecture with ``who`` (an editor) presenting; starting one's own again is a no-op.
+        ``take_over``: an editor takes over another's running lecture (its presenter is gone, say,
+        with their process), and presents and controls it from now on; its open round stays open."""
+        if service.store is None:
             raise Refused("an unsaved example cannot hold a lecture: change it once to keep it",
                           reason="lecture_unsaved")
-        with self._lock:
-            lec = self._by_graph.get(graph_id)
-            if lec is not None and lec.presenter["sid"] != who["sid"]:
-                raise Refused(f"{lec.presenter['name']} is already giving a lecture on this graph",
-                              reason="lecture_running", name=lec.presenter["name"][:40])
-            if lec is None:
-                lec = self._by_graph[graph_id] = Lecture(graph_id, who, who)
-            return self._told(lec)
+        store = service.store
+        with store.write() as tx:
+            row = store.lecture(service.id, tx)
+            if row is None:
+                row = LectureRow(service.id, person(who), person(who), time.time())
+            elif row.presenter["id"] == who["id"]:
+                row.presenter = person(who)
+                if row.controller["id"] == who["id"]:
+                    row.controller = person(who)
+            elif take_over is True:
+                row.presenter = row.controller = person(who)
+            else:
+                raise Refused(f"{row.presenter['name']} is already giving a lecture on this graph",
+                              reason="lecture_running", name=row.presenter["name"][:40])
+            store.save_lecture(tx, row)
+        return self._told(row)
 
-    def stop(self, graph_id: str, sid: str) -> Outcome:
-        with self._lock:
-            self._presenting(graph_id, sid, "end the lecture")
-            del self._by_graph[graph_id]
-            return self._ended(graph_id)
+    def stop(self, service, who: dict) -> Outcome:
+        store = self._store(service)
+        with store.write() as tx:
+            self._presenting(store.lecture(service.id, tx), who, "end the lecture")
+            store.save_lecture(tx, None, service.id)
+        return self._ended(service.id)
 
-    def hand(self, graph_id: str, sid: str, to: dict | None) -> Outcome:
-        """Give control to ``to`` (someone in the room), or take it back (``to`` is the presenter)."""
-        with self._lock:
-            lec = self._presenting(graph_id, sid, "hand over control")
-            if to is None:
-                raise Refused("that participant is not in this room", reason="not_in_room")
-            lec.controller = to
-            return self._told(lec)
+    def hand(self, service, who: dict, sid, here: dict | None) -> Outcome:
+        """Give control to connection ``sid`` of the room (``here``: it, if it is a connection of
+        this process; else the store's room says who it is), or take it back (the presenter's own)."""
+        store = self._store(service)
+        self._presenting(store.lecture(service.id), who, "hand over control")
+        to = here or store.room_member(service.id, sid)
+        if to is None:
+            raise Refused("that participant is not in this room", reason="not_in_room")
+        with store.write() as tx:
+            row = self._presenting(store.lecture(service.id, tx), who, "hand over control")
+            row.controller = person(to)
+            store.save_lecture(tx, row)
+        return self._told(row)
 
-    def left(self, graph_id: str, sid: str) -> Outcome | None:
-        """A connection left the room: the presenter's going ends the lecture, the controller's
-        gives control back to the presenter."""
-        with self._lock:
-            lec = self._by_graph.get(graph_id)
-            if lec is None:
-                return None
-            if lec.presenter["sid"] == sid:
-                del self._by_graph[graph_id]
-                return self._ended(graph_id)
-            if lec.controller["sid"] == sid:
-                lec.controller = lec.presenter
-                return self._told(lec)
-            return None
-
-    def view(self, graph_id: str, sid: str, camera, node) -> Outcome:
+    def view(self, service, who: dict, camera, node) -> Outcome:
         """The controller's camera (the world rectangle it shows) and highlighted node, for the followers."""
+        store = self._store(service)
+        row = store.lecture(service.id)
+        if row is None:
+            raise Refused("no lecture is running on this graph", reason="no_lecture")
+        if row.controller["id"] != who["id"]:
+            raise Forbidden("only the one who has control leads the view", reason="not_presenter",
+                            name=row.controller["name"][:40], action="lead")
+        view = {"camera": _camera(camera), "node": node if isinstance(node, str) and len(node) <= 200 else None}
+        outbox = Outbox()
         with self._lock:
-            lec = self._by_graph.get(graph_id)
-            if lec is None:
-                raise Refused("no lecture is running on this graph", reason="no_lecture")
-            if lec.controller["sid"] != sid:
-                raise Forbidden("only the one who has control leads the view", reason="not_presenter",
-                                name=lec.controller["name"][:40], action="lead")
-            outbox = Outbox()
-            if not lec.view_due():
+            relay = self._relays.get(service.id)
+            if relay is None or relay.started_at != row.started_at:
+                relay = self._relays[service.id] = Relay(row.started_at)
+            if not relay.due():
                 return Outcome({"ok": True, "dropped": True}, outbox)
-            lec.view = {"camera": _camera(camera), "node": node if isinstance(node, str) and len(node) <= 200 else None}
-            outbox.put("lecture_view", {"graph_id": graph_id, "sid": sid, **lec.view}, graph_id, skip_sid=sid)
-            return Outcome({"ok": True}, outbox)
+            save_now = self._keep(relay, store, service.id, view)
+        if save_now:
+            self._save_view(store, service.id, row.started_at, view)
+        outbox.put("lecture_view", {"graph_id": service.id, "sid": who["sid"], **view}, service.id,
+                   skip_sid=who["sid"])
+        return Outcome({"ok": True}, outbox)
 
     # -- predict, then reveal --------------------------------------------------------------
-    def ask(self, service, sid: str, node, kind) -> Outcome:
+    def ask(self, service, who: dict, node, kind) -> Outcome:
         """Ask the room for ``node``'s next ``kind`` ("value" or "grad"): it must not be shown yet."""
         if kind not in KINDS:
             raise Refused("a question asks for a 'value' or a 'grad'", reason="invalid_question",
                           kind=str(kind)[:20])
+        store = self._store(service)
+        self._presenting(store.lecture(service.id), who, "ask a question")
         _steps_to(service, node, kind)  # refuses a node that is not there, or already shown
-        with self._lock:
-            lec = self._presenting(service.id, sid, "ask a question")
-            number = service.store.add_lecture_round(service.id, node, kind)
-            lec.round = Round(number, node, kind)
-            outbox = Outbox()
-            outbox.put("lecture_question", {"graph_id": service.id, **lec.round.public()}, service.id)
-            outbox.put("lecture_tally", self._tally(lec), service.id)
-            return Outcome({"ok": True, **lec.round.public()}, outbox)
+        with store.write() as tx:
+            row = self._presenting(store.lecture(service.id, tx), who, "ask a question")
+            row.round, row.node, row.kind = store.add_lecture_round(service.id, node, kind, tx=tx), node, kind
+            store.save_lecture(tx, row)
+        question = {"round": row.round, "node": node, "kind": kind}
+        outbox = Outbox()
+        outbox.put("lecture_question", {"graph_id": service.id, **question}, service.id)
+        outbox.put("lecture_tally", {"graph_id": service.id, "round": row.round, "counts": [], "total": 0}, service.id)
+        return Outcome({"ok": True, **question}, outbox)
 
-    def answer(self, graph_id: str, who: dict, store, round_no, value) -> Outcome:
+    def answer(self, service, who: dict, round_no, value) -> Outcome:
         """A participant's prediction for the open round; answering again replaces it."""
         number = read_number(value)
-        with self._lock:
-            lec = self._open_round(graph_id, round_no)
-            if lec.presenter["sid"] == who["sid"]:
+        store = self._store(service)
+        with store.write() as tx:
+            row = _open_round(store.lecture(service.id, tx), round_no)
+            if row.presenter["id"] == who["id"]:
                 raise Refused("the presenter asks; the room answers", reason="presenter_answers")
-            at = time.time()
-            store.save_lecture_answer(graph_id, lec.round.number, who["id"], who["name"], repr(number), at)
-            lec.round.answers[who["id"]] = {"sid": who["sid"], "name": who["name"], "value": number, "at": at}
-            outbox = Outbox()
-            outbox.put("lecture_tally", self._tally(lec), graph_id)
-            return Outcome({"ok": True, "round": lec.round.number, "answer": fmt(number)}, outbox)
+            store.save_lecture_answer(service.id, row.round, who["id"], who["name"], repr(number), time.time(),
+                                      sid=who["sid"], tx=tx)
+            answers = store.round_answers(service.id, row.round, tx=tx)
+        outbox = Outbox()
+        outbox.put("lecture_tally", {"graph_id": service.id, "round": row.round, "counts": counts(answers),
+                                     "total": len(answers)}, service.id)
+        return Outcome({"ok": True, "round": row.round, "answer": fmt(number)}, outbox)
 
-    def reveal(self, service, sid: str, round_no) -> tuple[Outcome | None, Outcome]:
+    def reveal(self, service, who: dict, round_no) -> tuple[Outcome | None, Outcome]:
         """Step the graph to the asked node's step, mark every answer, and tell each participant theirs.
         Returns the stepping's outcome (None if nothing was left to step) and the lecture's."""
-        with self._lock:
-            lec = self._presenting(service.id, sid, "reveal the answer")
-            rnd = self._open_round(service.id, round_no).round
-            stepped = None
-            direction, count = _steps_to(service, rnd.node, rnd.kind, refuse_shown=False)
-            if count:
-                stepped = service.step(direction, count)
-            state = service.state()
-            section = "values" if rnd.kind == "value" else "grads"
-            truth = state[section].get(rnd.node)
-            truth = math.nan if truth is None else float(truth)  # None: the node could not be computed
-            truth_text = state["display"][section].get(rnd.node) or fmt(truth)
-            marks = {who: is_right(a["value"], truth, truth_text) for who, a in rnd.answers.items()}
-            service.store.mark_lecture_round(service.id, rnd.number, truth_text, marks)
-            lec.round = None
-            right = sum(marks.values())
-            counts = [{**c, "right": is_right(c["value"], truth, truth_text)} for c in rnd.counts()]
-            result = {"graph_id": service.id, **rnd.public(), "truth": truth_text, "counts": counts,
-                      "right": right, "wrong": len(marks) - right, "total": len(marks)}
-            outbox = Outbox()
-            outbox.put("lecture_result", result, service.id)
-            for who, a in rnd.answers.items():  # each their own, and no one else's
-                outbox.put("lecture_mine", {"graph_id": service.id, "round": rnd.number, "answer": fmt(a["value"]),
-                                            "truth": truth_text, "correct": marks[who]}, a["sid"])
-            outbox.put("lecture", {"graph_id": service.id, "lecture": lec.public()}, service.id)
-            return stepped, Outcome({"ok": True, **{k: result[k] for k in ("round", "truth", "right", "wrong",
-                                                                         "total", "counts")}}, outbox)
+        store = self._store(service)
+        row = _open_round(self._presenting(store.lecture(service.id), who, "reveal the answer"), round_no)
+        stepped = None
+        direction, count = _steps_to(service, row.node, row.kind, refuse_shown=False)
+        if count:
+            stepped = service.step(direction, count)
+        state = service.state()
+        section = "values" if row.kind == "value" else "grads"
+        truth = state[section].get(row.node)
+        truth = math.nan if truth is None else float(truth)  # None: the node could not be computed
+        truth_text = state["display"][section].get(row.node) or fmt(truth)
+        with store.write() as tx:  # the round is closed once, whichever process reveals it first
+            row = _open_round(self._presenting(store.lecture(service.id, tx), who, "reveal the answer"), round_no)
+            answers = store.round_answers(service.id, row.round, tx=tx)
+            marks = {a.participant: is_right(float(a.answer), truth, truth_text) for a in answers}
+            store.mark_lecture_round(service.id, row.round, truth_text, marks, tx=tx)
+            question = {"round": row.round, "node": row.node, "kind": row.kind}
+            row.round = row.node = row.kind = None
+            store.save_lecture(tx, row)
+        right = sum(marks.values())
+        tallied = [{**c, "right": is_right(c["value"], truth, truth_text)} for c in counts(answers)]
+        result = {"graph_id": service.id, **question, "truth": truth_text, "counts": tallied,
+                  "right": right, "wrong": len(marks) - right, "total": len(marks)}
+        outbox = Outbox()
+        outbox.put("lecture_result", result, service.id)
+        for a in answers:  # each their own, and no one else's: to the connection that answered
+            if a.sid:
+                outbox.put("lecture_mine", {"graph_id": service.id, "round": question["round"],
+                                            "answer": fmt(float(a.answer)), "truth": truth_text,
+                                            "correct": marks[a.participant]}, a.sid)
+        outbox.put("lecture", {"graph_id": service.id, "lecture": public(row)}, service.id)
+        return stepped, Outcome({"ok": True, **{k: result[k] for k in ("round", "truth", "right", "wrong",
+                                                                     "total", "counts")}}, outbox)
 
     def history(self, store, graph_id: str) -> list:
         return store.lecture_answers(graph_id)
 
     # -- helpers -----------------------------------------------------------------------------
-    def _presenting(self, graph_id, sid, action) -> Lecture:
-        lec = self._by_graph.get(graph_id)
-        if lec is None:
+    @staticmethod
+    def _store(service):
+        if service.store is None:
             raise Refused("no lecture is running on this graph", reason="no_lecture")
-        if lec.presenter["sid"] != sid:
-            raise Forbidden(f"only the presenter, {lec.presenter['name']}, can {action}", reason="presenter_only",
-                            name=lec.presenter["name"][:40], action=action)
-        return lec
+        return service.store
 
-    def _open_round(self, graph_id, round_no) -> Lecture:
-        lec = self._by_graph.get(graph_id)
-        if lec is None:
+    @staticmethod
+    def _presenting(row: LectureRow | None, who: dict, action: str) -> LectureRow:
+        if row is None:
             raise Refused("no lecture is running on this graph", reason="no_lecture")
-        if lec.round is None or round_no != lec.round.number:
-            raise Refused("that question is closed", reason="question_closed",
-                          round=round_no if isinstance(round_no, int) and not isinstance(round_no, bool) else 0)
-        return lec
+        if row.presenter["id"] != who["id"]:
+            name = row.presenter["name"]
+            raise Forbidden(f"only the presenter, {name}, can {action}", reason="presenter_only",
+                            name=name[:40], action=action)
+        return row
 
-    def _tally(self, lec: Lecture) -> dict:
-        return {"graph_id": lec.graph_id, "round": lec.round.number, "counts": lec.round.counts(),
-                "total": len(lec.round.answers)}
+    def _keep(self, relay: Relay, store, graph_id: str, view: dict) -> bool:
+        """Under the lock: whether to save ``view`` now; else it is kept, to be saved when due."""
+        now = time.monotonic()
+        if now - relay.saved_at >= VIEW_SAVE_S and relay.timer is None:
+            relay.saved_at, relay.pending = now, None
+            return True
+        relay.pending = view
+        if relay.timer is None:
+            relay.timer = threading.Timer(max(0.0, relay.saved_at + VIEW_SAVE_S - now), self._flush,
+                                          (relay, store, graph_id))
+            relay.timer.daemon = True
+            relay.timer.start()
+        return False
 
-    def _told(self, lec: Lecture) -> Outcome:
+    def _flush(self, relay: Relay, store, graph_id: str):
+        with self._lock:
+            view, relay.pending, relay.timer = relay.pending, None, None
+            relay.saved_at = time.monotonic()
+        if view is not None:
+            self._save_view(store, graph_id, relay.started_at, view)
+
+    @staticmethod
+    def _save_view(store, graph_id, started_at, view):
+        try:
+            store.save_lecture_view(graph_id, started_at, view)
+        except Exception:  # a join shows an older view; the next relay corrects it
+            log.warning("the lecture's view could not be saved", exc_info=True)
+
+    @staticmethod
+    def _told(row: LectureRow) -> Outcome:
         outbox = Outbox()
-        outbox.put("lecture", {"graph_id": lec.graph_id, "lecture": lec.public()}, lec.graph_id)
-        return Outcome({"ok": True, "lecture": lec.public()}, outbox)
+        outbox.put("lecture", {"graph_id": row.graph_id, "lecture": public(row)}, row.graph_id)
+        return Outcome({"ok": True, "lecture": public(row)}, outbox)
 
     @staticmethod
     def _ended(graph_id) -> Outcome:
         outbox = Outbox()
         outbox.put("lecture", {"graph_id": graph_id, "lecture": None}, graph_id)
         return Outcome({"ok": True, "lecture": None}, outbox)
+
+
+def _open_round(row: LectureRow | None, round_no) -> LectureRow:
+    if row is None:
+        raise Refused("no lecture is running on this graph", reason="no_lecture")
+    if row.round is None or round_no != row.round or isinstance(round_no, bool):
+        raise Refused("that question is closed", reason="question_closed",
+                      round=round_no if isinstance(round_no, int) and not isinstance(round_no, bool) else 0)
+    return row
 
 
 def _camera(camera) -> dict | None:

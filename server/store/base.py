@@ -101,6 +101,22 @@ class LectureAnswer:
     answer: str          # the number as typed, read as a float and written back (repr)
     correct: bool | None # None until the round is revealed
     answered_at: float
+    sid: str = ""        # the connection that answered last, which is sent its own result
+
+
+@dataclass
+class LectureRow:
+    """A graph's running lecture, as every process serving the graph reads it (docs/lecture.md).
+    ``presenter`` and ``controller`` are ``{id, sid, name, colour}``: ``id`` the editor identity
+    (web/access.py) that authority goes by, ``sid`` the connection shown as them."""
+    graph_id: str
+    presenter: dict
+    controller: dict
+    started_at: float
+    round: int | None = None     # the open prediction round, its node and kind
+    node: str | None = None
+    kind: str | None = None
+    view: dict | None = None     # the controller's last view as saved (at most about once a second)
 
 
 class Store(Protocol):
@@ -137,13 +153,30 @@ class Store(Protocol):
     def can_undo_redo(self, graph_id: str, client: str) -> tuple[bool, bool]: ...
     def save_shared(self, tx: Any, graph_id: str, cursor: dict | None = None,
                     losses: list | None = None) -> None: ...
-    # -- lecture history: prediction rounds and their answers (docs/lecture.md) --
-    def add_lecture_round(self, graph_id: str, node: str, kind: str) -> int:
+    # -- lecture mode (docs/lecture.md): the live lecture, who is in a room, rounds and answers --
+    # The methods taking ``tx=None`` open a write of their own without one.
+    def lecture(self, graph_id: str, tx: Any = None) -> LectureRow | None:
+        """The graph's running lecture, or None. With ``tx``, held against every other writer
+        of the graph (every process) until the transaction ends."""
+    def save_lecture(self, tx: Any, row: LectureRow | None, graph_id: str | None = None) -> None:
+        """Write the running lecture (the whole row), or end it (``row`` None, ``graph_id`` given)."""
+    def save_lecture_view(self, graph_id: str, started_at: float, view: dict) -> None:
+        """The controller's last view, for pages joining later (the lecture started at ``started_at``)."""
+    def enter_room(self, graph_id: str, sid: str, participant: str, name: str, colour: str) -> None:
+        """Connection ``sid`` (of any process) is in the graph's room as ``participant``."""
+    def leave_room(self, tx: Any, graph_id: str, sid: str) -> None: ...
+    def room_member(self, graph_id: str, sid: str) -> dict | None:
+        """``{id, sid, name, colour}`` of connection ``sid`` in the graph's room, or None."""
+    def purge_room_members(self, older_than_s: float) -> None:
+        """Forget connections that entered longer ago than this (those of a killed process)."""
+    def add_lecture_round(self, graph_id: str, node: str, kind: str, tx: Any = None) -> int:
         """A new prediction round of the graph's lecture: its number (1, 2, … per graph)."""
     def save_lecture_answer(self, graph_id: str, round_no: int, participant: str, name: str, answer: str,
-                            answered_at: float) -> None:
+                            answered_at: float, sid: str = "", tx: Any = None) -> None:
         """A participant's answer to a round (a second answer replaces the first)."""
-    def mark_lecture_round(self, graph_id: str, round_no: int, truth: str, marks: dict) -> None:
+    def round_answers(self, graph_id: str, round_no: int, tx: Any = None) -> list[LectureAnswer]:
+        """The answers to one round, by time answered."""
+    def mark_lecture_round(self, graph_id: str, round_no: int, truth: str, marks: dict, tx: Any = None) -> None:
         """The round revealed: its right answer's display string, and participant → right or wrong."""
     def lecture_answers(self, graph_id: str) -> list[LectureAnswer]:
         """Every answer of the graph's lecture history, by round, then by time answered."""

@@ -81,6 +81,38 @@ MIGRATIONS = [
         FOREIGN KEY (graph_id, round) REFERENCES lecture_rounds (graph_id, round) ON DELETE CASCADE
     );
     """,
+    """
+    -- lecture mode across hosts (docs/lecture.md): each graph's running lecture, read by every
+    -- host serving it, who is in each room (connections of any host), and which connection
+    -- answered, to be sent its own result
+    CREATE TABLE lectures (
+        graph_id TEXT PRIMARY KEY REFERENCES graphs(id) ON DELETE CASCADE,
+        presenter_id TEXT NOT NULL,          -- the editor identity whose connections present
+        presenter_sid TEXT NOT NULL,         -- the connection shown as the presenter
+        presenter_name TEXT NOT NULL,
+        presenter_colour TEXT NOT NULL,
+        controller_id TEXT NOT NULL,         -- who may step: an identity, and the connection shown
+        controller_sid TEXT NOT NULL,
+        controller_name TEXT NOT NULL,
+        controller_colour TEXT NOT NULL,
+        started_at DOUBLE PRECISION NOT NULL,
+        round INTEGER,                       -- the open prediction round (lecture_rounds), or NULL
+        node TEXT,
+        kind TEXT,
+        view TEXT                            -- the controller's last view, JSON, saved about once a second
+    );
+    CREATE TABLE room_members (
+        graph_id TEXT NOT NULL REFERENCES graphs(id) ON DELETE CASCADE,
+        sid TEXT NOT NULL,                   -- a connection, of whichever host holds it
+        participant TEXT NOT NULL,           -- its editor identity
+        name TEXT NOT NULL,
+        colour TEXT NOT NULL,
+        entered_at DOUBLE PRECISION NOT NULL,
+        PRIMARY KEY (graph_id, sid)
+    );
+    CREATE INDEX room_members_by_age ON room_members (entered_at);
+    ALTER TABLE lecture_answers ADD COLUMN sid TEXT NOT NULL DEFAULT '';
+    """,
 ]
 
 MIGRATION_LOCK = 0x67726164  # an advisory lock id: of two processes starting at once, one migrates

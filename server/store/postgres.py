@@ -26,7 +26,8 @@ from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
 from ..errors import Refused, Unavailable
-from .base import SNAPSHOT_EVERY, EditRow, GraphNotFound, GraphRow, LectureAnswer, Shared, StoreFull, VersionConflict
+from .base import SNAPSHOT_EVERY, EditRow, GraphNotFound, GraphRow, Shared, StoreFull, VersionConflict
+from .pg_lecture import PostgresLectures
 from .pg_schema import migrate, unavailable_on_failure
 
 POOL_SIZE = 16            # connections per process; a write holds one only for its transaction
@@ -54,7 +55,7 @@ def _loads(text):
     return json.loads(text) if text else None
 
 
-class PostgresStore:
+class PostgresStore(PostgresLectures):
     """The Store protocol (base.py) on PostgreSQL: ``PostgresStore("postgresql://user@host/db")``."""
 
     def __init__(self, url: str, max_graphs: int = 10_000, pool_size: int = POOL_SIZE,
@@ -296,44 +297,6 @@ class PostgresStore:
             tx.execute("UPDATE graphs SET cursor=coalesce(%s, cursor), losses=coalesce(%s, losses) WHERE id=%s",
                        (json.dumps(cursor) if cursor is not None else None,
                         json.dumps(losses) if losses is not None else None, graph_id))
-
-    # -- lecture history (docs/lecture.md) ---------------------------------------------------
-    def add_lecture_round(self, graph_id, node: str, kind: str) -> int:
-        with self.write() as tx:
-            # the graph's row lock: two rounds asked at once get 1 and 2, not both 1
-            if tx.execute("SELECT 1 FROM graphs WHERE id=%s FOR UPDATE", (graph_id,)).fetchone() is None:
-                raise GraphNotFound.of(graph_id)
-            number = tx.execute("SELECT coalesce(max(round), 0) + 1 AS n FROM lecture_rounds WHERE graph_id=%s",
-                                (graph_id,)).fetchone()["n"]
-            tx.execute("INSERT INTO lecture_rounds (graph_id, round, node, kind, asked_at) VALUES (%s,%s,%s,%s,%s)",
-                       (graph_id, number, node, kind, time.time()))
-        return number
-
-    def save_lecture_answer(self, graph_id, round_no: int, participant: str, name: str, answer: str,
-                            answered_at: float):
-        with self.write() as tx:
-            tx.execute("INSERT INTO lecture_answers (graph_id, round, participant, name, answer, answered_at) "
-                       "VALUES (%s,%s,%s,%s,%s,%s) ON CONFLICT (graph_id, round, participant) DO UPDATE SET "
-                       "name=excluded.name, answer=excluded.answer, answered_at=excluded.answered_at",
-                       (graph_id, round_no, participant, name, answer, answered_at))
-
-    def mark_lecture_round(self, graph_id, round_no: int, truth: str, marks: dict):
-        with self.write() as tx:
-            tx.execute("UPDATE lecture_rounds SET truth=%s, revealed_at=%s WHERE graph_id=%s AND round=%s",
-                       (truth, time.time(), graph_id, round_no))
-            for who, ok in marks.items():
-                tx.execute("UPDATE lecture_answers SET correct=%s WHERE graph_id=%s AND round=%s AND participant=%s",
-                           (bool(ok), graph_id, round_no, who))
-
-    def lecture_answers(self, graph_id) -> list[LectureAnswer]:
-        if not _findable(graph_id):
-            return []
-        with self._read() as db:
-            rows = db.execute(
-                "SELECT r.round, r.node, r.kind, a.participant, a.name, a.answer, a.correct, a.answered_at "
-                "FROM lecture_answers a JOIN lecture_rounds r ON r.graph_id=a.graph_id AND r.round=a.round "
-                "WHERE a.graph_id=%s ORDER BY r.round, a.answered_at", (graph_id,)).fetchall()
-        return [LectureAnswer(**r) for r in rows]
 
 
 def _edit_row(r) -> EditRow:

@@ -23,7 +23,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import Unavailable
-from .base import SNAPSHOT_EVERY, EditRow, GraphNotFound, GraphRow, LectureAnswer, Shared, StoreFull, VersionConflict
+from .base import SNAPSHOT_EVERY, EditRow, GraphNotFound, GraphRow, Shared, StoreFull, VersionConflict
+from .sqlite_lecture import SQLiteLectures
 
 BUSY_TIMEOUT_MS = 10_000
 
@@ -102,6 +103,38 @@ MIGRATIONS = [
         FOREIGN KEY (graph_id, round) REFERENCES lecture_rounds (graph_id, round) ON DELETE CASCADE
     );
     """,
+    """
+    -- lecture mode across processes (docs/lecture.md): each graph's running lecture, read by every
+    -- process serving it, who is in each room (connections of any process), and which connection
+    -- answered, to be sent its own result
+    CREATE TABLE lectures (
+        graph_id TEXT PRIMARY KEY REFERENCES graphs(id) ON DELETE CASCADE,
+        presenter_id TEXT NOT NULL,      -- the editor identity whose connections present
+        presenter_sid TEXT NOT NULL,     -- the connection shown as the presenter
+        presenter_name TEXT NOT NULL,
+        presenter_colour TEXT NOT NULL,
+        controller_id TEXT NOT NULL,     -- who may step: an identity, and the connection shown
+        controller_sid TEXT NOT NULL,
+        controller_name TEXT NOT NULL,
+        controller_colour TEXT NOT NULL,
+        started_at REAL NOT NULL,
+        round INTEGER,                   -- the open prediction round (lecture_rounds), or NULL
+        node TEXT,
+        kind TEXT,
+        view TEXT                        -- the controller's last view, JSON, saved about once a second
+    );
+    CREATE TABLE room_members (
+        graph_id TEXT NOT NULL REFERENCES graphs(id) ON DELETE CASCADE,
+        sid TEXT NOT NULL,               -- a connection, of whichever process holds it
+        participant TEXT NOT NULL,       -- its editor identity
+        name TEXT NOT NULL,
+        colour TEXT NOT NULL,
+        entered_at REAL NOT NULL,
+        PRIMARY KEY (graph_id, sid)
+    );
+    CREATE INDEX room_members_by_age ON room_members (entered_at);
+    ALTER TABLE lecture_answers ADD COLUMN sid TEXT NOT NULL DEFAULT ''
+    """,
 ]
 
 
@@ -127,7 +160,7 @@ def unavailable_on_failure(what: str):
         raise Unavailable(f"{err.strerror} ({err.filename}); {what}", reason="disk_error") from err
 
 
-class SQLiteStore:
+class SQLiteStore(SQLiteLectures):
     """The Store protocol (base.py) on SQLite."""
 
     def __init__(self, path: str | Path, max_graphs: int = 10_000):
@@ -360,38 +393,6 @@ class SQLiteStore:
             db.execute("UPDATE graphs SET cursor=? WHERE id=?", (json.dumps(cursor), graph_id))
         if losses is not None:
             db.execute("UPDATE graphs SET losses=? WHERE id=?", (json.dumps(losses), graph_id))
-
-    # -- lecture history (docs/lecture.md) ---------------------------------------------------
-    def add_lecture_round(self, graph_id, node: str, kind: str) -> int:
-        with self.write() as db:
-            number = db.execute("SELECT coalesce(max(round), 0) + 1 FROM lecture_rounds WHERE graph_id=?",
-                                (graph_id,)).fetchone()[0]
-            db.execute("INSERT INTO lecture_rounds (graph_id, round, node, kind, asked_at) VALUES (?,?,?,?,?)",
-                       (graph_id, number, node, kind, time.time()))
-        return number
-
-    def save_lecture_answer(self, graph_id, round_no: int, participant: str, name: str, answer: str,
-                            answered_at: float):
-        with self.write() as db:
-            db.execute("INSERT INTO lecture_answers (graph_id, round, participant, name, answer, answered_at) "
-                       "VALUES (?,?,?,?,?,?) ON CONFLICT (graph_id, round, participant) DO UPDATE SET "
-                       "name=excluded.name, answer=excluded.answer, answered_at=excluded.answered_at",
-                       (graph_id, round_no, participant, name, answer, answered_at))
-
-    def mark_lecture_round(self, graph_id, round_no: int, truth: str, marks: dict):
-        with self.write() as db:
-            db.execute("UPDATE lecture_rounds SET truth=?, revealed_at=? WHERE graph_id=? AND round=?",
-                       (truth, time.time(), graph_id, round_no))
-            db.executemany("UPDATE lecture_answers SET correct=? WHERE graph_id=? AND round=? AND participant=?",
-                           [(int(ok), graph_id, round_no, who) for who, ok in marks.items()])
-
-    def lecture_answers(self, graph_id) -> list[LectureAnswer]:
-        rows = self.db.execute(
-            "SELECT r.round, r.node, r.kind, a.participant, a.name, a.answer, a.correct, a.answered_at "
-            "FROM lecture_answers a JOIN lecture_rounds r ON r.graph_id=a.graph_id AND r.round=a.round "
-            "WHERE a.graph_id=? ORDER BY r.round, a.answered_at", (graph_id,)).fetchall()
-        return [LectureAnswer(round=r[0], node=r[1], kind=r[2], participant=r[3], name=r[4], answer=r[5],
-                              correct=None if r[6] is None else bool(r[6]), answered_at=r[7]) for r in rows]
 
 
 def _edit_row(r) -> EditRow:

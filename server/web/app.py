@@ -20,6 +20,7 @@ from .realtime import socketio, use_queue
 from .replies import http_error
 
 HERE = Path(__file__).resolve().parent.parent  # the server package
+ROOM_MEMBERS_KEPT_S = 86400  # #17 lecture: who entered a room longer ago is forgotten at start (docs/lecture.md)
 
 DEFAULTS = dict(
     MAX_NODES=50_000,
@@ -78,6 +79,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.extensions["gradcanvas.clients"] = Clients(app.config["EDITS_PER_SECOND"])
     app.extensions["gradcanvas.quotas"] = Quotas(app.config)
     app.extensions["gradcanvas.lectures"] = Lectures()  # #17 lecture mode (service/lecture.py)
+    store.purge_room_members(ROOM_MEMBERS_KEPT_S)  # #17: connections a killed process left in rooms
 
     from . import api, events, files, health, library, pages  # noqa: F401  (events registers the socket handlers)
     from . import lecture  # #17: lecture mode's socket events and its CSV export

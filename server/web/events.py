@@ -98,7 +98,7 @@ def on_join(data):
     join_room(service.id)
     cfg = current_app.config
     from .lecture import joining  # -- #17 lecture: a running lecture, for a page joining mid-lecture --
-    return {**service.join(data.get("since")), **joining(service.id), "graph_id": service.id, "role": role,
+    return {**service.join(data.get("since")), **joining(service, client), "graph_id": service.id, "role": role,
             "me": client.own(),
             "history": service.history(client.id), "draft": sessions().is_draft(service),
             "limits": {"max_message_bytes": cfg["MAX_DOCUMENT_BYTES"] + 65536, "max_nodes": cfg["MAX_NODES"],

@@ -164,6 +164,12 @@ export class Lecture extends Store {
     if (ack) this.set(ack.lecture);
   }
 
+  /** An editor takes over a running lecture (its presenter gone): this page presents it now. */
+  async takeOver() {
+    const ack = await this.request('lecture_start', { take_over: true });
+    if (ack) this.set(ack.lecture);
+  }
+
   stop() { return this.request('lecture_stop'); }
 
   hand(sid) { return this.request('lecture_control', { sid }); }

@@ -73,6 +73,8 @@ export class LecturePanel {
         { disabled: !one || open, title: t('lecture.ask.title') });
       parts.push(ask('value'), ask('grad'));
       parts.push(button('lecture-stop', t('lecture.stop'), () => L.stop()));
+    } else if (!this.ui.readOnly) {  // an editor may take over a lecture whose presenter is gone
+      parts.push(button('lecture-take-over', t('lecture.take_over'), () => L.takeOver(), { title: t('lecture.take_over.title') }));
     }
     this.bar.replaceChildren(el('div', { class: 'toolbar lecture-tools' }, ...parts));
   }

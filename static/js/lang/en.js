@@ -449,6 +449,8 @@ export default {
   'lecture.ask.grad': 'Ask gradient',
   'lecture.ask.title': 'Ask everyone to predict the selected node’s next value or gradient',
   'lecture.stop': 'End lecture',
+  'lecture.take_over': 'Take over lecture',
+  'lecture.take_over.title': 'Present this lecture yourself: for when its presenter is gone (a lost connection or a stopped server)',
   'lecture.question.value': 'Round {round}: what value will {node} have?',
   'lecture.question.grad': 'Round {round}: what gradient will reach {node}?',
   'lecture.answer.label': 'Your prediction',

@@ -493,6 +493,8 @@ export default {
   'lecture.ask.grad': '勾配を質問',
   'lecture.ask.title': '選択したノードの次の値または勾配を全員に予想してもらいます',
   'lecture.stop': '講義を終える',
+  'lecture.take_over': '講義を引き継ぐ',
+  'lecture.take_over.title': 'この講義を自分で進めます: 発表者がいなくなったとき(接続が切れた、サーバーが止まった)',
   'lecture.question.value': '第 {round} 問: {node} の値はいくつになるでしょう?',
   'lecture.question.grad': '第 {round} 問: {node} に届く勾配はいくつでしょう?',
   'lecture.answer.label': 'あなたの予想',

@@ -491,6 +491,8 @@ export default {
   'lecture.ask.grad': '기울기 묻기',
   'lecture.ask.title': '선택한 노드의 다음 값이나 기울기를 모두에게 예측하게 합니다',
   'lecture.stop': '강의 끝내기',
+  'lecture.take_over': '강의 넘겨받기',
+  'lecture.take_over.title': '이 강의를 직접 진행합니다: 발표자가 떠났을 때(연결이 끊기거나 서버가 멈췄을 때)',
   'lecture.question.value': '{round}번째 질문: {node}의 값은 얼마가 될까요?',
   'lecture.question.grad': '{round}번째 질문: {node}에 도달하는 기울기는 얼마일까요?',
   'lecture.answer.label': '내 예측',
