@@ -102,7 +102,8 @@ def forward_text(graph, node_id: str, inputs: list, value, floors=(), floor=0.0)
     me = name_of(graph, node_id)
     parts = forward_parts(graph, node_id, inputs, floors)
     if parts is None:
-        return f"{me} = {fmt(value)}" if not is_tensor(value) else f"{me} = {fmt(value)} : {shape_text(value)}"
+        # a tensor input by its shape: its entries are the matrix view's (a line cannot hold them)
+        return f"{me} = {fmt(value)}" if not is_tensor(value) else f"{me} : {shape_text(value)}"
     sym, num = parts
     if any(map(is_tensor, inputs)) or is_tensor(value):
         return f"{me} = {sym} : {num} → " + (shape_text(value) if is_tensor(value) else f"() = {fmt(value)}")
