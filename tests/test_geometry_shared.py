@@ -1,5 +1,5 @@
 """One source for the figure's numbers: static/js/geometry.json, read by the canvas
-(geometry.js, renderer.js) and by the SVG export (server/export/style.py). These tests
+(geometry.js, renderer.js and its passes) and by the SVG export (server/export/style.py). These tests
 fail if either side goes back to a copy of its own, or if the two disagree."""
 import ast
 import json
@@ -37,9 +37,10 @@ def test_style_py_keeps_no_literal_copy_of_the_numbers():
 
 def test_the_canvas_imports_the_json_and_redefines_none_of_its_numbers():
     geometry = (JS / "geometry.js").read_text(encoding="utf-8")
-    renderer = (JS / "renderer.js").read_text(encoding="utf-8")
+    passes = ("renderer.js", "curves.js", "edgelabels.js", "nodedraw.js", "nodetext.js", "sprites.js")
+    drawing = "".join((JS / name).read_text(encoding="utf-8") for name in passes)  # renderer.js and its passes
     assert re.search(r"import G from './geometry\.json' with \{ type: 'json' \};", geometry)
-    both = geometry + renderer
+    both = geometry + drawing
     for name in SIZES + ["PORT_ANGLE"]:
         assert not re.search(rf"\b{name}\s*=\s*\(?\s*\d", both), f"{name} is given a literal value in the JS"
     for colour in G["COLORS"].values():

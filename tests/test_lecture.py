@@ -356,8 +356,8 @@ def test_a_presenter_whose_process_died_presents_again_on_rejoining_or_an_editor
 
 
 def test_the_controllers_last_view_is_saved_for_pages_joining_another_process(two_processes, monkeypatch):
-    from server.service import lecture as lecture_module
-    monkeypatch.setattr(lecture_module, "VIEW_SAVE_S", 0.2)
+    from server.service import lecture_view
+    monkeypatch.setattr(lecture_view, "VIEW_SAVE_S", 0.2)
     one, two = two_processes
     ann = person("Ann")
     one.start(ann)

@@ -101,7 +101,7 @@ def blank_width(text: str, font) -> float:
 
 
 def labels(curve, value_text, grad_text, value_blank=False, grad_blank=False, shape=None) -> dict:
-    """renderer.js labelLayout/edgeLabels: the value above the curve's midpoint, the gradient
+    """edgelabels.js labelLayout/drawEdgeLabels: the value above the curve's midpoint, the gradient
     below it with its small backward arrow; returns {value, grad, arrow} (each may be None).
     A blank (a worksheet's box) is placed as a text of the box's width and a little taller.
     ``shape``: a tensor's shape badge, at the right of the value (of the gradient when no value

@@ -1,9 +1,9 @@
 """The figure's look, shared by the SVG exporter and the canvas.
 
 The numbers live in one file, static/js/geometry.json, which the canvas
-(geometry.js, renderer.js) imports too, so an exported SVG draws what the
-editor shows; tests/test_geometry_shared.py fails if either side keeps its
-own copy.
+(geometry.js, and renderer.js with the modules of its passes) imports too,
+so an exported SVG draws what the editor shows; tests/test_geometry_shared.py
+fails if either side keeps its own copy.
 """
 from __future__ import annotations
 
@@ -52,7 +52,7 @@ FONT_DIRS = ("/usr/share/fonts/opentype/noto", "/usr/share/fonts/truetype/noto")
 
 
 def symbol_font(sym: str) -> tuple[int, int]:
-    """renderer.js symbolFont: large for one character, smaller up to three, smallest beyond."""
+    """nodetext.js symbolFont: large for one character, smaller up to three, smallest beyond."""
     return SYMBOL[0 if len(sym) <= 1 else 1 if len(sym) <= 3 else 2]
 
 

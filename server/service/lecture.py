@@ -15,7 +15,8 @@ graph. Authority goes by **editor identity** (web/access.py), which is the same 
 and across reconnects; a connection (``sid``) is what the room is shown. Who is in a room, on any
 process, is the store's ``room_members``, so control can be handed to a connection of another
 process. Only the camera relay is the process's own: its rate and the occasional save of the
-last view (relays go out through the message queue, never through the store).
+last view (lecture_view.py; relays go out through the message queue, never through the store).
+What a round may ask, and how answers are read and marked, is lecture_rounds.py's.
 
 Participants are ``who`` = ``{sid, id, name, colour}`` (web/clients.py). Every method returns an
 Outcome: the caller's reply and what the room (or one person) is sent.
@@ -23,54 +24,17 @@ Outcome: the caller's reply and what the room (or one person) is sent.
 from __future__ import annotations
 
 import logging
-import math
 import threading
 import time
-from dataclasses import dataclass
 
 from ..engine.display import fmt
 from ..errors import Forbidden, Refused, Unavailable
 from ..store.base import LectureRow
+from .lecture_rounds import KINDS, counts, is_right, open_round, read_number, steps_to, truth_of
+from .lecture_view import Relays, read_camera
 from .outbox import Outbox, Outcome
 
 log = logging.getLogger("gradcanvas.lecture")
-
-VIEW_RATE = 20.0         # the controller's camera is relayed at most 20 times a second on average,
-VIEW_BURST = 5.0         # with bursts of 5: a page's last view after jitter on the way is never dropped
-VIEW_SAVE_S = 1.0        # the last view is saved for pages joining later at most once a second (and the last one)
-KINDS = ("value", "grad")
-REL_TOL = 1e-6           # an answer within this relative distance of the truth is right
-
-
-@dataclass
-class Relay:
-    """This process's relay of one lecture's views: a token bucket (VIEW_RATE a second, bursts of
-    VIEW_BURST) and the save of the last view, at most every VIEW_SAVE_S, the last one included."""
-    started_at: float
-    tokens: float = VIEW_BURST
-    at: float = 0.0
-    saved_at: float = 0.0
-    pending: dict | None = None
-    timer: threading.Timer | None = None
-
-    def due(self) -> bool:
-        now = time.monotonic()
-        self.tokens = min(VIEW_BURST, self.tokens + (now - self.at) * VIEW_RATE)
-        self.at = now
-        if self.tokens >= 1:
-            self.tokens -= 1
-            return True
-        return False
-
-
-def counts(answers) -> list[dict]:
-    """How many gave each distinct answer, by its display string, smallest first; no names."""
-    tally: dict[str, list] = {}
-    for a in answers:
-        value = float(a.answer)
-        tally.setdefault(fmt(value), [value, 0])[1] += 1
-    return [{"answer": k, "value": v, "count": n} for k, (v, n) in sorted(tally.items(), key=lambda i: i[1][0])]
-
 
 def person(who: dict) -> dict:
     return {k: who[k] for k in ("id", "sid", "name", "colour")}
@@ -83,41 +47,12 @@ def public(row: LectureRow) -> dict:
     return {"active": True, "presenter": pub(row.presenter), "controller": pub(row.controller), "question": question}
 
 
-def is_right(answer: float, truth: float, truth_text: str) -> bool:
-    """Right within a relative 1e-6, or equal to the truth as the page shows it (its display string)."""
-    if math.isnan(truth):
-        return math.isnan(answer)
-    if math.isinf(truth) or math.isinf(answer):
-        return answer == truth
-    return math.isclose(answer, truth, rel_tol=REL_TOL, abs_tol=1e-12) or fmt(answer) == truth_text
-
-
-def read_number(answer) -> float:
-    """The number a participant answered: a JSON number, or a typed text such as "2.2" or "−3"."""
-    if isinstance(answer, bool):
-        raise Refused("the answer must be a number", reason="not_a_number", field="answer")
-    if isinstance(answer, str) and len(answer) <= 60:
-        try:
-            answer = float(answer.strip().replace("\u2212", "-").replace(",", ""))
-        except ValueError:
-            pass
-    if not isinstance(answer, (int, float)) or isinstance(answer, bool):
-        raise Refused("the answer must be a number", reason="not_a_number", field="answer")
-    try:
-        value = float(answer)
-    except OverflowError:
-        value = math.inf
-    if not math.isfinite(value):
-        raise Refused("the answer must be a finite number", reason="not_finite", field="answer", value=str(answer)[:30])
-    return value
-
-
 class Lectures:
     """The lectures of the graphs this process serves. Their state is the store's; this object
     keeps only which connections of this process it entered in rooms, and the camera relays."""
 
     def __init__(self):
-        self._relays: dict[str, Relay] = {}
+        self._relays = Relays()                        # the camera relays (lecture_view.py)
         self._entered: set[tuple[str, str]] = set()   # (graph id, sid) entered in the store's room_members
         self._lock = threading.Lock()
 
@@ -252,17 +187,10 @@ class Lectures:
         if row.controller["id"] != who["id"]:
             raise Forbidden("only the one who has control leads the view", reason="not_presenter",
                             name=row.controller["name"][:40], action="lead")
-        view = {"camera": _camera(camera), "node": node if isinstance(node, str) and len(node) <= 200 else None}
+        view = {"camera": read_camera(camera), "node": node if isinstance(node, str) and len(node) <= 200 else None}
         outbox = Outbox()
-        with self._lock:
-            relay = self._relays.get(service.id)
-            if relay is None or relay.started_at != row.started_at:
-                relay = self._relays[service.id] = Relay(row.started_at)
-            if not relay.due():
-                return Outcome({"ok": True, "dropped": True}, outbox)
-            save_now = self._keep(relay, store, service.id, view)
-        if save_now:
-            self._save_view(store, service.id, row.started_at, view)
+        if not self._relays.relay(store, service.id, row.started_at, view):
+            return Outcome({"ok": True, "dropped": True}, outbox)
         outbox.put("lecture_view", {"graph_id": service.id, "sid": who["sid"], **view}, service.id,
                    skip_sid=who["sid"])
         return Outcome({"ok": True}, outbox)
@@ -275,7 +203,7 @@ class Lectures:
                           kind=str(kind)[:20])
         store = self._store(service)
         self._presenting(store.lecture(service.id), who, "ask a question")
-        _steps_to(service, node, kind)  # refuses a node that is not there, or already shown
+        steps_to(service, node, kind)  # refuses a node that is not there, or already shown
         with store.write() as tx:
             row = self._presenting(store.lecture(service.id, tx), who, "ask a question")
             row.round, row.node, row.kind = store.add_lecture_round(service.id, node, kind, tx=tx), node, kind
@@ -291,7 +219,7 @@ class Lectures:
         number = read_number(value)
         store = self._store(service)
         with store.write() as tx:
-            row = _open_round(store.lecture(service.id, tx), round_no)
+            row = open_round(store.lecture(service.id, tx), round_no)
             if row.presenter["id"] == who["id"]:
                 raise Refused("the presenter asks; the room answers", reason="presenter_answers")
             store.save_lecture_answer(service.id, row.round, who["id"], who["name"], repr(number), time.time(),
@@ -306,18 +234,14 @@ class Lectures:
         """Step the graph to the asked node's step, mark every answer, and tell each participant theirs.
         Returns the stepping's outcome (None if nothing was left to step) and the lecture's."""
         store = self._store(service)
-        row = _open_round(self._presenting(store.lecture(service.id), who, "reveal the answer"), round_no)
+        row = open_round(self._presenting(store.lecture(service.id), who, "reveal the answer"), round_no)
         stepped = None
-        direction, count = _steps_to(service, row.node, row.kind, refuse_shown=False)
+        direction, count = steps_to(service, row.node, row.kind, refuse_shown=False)
         if count:
             stepped = service.step(direction, count)
-        state = service.state()
-        section = "values" if row.kind == "value" else "grads"
-        truth = state[section].get(row.node)
-        truth = math.nan if truth is None else float(truth)  # None: the node could not be computed
-        truth_text = state["display"][section].get(row.node) or fmt(truth)
+        truth, truth_text = truth_of(service, row.node, row.kind)
         with store.write() as tx:  # the round is closed once, whichever process reveals it first
-            row = _open_round(self._presenting(store.lecture(service.id, tx), who, "reveal the answer"), round_no)
+            row = open_round(self._presenting(store.lecture(service.id, tx), who, "reveal the answer"), round_no)
             answers = store.round_answers(service.id, row.round, tx=tx)
             marks = {a.participant: is_right(float(a.answer), truth, truth_text) for a in answers}
             store.mark_lecture_round(service.id, row.round, truth_text, marks, tx=tx)
@@ -359,34 +283,6 @@ class Lectures:
                             name=name[:40], action=action)
         return row
 
-    def _keep(self, relay: Relay, store, graph_id: str, view: dict) -> bool:
-        """Under the lock: whether to save ``view`` now; else it is kept, to be saved when due."""
-        now = time.monotonic()
-        if now - relay.saved_at >= VIEW_SAVE_S and relay.timer is None:
-            relay.saved_at, relay.pending = now, None
-            return True
-        relay.pending = view
-        if relay.timer is None:
-            relay.timer = threading.Timer(max(0.0, relay.saved_at + VIEW_SAVE_S - now), self._flush,
-                                          (relay, store, graph_id))
-            relay.timer.daemon = True
-            relay.timer.start()
-        return False
-
-    def _flush(self, relay: Relay, store, graph_id: str):
-        with self._lock:
-            view, relay.pending, relay.timer = relay.pending, None, None
-            relay.saved_at = time.monotonic()
-        if view is not None:
-            self._save_view(store, graph_id, relay.started_at, view)
-
-    @staticmethod
-    def _save_view(store, graph_id, started_at, view):
-        try:
-            store.save_lecture_view(graph_id, started_at, view)
-        except Exception:  # a join shows an older view; the next relay corrects it
-            log.warning("the lecture's view could not be saved", exc_info=True)
-
     @staticmethod
     def _told(row: LectureRow) -> Outcome:
         outbox = Outbox()
@@ -399,45 +295,3 @@ class Lectures:
         outbox.put("lecture", {"graph_id": graph_id, "lecture": None}, graph_id)
         return Outcome({"ok": True, "lecture": None}, outbox)
 
-
-def _open_round(row: LectureRow | None, round_no) -> LectureRow:
-    if row is None:
-        raise Refused("no lecture is running on this graph", reason="no_lecture")
-    if row.round is None or round_no != row.round or isinstance(round_no, bool):
-        raise Refused("that question is closed", reason="question_closed",
-                      round=round_no if isinstance(round_no, int) and not isinstance(round_no, bool) else 0)
-    return row
-
-
-def _camera(camera) -> dict | None:
-    """The world rectangle {cx, cy, w, h} the controller shows, if it is one (finite, positive size)."""
-    if not isinstance(camera, dict):
-        return None
-    out = {}
-    for k in ("cx", "cy", "w", "h"):
-        v = camera.get(k)
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
-            return None
-        out[k] = float(v)
-    return out if out["w"] > 0 and out["h"] > 0 else None
-
-
-def _steps_to(service, node, kind, refuse_shown: bool = True):
-    """(direction, count): the steps that reveal ``node``'s ``kind`` from where the cursor is
-    (count 0 if it is shown already; refused then, with ``refuse_shown``)."""
-    if not isinstance(node, str) or node not in service.graph.g:
-        raise Refused(f"no node with id {str(node)[:60]!r}", reason="no_node", node=str(node)[:60])
-    fwd, bwd, at = service.pass_position()
-    order, direction = (fwd, "forward") if kind == "value" else (bwd, "backward")
-    if node not in order:
-        raise Refused(f"'{node}' has no {kind} to predict in this graph", reason="invalid_question", kind=kind)
-    target = order.index(node) + 1
-    if kind == "value":
-        shown = at["phase"] == "backward" or (at["phase"] == "forward" and at["step"] >= target)
-        count = 0 if shown else target - (at["step"] if at["phase"] == "forward" else 0)
-    else:
-        shown = at["phase"] == "backward" and at["step"] >= target
-        count = 0 if shown else target - (at["step"] if at["phase"] == "backward" else 0)
-    if shown and refuse_shown:
-        raise Refused(f"the {kind} of '{node}' is already shown", reason="already_shown", node=node, kind=kind)
-    return direction, count

@@ -291,6 +291,9 @@ export function graphBounds(model) {
   return b;
 }
 
+/** Box `b` grown by `d` on every side. */
+export const grow = (b, d) => ({ minX: b.minX - d, minY: b.minY - d, maxX: b.maxX + d, maxY: b.maxY + d });
+
 export function intersects(a, b) {
   return a.minX <= b.maxX && a.maxX >= b.minX && a.minY <= b.maxY && a.maxY >= b.minY;
 }

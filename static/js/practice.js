@@ -154,7 +154,7 @@ export class Practice extends Store {
     return said === `note.${h.op}` ? h.note : said;
   }
 
-  // -- what the canvas draws while practising (renderer.js asks through the scene) -----------
+  // -- what the canvas draws while practising (edgelabels.js asks through the scene) ---------
   /** An edge's texts: a blank is laid out as BLANK_TEXT (its input sits there); the rest as the full figure. */
   edgeTexts(e) {
     const shown = this.edgeIndex().get(`${e.target}\u0000${e.port}`);

@@ -2,7 +2,7 @@
 // practice panel (mode, order, progress, hint, score, worksheet links) and the blanks, one
 // text field over the canvas where each hidden number would be drawn. The state is
 // practice.js's; the numbers and hints are the server's; the canvas draws the rest of
-// the figure from the same payload (renderer.js asks `scene.practice` for an edge's texts).
+// the figure from the same payload (edgelabels.js asks `scene.practice` for an edge's texts).
 import { el } from './dom.js';
 import { fitOptions } from './camera.js';
 import { edgeCurve, graphBounds, outputStub } from './geometry.js';
