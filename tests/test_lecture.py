@@ -374,3 +374,19 @@ def _messages(outcome):
     got = []
     outcome.outbox.drain(got.append)
     return got
+
+
+def test_a_participant_renamed_by_joining_again_is_handed_control_and_answers_under_the_new_name(room, app, client):
+    ann, guest = room("Ann"), room(None, view=True)
+    ann.emit("lecture_start")
+    view_token = app.extensions["gradcanvas.store"].get(room.graph_id).view_token
+    again = guest.sio.emit("join", {"graph_id": room.graph_id, "token": view_token, "name": "Mina"}, callback=True)
+    assert again["ok"] and again["me"]["name"] == "Mina"
+    handed = ann.emit("lecture_control", sid=guest.me["sid"])
+    assert handed["lecture"]["controller"]["name"] == "Mina"  # the store's room has the new name
+    ann.emit("lecture_control", sid=ann.me["sid"])
+    ann.emit("lecture_ask", node="tax", kind="grad")
+    assert guest.emit("lecture_answer", round=1, answer="200")["ok"]
+    ann.emit("lecture_reveal", round=1)
+    rows = list(csv.reader(io.StringIO(client.get(f"/api/graphs/{room.graph_id}/lecture.csv").get_data(as_text=True))))
+    assert rows[1][3] == "Mina"

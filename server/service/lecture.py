@@ -53,7 +53,9 @@ class Lectures:
 
     def __init__(self):
         self._relays = Relays()                        # the camera relays (lecture_view.py)
-        self._entered: set[tuple[str, str]] = set()   # (graph id, sid) entered in the store's room_members
+        # (graph id, sid) → the name it was entered under in the store's room_members (a new name, given
+        # by joining again, is entered again)
+        self._entered: dict[tuple[str, str], str] = {}
         self._lock = threading.Lock()
 
     # -- reading ---------------------------------------------------------------------------
@@ -101,21 +103,21 @@ class Lectures:
         """Enter the connection in the store's room of the graph, once (a stored graph's only)."""
         key = (service.id, who["sid"])
         with self._lock:
-            if service.store is None or key in self._entered:
+            if service.store is None or self._entered.get(key) == who["name"]:
                 return
-            self._entered.add(key)
+            self._entered[key] = who["name"]
         try:
             service.store.enter_room(service.id, who["sid"], who["id"], who["name"], who["colour"])
         except Unavailable:  # a store that takes no write now: still a page in the room, entered next time
             with self._lock:
-                self._entered.discard(key)
+                self._entered.pop(key, None)
             log.warning("a connection could not be entered in the store's room", exc_info=True)
 
     def left(self, store, graph_id: str, sid: str) -> Outcome | None:
         """A connection left the room of a stored graph: the presenter's going ends the lecture,
         the controller's gives control back to the presenter."""
         with self._lock:
-            self._entered.discard((graph_id, sid))
+            self._entered.pop((graph_id, sid), None)
         with store.write() as tx:
             store.leave_room(tx, graph_id, sid)
             row = store.lecture(graph_id, tx)

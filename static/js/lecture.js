@@ -172,6 +172,15 @@ export class Lecture extends Store {
 
   stop() { return this.request('lecture_stop'); }
 
+  /** The name this page is shown by: kept by the browser, and told to the server by joining again. */
+  rename(name) {
+    const clean = String(name || '').trim().slice(0, 40);
+    if (!clean || clean === this.connection.name) return;
+    localStorage.setItem('gradcanvas.name', clean);
+    this.connection.name = clean;
+    if (this.connection.joined) this.connection.join();
+  }
+
   hand(sid) { return this.request('lecture_control', { sid }); }
 
   ask(kind) {

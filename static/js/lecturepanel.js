@@ -76,6 +76,13 @@ export class LecturePanel {
     } else if (!this.ui.readOnly) {  // an editor may take over a lecture whose presenter is gone
       parts.push(button('lecture-take-over', t('lecture.take_over'), () => L.takeOver(), { title: t('lecture.take_over.title') }));
     }
+    if (!L.presenting) {  // who answers: a name instead of "guest N", for the presenter's list and the CSV
+      const name = el('input', { type: 'text', testid: 'lecture-name', class: 'lecture-name', maxlength: '40',
+        autocomplete: 'nickname', 'aria-label': t('lecture.name'), placeholder: t('lecture.name'),
+        value: this.lecture.connection.name || '' });
+      name.addEventListener('change', () => L.rename(name.value));
+      parts.push(name);
+    }
     this.bar.replaceChildren(el('div', { class: 'toolbar lecture-tools' }, ...parts));
   }
 

@@ -62,7 +62,10 @@ data.subscribe((kind, detail) => {             // the UI state follows the serve
 // -- 2. the connection and the requests ----------------------------------------------------
 const errorMessage = new ErrorMessage(byTestId('error-message'));
 const showError = (msg) => errorMessage.show(msg);
-const connection = new Connection(graphId, { token: token || '', draft: draft || null });
+// The name others see (presence, a lecture's hand-over list and its answers): ?name=, else the one
+// this browser last gave (lecturepanel.js keeps it).
+const givenName = new URLSearchParams(window.location.search).get('name') || localStorage.getItem('gradcanvas.name');
+const connection = new Connection(graphId, { token: token || '', draft: draft || null, name: givenName || null });
 const currentGraph = () => connection.graphId;  // a draft's id arrives with its join
 const actions = new Actions({ data, ui, connection, showError });
 

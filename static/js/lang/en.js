@@ -433,6 +433,7 @@ export default {
   // (end of #17 practice)
   // -- #17 lecture --
   'lecture.start': 'Start lecture',
+  'lecture.name': 'Your name',
   'lecture.start.title': 'Start a lecture: everyone here follows your steps, view and selected node',
   'lecture.on': 'Lecture',
   'lecture.presenter': '{name} presents',

@@ -477,6 +477,7 @@ export default {
   // (end of #17 practice)
   // -- #17 lecture --
   'lecture.start': '講義を始める',
+  'lecture.name': '名前',
   'lecture.start.title': '講義を始めます: ここにいる全員があなたのステップ、表示、選択したノードに従います',
   'lecture.on': '講義',
   'lecture.presenter': '{name} が発表中',

@@ -475,6 +475,7 @@ export default {
   // (end of #17 practice)
   // -- #17 lecture --
   'lecture.start': '강의 시작',
+  'lecture.name': '이름',
   'lecture.start.title': '강의를 시작합니다: 여기 있는 모두가 당신의 단계, 화면, 선택한 노드를 따라갑니다',
   'lecture.on': '강의',
   'lecture.presenter': '{name} 발표 중',
