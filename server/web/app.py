@@ -7,7 +7,7 @@ from flask import Flask, request
 from flask.sessions import SecureCookieSessionInterface
 
 from ..engine.document import Limits
-from ..errors import Error, TooLarge
+from ..errors import Error, NotFound, TooLarge
 from ..service import Sessions
 from ..service.lecture import Lectures
 from ..store import default_data_dir, open_store
@@ -97,6 +97,10 @@ def create_app(config: dict | None = None) -> Flask:
     # -- #16 view end --
     app.before_request(check_request)
     app.register_error_handler(Error, pages.error_page)
+
+    @app.errorhandler(404)
+    def no_such_page(_):  # an address nothing answers: the same "Not found" page (or JSON) as a missing graph
+        return pages.error_page(NotFound("nothing here: check the address", reason="no_page"))
 
     @app.errorhandler(413)
     def too_large(_):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from flask import Blueprint, abort, current_app, make_response, request
+from flask import Blueprint, current_app, make_response, request
 
 from ..engine.graph import ComputationGraph
 from ..errors import Error, NotFound
@@ -31,7 +31,7 @@ def embed(graph_id):
         service = current_app.extensions["gradcanvas.sessions"].get(graph_id)
         token = embed_token(graph_id, request.args.get("view"))
     except NotFound:
-        abort(404)
+        raise  # the "Not found" page (error_page), in the reader's language
     except Error as err:
         return message_page("Link not valid", err), 403
     # the steps are worked out from a copy, so edits need not wait for them

@@ -1,7 +1,7 @@
 """The HTML pages: the library of this browser's graphs, and the editor for one graph."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, make_response, redirect, render_template, request, url_for
 
 from ..errors import Error, NotFound
 from ..teaching.examples import example_doc, example_labels
@@ -64,7 +64,7 @@ def editor(graph_id):
         service = current_app.extensions["gradcanvas.sessions"].get(graph_id)
         role, token = page_role(graph_id, request.args.get("edit"), request.args.get("view"))
     except NotFound:
-        abort(404)
+        raise  # the "Not found" page (error_page), in the reader's language
     except Error as err:
         return message_page("Link not valid", err), 403
     if "edit" in request.args:  # the edit link is remembered: keep the token out of the address bar

@@ -360,6 +360,7 @@ export default {
   'refusal.graph_not_found': 'there is no graph {id}',
   'refusal.graph_deleted': 'this graph was deleted; nothing can be changed',
   'refusal.no_example': 'there is no example “{name}”',
+  'refusal.no_page': 'nothing here: check the address',
   'refusal.malformed_json': 'this is not valid JSON: {detail}',
   'refusal.malformed_payload': 'the server could not read this request',
   'refusal.json_expected': 'the server expected JSON',

@@ -404,6 +404,7 @@ export default {
   'refusal.graph_not_found': 'グラフ {id} はありません',
   'refusal.graph_deleted': 'このグラフは削除されたので、もう変更できません',
   'refusal.no_example': '例「{name}」はありません',
+  'refusal.no_page': 'このアドレスには何もありません。アドレスを確かめてください',
   'refusal.malformed_json': '正しい JSON ではありません: {detail}',
   'refusal.malformed_payload': 'サーバーはこのリクエストを読めませんでした',
   'refusal.json_expected': 'サーバーは JSON を期待していました',

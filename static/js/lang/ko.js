@@ -402,6 +402,7 @@ export default {
   'refusal.graph_not_found': '그래프 {id}가 없습니다',
   'refusal.graph_deleted': '이 그래프는 삭제되어 아무것도 바꿀 수 없습니다',
   'refusal.no_example': '예제 “{name}”이 없습니다',
+  'refusal.no_page': '이 주소에는 아무것도 없습니다: 주소를 확인하세요',
   'refusal.malformed_json': '올바른 JSON이 아닙니다: {detail}',
   'refusal.malformed_payload': '서버가 이 요청을 읽을 수 없습니다',
   'refusal.json_expected': '서버는 JSON을 기대했습니다',
