@@ -122,6 +122,12 @@ def test_a_prediction_round_with_three_participants_shows_the_histogram_and_mark
     assert [(bars.nth(i).get_attribute("data-answer"), bars.nth(i).get_attribute("data-count"))
             for i in range(bars.count())] == [("200", "2"), ("220", "1")]
     assert ann.text("lecture-answer-count").endswith("3")
+    # the card folds to its first lines (so it covers no node) and unfolds, histogram and all
+    ann.click("lecture-card-fold")
+    ann.testid("lecture-histogram").wait_for(state="detached")
+    assert ann.testid("lecture-reveal").is_visible()
+    ann.click("lecture-card-fold")
+    assert ann.page.locator('[data-testid="lecture-histogram"] g.bar').count() == 2
 
     ann.click("lecture-reveal")
     ann.testid("lecture-totals").wait_for()

@@ -14,6 +14,7 @@ export class LecturePanel {
     this.bar = byTestId('lecture-bar');
     this.card = byTestId('lecture-card');
     this.cardKey = null;
+    this.folded = false;  // the presenter's card shows its first lines only
     this.startBtn.addEventListener('click', () => lecture.start());
     lecture.subscribe(() => this.render());
     ui.subscribe((kind) => { if (kind === 'peers' || kind === 'selection' || kind === 'access') this.renderBar(); });
@@ -126,7 +127,13 @@ export class LecturePanel {
     const total = q ? (L.tally ? L.tally.total : 0) : (r ? r.total : 0);
     const body = [el('p', { class: 'lecture-q', testid: 'lecture-question' }, this.question(q || r))];
     body.push(el('p', { class: 'lecture-note', testid: 'lecture-answer-count' }, t('lecture.answers', { n: total })));
-    body.push(histogram(counts, r ? r.truth : null));
+    // folded to its first lines, so the card covers no node the class should see
+    const fold = el('button', { type: 'button', class: 'lecture-fold', testid: 'lecture-card-fold',
+      'aria-expanded': String(!this.folded), 'aria-label': t(this.folded ? 'lecture.unfold' : 'lecture.fold') },
+    this.folded ? '+' : '−');
+    fold.addEventListener('click', () => { this.folded = !this.folded; this.presenterCard(); });
+    body.push(fold);
+    if (!this.folded) body.push(histogram(counts, r ? r.truth : null));
     if (q) {
       const reveal = el('button', { type: 'button', testid: 'lecture-reveal', class: 'lecture-primary' }, t('lecture.reveal'));
       reveal.addEventListener('click', () => L.reveal());
@@ -135,6 +142,7 @@ export class LecturePanel {
       body.push(el('p', { class: 'lecture-totals', testid: 'lecture-totals' },
         t('lecture.totals', { truth: r.truth, right: r.right, wrong: r.wrong, total: r.total })));
       body.push(this.closeButton());
+      fold.classList.add('beside-close');
     }
     this.card.replaceChildren(...body);
   }

@@ -434,6 +434,8 @@ export default {
   // (end of #17 practice)
   // -- #17 lecture --
   'lecture.start': 'Start lecture',
+  'lecture.fold': 'Fold the card to its first lines',
+  'lecture.unfold': 'Show the whole card',
   'lecture.name': 'Your name',
   'lecture.start.title': 'Start a lecture: everyone here follows your steps, view and selected node',
   'lecture.on': 'Lecture',

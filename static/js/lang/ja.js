@@ -478,6 +478,8 @@ export default {
   // (end of #17 practice)
   // -- #17 lecture --
   'lecture.start': '講義を始める',
+  'lecture.fold': 'カードをたたむ',
+  'lecture.unfold': 'カードを全部見る',
   'lecture.name': '名前',
   'lecture.start.title': '講義を始めます: ここにいる全員があなたのステップ、表示、選択したノードに従います',
   'lecture.on': '講義',

@@ -476,6 +476,8 @@ export default {
   // (end of #17 practice)
   // -- #17 lecture --
   'lecture.start': '강의 시작',
+  'lecture.fold': '카드를 접기',
+  'lecture.unfold': '카드를 모두 보기',
   'lecture.name': '이름',
   'lecture.start.title': '강의를 시작합니다: 여기 있는 모두가 당신의 단계, 화면, 선택한 노드를 따라갑니다',
   'lecture.on': '강의',
